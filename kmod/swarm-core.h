@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * dm-swarm: the pure part of the target (geometry, table-line parsing,
+ * entry mapping). It has no kernel dependencies beyond a few types and
+ * helpers, so the same source builds in the kernel and in user space,
+ * where it is unit-tested and fuzzed (see tests/user/).
+ */
+#ifndef DM_SWARM_CORE_H
+#define DM_SWARM_CORE_H
+
+#ifdef __KERNEL__
+#include <linux/types.h>
+#include <linux/errno.h>
+#include <linux/kernel.h>
+#include <linux/math64.h>
+#include <linux/string.h>
+#include <linux/log2.h>
+#else
+#include "swarm-user.h"
+#endif
+
+#define SWARM_MIN_ENTRY_SECTORS	8U	/* 4 KiB */
+#define SWARM_MAX_ENTRY_SECTORS	2048U	/* 1 MiB */
+#define SWARM_MAX_DEVS		64U
+#define SWARM_MAX_FEATURE_ARGS	16U
+
+/**
+ * struct swarm_table - a parsed table line.
+ * @entry_sectors: entry size in 512-byte sectors.
+ * @nr_devs: number of member devices.
+ * @dev_paths: the @nr_devs device arguments, pointing into the argv parsed.
+ * @nr_feature_args: number of feature arguments that followed the devices.
+ */
+struct swarm_table {
+	u32 entry_sectors;
+	u32 nr_devs;
+	char **dev_paths;
+	u32 nr_feature_args;
+};
+
+/**
+ * struct swarm_geom - geometry of a swarm, derived from the table line and
+ * the member sizes.
+ * @entry_sectors: entry size in sectors, a power of two.
+ * @entry_shift: log2(@entry_sectors).
+ * @nr_devs: number of member devices.
+ * @nr_entries: number of entries the target exposes (target length / entry).
+ * @dev_slots: entry slots available on each member (the smallest one's).
+ * @data_start: first sector of the slot area on each member.
+ */
+struct swarm_geom {
+	u32 entry_sectors;
+	u32 entry_shift;
+	u32 nr_devs;
+	u64 nr_entries;
+	u64 dev_slots;
+	u64 data_start;
+};
+
+/**
+ * struct swarm_loc - one physical copy of an entry.
+ * @dev: member index.
+ * @slot: entry slot on that member.
+ */
+struct swarm_loc {
+	u32 dev;
+	u64 slot;
+};
+
+int swarm_parse_table(unsigned int argc, char **argv, struct swarm_table *t,
+		      char **error);
+int swarm_geom_init(struct swarm_geom *g, const struct swarm_table *t,
+		    u64 target_sectors, const u64 *dev_sectors,
+		    char **error);
+int swarm_check_unique(const u64 *ids, u32 n);
+
+/**
+ * swarm_striped_loc() - where an entry lives without a cluster map.
+ * @g: geometry.
+ * @entry: entry index, < @g->nr_entries.
+ *
+ * Entry i lives on member i mod N, slot i div N: the paper's "No Cluster"
+ * layout, which is also RAID0 with a chunk of one entry.
+ */
+static inline struct swarm_loc swarm_striped_loc(const struct swarm_geom *g,
+						 u64 entry)
+{
+	struct swarm_loc loc;
+
+	loc.slot = div_u64_rem(entry, g->nr_devs, &loc.dev);
+	return loc;
+}
+
+/**
+ * swarm_slot_sector() - first member sector of a slot.
+ * @g: geometry.
+ * @slot: slot index, < @g->dev_slots.
+ */
+static inline u64 swarm_slot_sector(const struct swarm_geom *g, u64 slot)
+{
+	return g->data_start + (slot << g->entry_shift);
+}
+
+#endif /* DM_SWARM_CORE_H */

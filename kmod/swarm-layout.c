@@ -1,0 +1,148 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * dm-swarm: table-line parsing and geometry. Pure code, shared with the
+ * user-space tests.
+ */
+#include "swarm-core.h"
+
+static int parse_u32(const char *s, u32 *val)
+{
+	return kstrtou32(s, 10, val);
+}
+
+/**
+ * swarm_parse_table() - parse the table-line arguments of a swarm target.
+ * @argc: number of arguments.
+ * @argv: <entry_sectors> <nr_devs> <dev>... [<#feature args> <feature>...]
+ * @t: filled in on success.
+ * @error: set to a message for ti->error on failure.
+ *
+ * Checks everything that can be checked without opening the devices.
+ *
+ * Return: 0 or -EINVAL.
+ */
+int swarm_parse_table(unsigned int argc, char **argv, struct swarm_table *t,
+		      char **error)
+{
+	u32 nr_feat;
+
+	memset(t, 0, sizeof(*t));
+	if (argc < 3) {
+		*error = "Not enough arguments: <entry_sectors> <nr_devs> <dev>...";
+		return -EINVAL;
+	}
+	if (parse_u32(argv[0], &t->entry_sectors)) {
+		*error = "Invalid entry size";
+		return -EINVAL;
+	}
+	if (!is_power_of_2(t->entry_sectors)) {
+		*error = "Entry size is not a power of two";
+		return -EINVAL;
+	}
+	if (t->entry_sectors < SWARM_MIN_ENTRY_SECTORS ||
+	    t->entry_sectors > SWARM_MAX_ENTRY_SECTORS) {
+		*error = "Entry size out of range (8..2048 sectors, 4 KiB..1 MiB)";
+		return -EINVAL;
+	}
+	if (parse_u32(argv[1], &t->nr_devs) || !t->nr_devs ||
+	    t->nr_devs > SWARM_MAX_DEVS) {
+		*error = "Invalid device count (1..64)";
+		return -EINVAL;
+	}
+	if (argc - 2 < t->nr_devs) {
+		*error = "Fewer devices given than the device count";
+		return -EINVAL;
+	}
+	t->dev_paths = argv + 2;
+	argc -= 2 + t->nr_devs;
+	argv += 2 + t->nr_devs;
+	if (!argc)
+		return 0;
+
+	if (parse_u32(argv[0], &nr_feat) || nr_feat > SWARM_MAX_FEATURE_ARGS) {
+		*error = "Invalid number of feature arguments";
+		return -EINVAL;
+	}
+	if (nr_feat != argc - 1) {
+		*error = "Feature argument count does not match the arguments given";
+		return -EINVAL;
+	}
+	t->nr_feature_args = nr_feat;
+	/* No feature is defined yet, so any feature given is unknown. */
+	if (nr_feat) {
+		*error = "Unknown feature";
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/**
+ * swarm_geom_init() - derive and check the geometry of a swarm.
+ * @g: filled in on success.
+ * @t: the parsed table line.
+ * @target_sectors: length of the target (ti->len).
+ * @dev_sectors: size of each member, @t->nr_devs values.
+ * @error: set to a message for ti->error on failure.
+ *
+ * Every member offers the same number of slots, that of the smallest one.
+ *
+ * Return: 0 or -EINVAL.
+ */
+int swarm_geom_init(struct swarm_geom *g, const struct swarm_table *t,
+		    u64 target_sectors, const u64 *dev_sectors,
+		    char **error)
+{
+	u64 min_slots = U64_MAX, need;
+	u32 i;
+
+	memset(g, 0, sizeof(*g));
+	g->entry_sectors = t->entry_sectors;
+	g->entry_shift = ilog2(t->entry_sectors);
+	g->nr_devs = t->nr_devs;
+	g->data_start = 0;
+
+	if (!target_sectors || target_sectors & (t->entry_sectors - 1)) {
+		*error = "Target length is not a multiple of the entry size";
+		return -EINVAL;
+	}
+	g->nr_entries = target_sectors >> g->entry_shift;
+
+	for (i = 0; i < t->nr_devs; i++) {
+		u64 slots;
+
+		if (dev_sectors[i] < g->data_start + t->entry_sectors) {
+			*error = "Device too small to hold one entry";
+			return -EINVAL;
+		}
+		slots = (dev_sectors[i] - g->data_start) >> g->entry_shift;
+		if (slots < min_slots)
+			min_slots = slots;
+	}
+
+	/* Entries are striped: each member needs ceil(entries / N) slots. */
+	need = div_u64(g->nr_entries + g->nr_devs - 1, g->nr_devs);
+	if (need > min_slots) {
+		*error = "Target length is larger than the devices hold";
+		return -EINVAL;
+	}
+	g->dev_slots = min_slots;
+	return 0;
+}
+
+/**
+ * swarm_check_unique() - check that no value appears twice.
+ * @ids: values, e.g. the dev_t of each member.
+ * @n: number of values.
+ *
+ * Return: 0, or -EINVAL when a value repeats.
+ */
+int swarm_check_unique(const u64 *ids, u32 n)
+{
+	u32 i, j;
+
+	for (i = 0; i < n; i++)
+		for (j = i + 1; j < n; j++)
+			if (ids[i] == ids[j])
+				return -EINVAL;
+	return 0;
+}

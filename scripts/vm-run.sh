@@ -1,0 +1,161 @@
+#!/bin/bash
+# Boot a kernel under QEMU (TCG) on emulated NVMe SSDs and run one test
+# script inside it.
+#
+#   vm-run.sh [options] <script> [args...]
+#
+#   --kernel test|6.1|6.12  which kernel to boot (default: test)
+#   --disks N               number of emulated NVMe SSDs (default: 4)
+#   --disk-mib M            size of each SSD in MiB (default: 256)
+#   --bps B --iops I        per-SSD throttle, bytes/s and IOPS (default: none)
+#   --mem M                 guest memory in MiB (default: 2048)
+#   --log FILE              console log (default: build/logs/<script>-<kernel>.log)
+#   --timeout S             kill QEMU after S seconds (default: 900)
+#
+# The initramfs holds busybox, dmsetup, fio, kmod, the dm-swarm modules
+# built for that kernel, the userspace tools in build/user/ and tests/vm/.
+# The script's exit status becomes ours; the console log is kept.
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+kernel=test disks=4 disk_mib=256 bps=0 iops=0 mem=2048 log="" timeout=900
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--kernel) kernel=$2; shift 2 ;;
+	--disks) disks=$2; shift 2 ;;
+	--disk-mib) disk_mib=$2; shift 2 ;;
+	--bps) bps=$2; shift 2 ;;
+	--iops) iops=$2; shift 2 ;;
+	--mem) mem=$2; shift 2 ;;
+	--log) log=$2; shift 2 ;;
+	--timeout) timeout=$2; shift 2 ;;
+	--) shift; break ;;
+	-*) echo "vm-run: unknown option $1" >&2; exit 2 ;;
+	*) break ;;
+	esac
+done
+[ $# -ge 1 ] || { echo "usage: vm-run.sh [options] <script> [args...]" >&2; exit 2; }
+script=$1; shift
+[ -f "$script" ] || { echo "vm-run: no script $script" >&2; exit 2; }
+
+# shellcheck source=scripts/kernels.sh
+. "$top/scripts/kernels.sh"
+kernel_resolve "$kernel"	# sets KIMAGE KVER KMODDIR MODBUILD
+
+[ -f "$MODBUILD/dm-swarm.ko" ] || { echo "vm-run: $MODBUILD/dm-swarm.ko not built" >&2; exit 2; }
+name=$(basename "$script" .sh)
+[ -n "$log" ] || log=$top/build/logs/$name-$kernel.log
+mkdir -p "$(dirname "$log")"
+
+work=$(mktemp -d /tmp/dm-swarm-vm.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+root=$work/root
+mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,lib,lib64,etc,proc,sys,dev,tmp,run,tests,mnt}
+
+# Copy a binary and the shared libraries it needs.
+add_bin() {
+	local bin=$1 dest=${2:-/usr/bin}
+	cp -L "$bin" "$root$dest/"
+	ldd "$bin" 2>/dev/null | grep -o '/[^ ]*' | while read -r lib; do
+		[ -e "$root$lib" ] && continue
+		mkdir -p "$root$(dirname "$lib")"
+		cp -L "$lib" "$root$lib"
+	done
+}
+
+cp /bin/busybox "$root/bin/busybox"
+for b in /sbin/dmsetup /usr/bin/fio /bin/kmod; do
+	add_bin "$b"
+done
+for t in modprobe insmod rmmod lsmod depmod modinfo; do
+	ln -s /usr/bin/kmod "$root/usr/sbin/$t"
+done
+if [ -d "$top/build/user" ]; then
+	find "$top/build/user" -maxdepth 1 -type f -perm -u+x | while read -r b; do
+		add_bin "$b"
+	done
+fi
+cp -r "$top/tests/vm/." "$root/tests/"
+
+# Modules: the kernel's own (for stock kernels) and ours, with modules.dep.
+mdir=$root/lib/modules/$KVER
+mkdir -p "$mdir/extra"
+for f in modules.builtin modules.builtin.modinfo modules.order; do
+	if [ -f "${KMODDIR:-$KDIR}/$f" ]; then
+		cp "${KMODDIR:-$KDIR}/$f" "$mdir/"
+	else
+		: >"$mdir/$f"
+	fi
+done
+if [ -n "$KMODDIR" ]; then
+	for m in $STOCK_MODULES; do
+		# Not every kernel has every module (Debian has no dm-dust).
+		modprobe -S "$KVER" --show-depends "$m" 2>/dev/null || true
+	done | awk '$1 == "insmod" { print $2 }' | sort -u | while read -r m; do
+		rel=${m#"$KMODDIR"/}
+		mkdir -p "$mdir/$(dirname "$rel")"
+		cp "$m" "$mdir/$rel"
+	done
+fi
+cp "$MODBUILD"/*.ko "$mdir/extra/"
+depmod -b "$root" "$KVER"
+
+cat >"$root/init" <<'INIT'
+#!/bin/busybox sh
+/bin/busybox --install -s /bin
+export PATH=/usr/sbin:/usr/bin:/sbin:/bin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev 2>/dev/null
+mount -t tmpfs tmpfs /tmp
+mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
+mkdir -p /dev/shm && mount -t tmpfs tmpfs /dev/shm
+echo 8 >/proc/sys/kernel/printk
+for m in $(cat /etc/preload-modules); do modprobe "$m" || echo "init: modprobe $m failed"; done
+export DM_DISABLE_UDEV=1 KVER_NAME="$(cat /etc/kernel-name)"
+echo "== dm-swarm VM: kernel $(uname -r) ($KVER_NAME), $(nproc) CPUs =="
+cd /tests
+sh "/tests/$(cat /etc/test-script)" $(cat /etc/test-args)
+rc=$?
+echo "DM-SWARM-VM-EXIT: $rc"
+sync
+poweroff -f
+INIT
+chmod +x "$root/init"
+echo "$STOCK_PRELOAD" >"$root/etc/preload-modules"
+echo "$kernel" >"$root/etc/kernel-name"
+basename "$script" >"$root/etc/test-script"
+echo "$*" >"$root/etc/test-args"
+cp "$script" "$root/tests/"
+(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$work/initrd.gz"
+
+drives=()
+for i in $(seq 0 $((disks - 1))); do
+	truncate -s "${disk_mib}M" "$work/nvme$i.img"
+	thr=""
+	[ "$bps" != 0 ] && thr="$thr,throttling.bps-total=$bps"
+	[ "$iops" != 0 ] && thr="$thr,throttling.iops-total=$iops"
+	drives+=(-drive "file=$work/nvme$i.img,if=none,id=nvm$i,format=raw$thr"
+		 -device "nvme,serial=swarm$i,drive=nvm$i")
+done
+
+echo "vm-run: $name on kernel $kernel ($KVER), $disks x ${disk_mib} MiB NVMe" \
+	"(bps=$bps iops=$iops), log $log" >&2
+start=$(date +%s)
+set +e
+timeout --foreground -k 10 "$timeout" \
+	qemu-system-x86_64 -accel tcg -machine q35 -cpu max -smp 2 -m "$mem" \
+	-kernel "$KIMAGE" -initrd "$work/initrd.gz" \
+	-append "console=ttyS0 panic=-1 oops=panic quiet loglevel=4 $KAPPEND" \
+	-nographic -no-reboot -nic none "${drives[@]}" </dev/null >"$log" 2>&1
+qrc=$?
+set -e
+tr -d '\r' <"$log" >"$log.tmp" && mv "$log.tmp" "$log"
+echo "vm-run: QEMU exited with $qrc after $(($(date +%s) - start)) s" >&2
+rc=$(sed -n 's/^DM-SWARM-VM-EXIT: \([0-9]*\)$/\1/p' "$log" | tail -n 1)
+if [ -z "$rc" ]; then
+	echo "vm-run: the test did not finish (see $log)" >&2
+	tail -n 30 "$log" >&2
+	exit 1
+fi
+exit "$rc"

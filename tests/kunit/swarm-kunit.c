@@ -1,0 +1,191 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * KUnit suites for dm-swarm's pure code: table-line parsing, geometry and
+ * the entry mapping. Built as dm-swarm-test.ko; the code under test is
+ * compiled in from the same source files as dm-swarm.ko.
+ */
+#include <kunit/test.h>
+#include <linux/module.h>
+
+#include "../../kmod/swarm-layout.c"
+#include "../common/swarm-vectors.h"
+
+#define SECTORS_PER_GIB (1ULL << 21)
+
+/* Parse a table line given as one string; the words point into @buf. */
+static int parse_line(struct kunit *test, const char *line,
+		      struct swarm_table *t, char **error)
+{
+	char *buf = kunit_kzalloc(test, strlen(line) + 1, GFP_KERNEL);
+	char **argv = kunit_kcalloc(test, 64, sizeof(*argv), GFP_KERNEL);
+	unsigned int argc = 0;
+	char *p;
+
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+	KUNIT_ASSERT_NOT_NULL(test, argv);
+	strcpy(buf, line);
+	p = buf;
+	while (p && argc < 64) {
+		char *w = strsep(&p, " ");
+
+		if (*w)
+			argv[argc++] = w;
+	}
+	*error = NULL;
+	return swarm_parse_table(argc, argv, t, error);
+}
+
+static void parse_valid(struct kunit *test)
+{
+	struct swarm_table t;
+	char *err;
+
+	KUNIT_EXPECT_EQ(test, 0, parse_line(test, "8 4 a b c d", &t, &err));
+	KUNIT_EXPECT_EQ(test, 8U, t.entry_sectors);
+	KUNIT_EXPECT_EQ(test, 4U, t.nr_devs);
+	KUNIT_EXPECT_STREQ(test, "a", t.dev_paths[0]);
+	KUNIT_EXPECT_STREQ(test, "d", t.dev_paths[3]);
+	KUNIT_EXPECT_EQ(test, 0U, t.nr_feature_args);
+
+	/* Boundaries: 4 KiB and 1 MiB entries, 1 and 64 devices. */
+	KUNIT_EXPECT_EQ(test, 0, parse_line(test, "2048 1 a", &t, &err));
+	KUNIT_EXPECT_EQ(test, 0, parse_line(test, "8 1 a 0", &t, &err));
+	KUNIT_EXPECT_EQ(test, 0, parse_line(test,
+		"128 64 0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30 31 32 33 34 35 36 37 38 39 40 41 42 43 44 45 46 47 48 49 50 51 52 53 54 55 56 57 58 59 60 61 62 63",
+		&t, &err));
+	KUNIT_EXPECT_EQ(test, 64U, t.nr_devs);
+}
+
+static void parse_invalid(struct kunit *test)
+{
+	struct swarm_table t;
+	char *err;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(swarm_bad_lines); i++) {
+		KUNIT_EXPECT_EQ_MSG(test, -EINVAL,
+				    parse_line(test, swarm_bad_lines[i].line, &t, &err),
+				    "line '%s'", swarm_bad_lines[i].line);
+		KUNIT_EXPECT_STREQ_MSG(test, swarm_bad_lines[i].error, err,
+				       "line '%s'", swarm_bad_lines[i].line);
+	}
+}
+
+static int geom(struct kunit *test, const char *line, u64 len,
+		const u64 *sizes, struct swarm_geom *g, char **err)
+{
+	struct swarm_table t;
+
+	KUNIT_ASSERT_EQ(test, 0, parse_line(test, line, &t, err));
+	return swarm_geom_init(g, &t, len, sizes, err);
+}
+
+static void geom_valid(struct kunit *test)
+{
+	const u64 sizes[] = { SECTORS_PER_GIB, SECTORS_PER_GIB + 7,
+			      2 * SECTORS_PER_GIB, SECTORS_PER_GIB };
+	struct swarm_geom g;
+	char *err;
+
+	/* 4 x 1 GiB of 4 KiB entries: exactly full. */
+	KUNIT_EXPECT_EQ(test, 0, geom(test, "8 4 a b c d", 4 * SECTORS_PER_GIB,
+				      sizes, &g, &err));
+	KUNIT_EXPECT_EQ(test, 3U, g.entry_shift);
+	KUNIT_EXPECT_EQ(test, 1ULL << 20, g.nr_entries);
+	KUNIT_EXPECT_EQ(test, 1ULL << 18, g.dev_slots);
+
+	/* One entry, 1 MiB. */
+	KUNIT_EXPECT_EQ(test, 0, geom(test, "2048 4 a b c d", 2048, sizes,
+				      &g, &err));
+	KUNIT_EXPECT_EQ(test, 1ULL, g.nr_entries);
+	KUNIT_EXPECT_EQ(test, 11U, g.entry_shift);
+}
+
+static void geom_invalid(struct kunit *test)
+{
+	const u64 sizes[] = { SECTORS_PER_GIB, SECTORS_PER_GIB, 7,
+			      SECTORS_PER_GIB };
+	const u64 big[] = { SECTORS_PER_GIB, SECTORS_PER_GIB };
+	struct swarm_geom g;
+	char *err;
+
+	KUNIT_EXPECT_EQ(test, -EINVAL, geom(test, "8 2 a b", 12, big, &g, &err));
+	KUNIT_EXPECT_STREQ(test, "Target length is not a multiple of the entry size", err);
+	KUNIT_EXPECT_EQ(test, -EINVAL, geom(test, "8 2 a b", 0, big, &g, &err));
+	KUNIT_EXPECT_STREQ(test, "Target length is not a multiple of the entry size", err);
+	KUNIT_EXPECT_EQ(test, -EINVAL, geom(test, "8 4 a b c d", 64, sizes, &g, &err));
+	KUNIT_EXPECT_STREQ(test, "Device too small to hold one entry", err);
+	/* One entry more than two members hold. */
+	KUNIT_EXPECT_EQ(test, -EINVAL, geom(test, "8 2 a b",
+					    2 * SECTORS_PER_GIB + 8, big, &g, &err));
+	KUNIT_EXPECT_STREQ(test, "Target length is larger than the devices hold", err);
+	/* A target of 3 entries over 2 members needs 2 slots on each. */
+	{
+		const u64 small[] = { 16, 8 };
+
+		KUNIT_EXPECT_EQ(test, -EINVAL, geom(test, "8 2 a b", 24, small,
+						    &g, &err));
+		KUNIT_EXPECT_EQ(test, 0, geom(test, "8 2 a b", 16, small, &g, &err));
+	}
+}
+
+static void striped_mapping(struct kunit *test)
+{
+	const u64 sizes[] = { 1 << 20, 1 << 20, 1 << 20 };
+	struct swarm_geom g;
+	struct swarm_loc loc;
+	char *err;
+	u64 e;
+
+	KUNIT_ASSERT_EQ(test, 0, geom(test, "16 3 a b c", 3 * 16 * 1000,
+				      sizes, &g, &err));
+	for (e = 0; e < g.nr_entries; e++) {
+		loc = swarm_striped_loc(&g, e);
+		KUNIT_EXPECT_EQ(test, (u32)(e % 3), loc.dev);
+		KUNIT_EXPECT_EQ(test, e / 3, loc.slot);
+		KUNIT_EXPECT_EQ(test, (e / 3) * 16, swarm_slot_sector(&g, loc.slot));
+	}
+	loc = swarm_striped_loc(&g, g.nr_entries - 1);
+	KUNIT_EXPECT_EQ(test, 2U, loc.dev);
+	KUNIT_EXPECT_EQ(test, 999ULL, loc.slot);
+	KUNIT_EXPECT_LT(test, loc.slot, g.dev_slots);
+}
+
+static void unique_ids(struct kunit *test)
+{
+	const u64 ok[] = { 1, 2, 3, 4 };
+	const u64 dup[] = { 1, 2, 3, 1 };
+
+	KUNIT_EXPECT_EQ(test, 0, swarm_check_unique(ok, 4));
+	KUNIT_EXPECT_EQ(test, -EINVAL, swarm_check_unique(dup, 4));
+	KUNIT_EXPECT_EQ(test, 0, swarm_check_unique(dup, 1));
+}
+
+static struct kunit_case swarm_table_cases[] = {
+	KUNIT_CASE(parse_valid),
+	KUNIT_CASE(parse_invalid),
+	KUNIT_CASE(geom_valid),
+	KUNIT_CASE(geom_invalid),
+	{}
+};
+
+static struct kunit_suite swarm_table_suite = {
+	.name = "dm-swarm-table",
+	.test_cases = swarm_table_cases,
+};
+
+static struct kunit_case swarm_mapping_cases[] = {
+	KUNIT_CASE(striped_mapping),
+	KUNIT_CASE(unique_ids),
+	{}
+};
+
+static struct kunit_suite swarm_mapping_suite = {
+	.name = "dm-swarm-mapping",
+	.test_cases = swarm_mapping_cases,
+};
+
+kunit_test_suites(&swarm_table_suite, &swarm_mapping_suite);
+
+MODULE_DESCRIPTION("KUnit tests for dm-swarm");
+MODULE_LICENSE("GPL");
