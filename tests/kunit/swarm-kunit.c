@@ -10,22 +10,24 @@
 #include "../../kmod/swarm-layout.c"
 #include "../common/swarm-vectors.h"
 
-#define SECTORS_PER_GIB (1ULL << 21)
+#define SECTORS_PER_GIB BIT_ULL(21)
+#define MAX_WORDS 80
 
 /* Parse a table line given as one string; the words point into @buf. */
 static int parse_line(struct kunit *test, const char *line,
 		      struct swarm_table *t, char **error)
 {
-	char *buf = kunit_kzalloc(test, strlen(line) + 1, GFP_KERNEL);
-	char **argv = kunit_kcalloc(test, 64, sizeof(*argv), GFP_KERNEL);
+	size_t len = strlen(line) + 1;
+	char *buf = kunit_kzalloc(test, len, GFP_KERNEL);
+	char **argv = kunit_kcalloc(test, MAX_WORDS, sizeof(*argv), GFP_KERNEL);
 	unsigned int argc = 0;
 	char *p;
 
 	KUNIT_ASSERT_NOT_NULL(test, buf);
 	KUNIT_ASSERT_NOT_NULL(test, argv);
-	strcpy(buf, line);
+	strscpy(buf, line, len);
 	p = buf;
-	while (p && argc < 64) {
+	while (p && argc < MAX_WORDS) {
 		char *w = strsep(&p, " ");
 
 		if (*w)
@@ -35,12 +37,16 @@ static int parse_line(struct kunit *test, const char *line,
 	return swarm_parse_table(argc, argv, t, error);
 }
 
+#define SIXTY_FOUR_DEVS "128 64 0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 " \
+	"19 20 21 22 23 24 25 26 27 28 29 30 31 32 33 34 35 36 37 38 39 40 41 " \
+	"42 43 44 45 46 47 48 49 50 51 52 53 54 55 56 57 58 59 60 61 62 63"
+
 static void parse_valid(struct kunit *test)
 {
 	struct swarm_table t;
 	char *err;
 
-	KUNIT_EXPECT_EQ(test, 0, parse_line(test, "8 4 a b c d", &t, &err));
+	KUNIT_ASSERT_EQ(test, 0, parse_line(test, "8 4 a b c d", &t, &err));
 	KUNIT_EXPECT_EQ(test, 8U, t.entry_sectors);
 	KUNIT_EXPECT_EQ(test, 4U, t.nr_devs);
 	KUNIT_EXPECT_STREQ(test, "a", t.dev_paths[0]);
@@ -50,10 +56,9 @@ static void parse_valid(struct kunit *test)
 	/* Boundaries: 4 KiB and 1 MiB entries, 1 and 64 devices. */
 	KUNIT_EXPECT_EQ(test, 0, parse_line(test, "2048 1 a", &t, &err));
 	KUNIT_EXPECT_EQ(test, 0, parse_line(test, "8 1 a 0", &t, &err));
-	KUNIT_EXPECT_EQ(test, 0, parse_line(test,
-		"128 64 0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30 31 32 33 34 35 36 37 38 39 40 41 42 43 44 45 46 47 48 49 50 51 52 53 54 55 56 57 58 59 60 61 62 63",
-		&t, &err));
+	KUNIT_ASSERT_EQ(test, 0, parse_line(test, SIXTY_FOUR_DEVS, &t, &err));
 	KUNIT_EXPECT_EQ(test, 64U, t.nr_devs);
+	KUNIT_EXPECT_STREQ(test, "63", t.dev_paths[63]);
 }
 
 static void parse_invalid(struct kunit *test)

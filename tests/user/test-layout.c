@@ -10,7 +10,7 @@
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 static int parse_line(const char *line, struct swarm_table *t,
-		      const char **err, char *buf, char **argv)
+		      char **err, char *buf, char **argv)
 {
 	unsigned int argc = 0;
 	char *p, *w;

@@ -1,0 +1,52 @@
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# dm-swarm. The kernel module itself is built by Kbuild (see Kbuild).
+#
+#   make            build dm-swarm.ko for the running kernel (KDIR=... to change)
+#   make install    install it under /lib/modules/$(KVER)/updates
+#   make demo       run the demo in a VM on emulated NVMe SSDs
+#   make check      run every test (user space, KUnit, VM on three kernels)
+#   make user-test  only the user-space unit tests
+
+KVER ?= $(shell uname -r)
+KDIR ?= /lib/modules/$(KVER)/build
+
+CC ?= gcc
+USER_CFLAGS := -O2 -g -Wall -Wextra -Werror -std=gnu11 \
+	-Iuserspace/include -Ikmod -fsanitize=address,undefined
+USER_TESTS := build/user-tests/test-layout
+
+.PHONY: all module install clean deps check demo user-test checkpatch
+
+all: module
+
+module:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+
+install: module
+	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_DIR=updates modules_install
+	depmod -a $(KVER)
+
+deps:
+	@scripts/deps.sh
+
+build/user-tests/%: tests/user/%.c kmod/*.c kmod/*.h tests/common/*.h \
+		tests/user/utest.h userspace/include/*.h
+	@mkdir -p $(dir $@)
+	$(CC) $(USER_CFLAGS) -o $@ $<
+
+user-test: $(USER_TESTS)
+	@for t in $(USER_TESTS); do ./$$t || exit 1; done
+
+checkpatch:
+	@scripts/checkpatch.sh
+
+check: deps
+	@scripts/check.sh
+
+demo: deps
+	@scripts/demo.sh
+
+clean:
+	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null
+	rm -rf build

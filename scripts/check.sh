@@ -1,0 +1,81 @@
+#!/bin/bash
+# make check: every test dm-swarm has, ending with "N passed, N failed".
+#
+#   1. user-space unit tests of the shared pure code (ASan + UBSan)
+#   2. checkpatch --strict on the kernel sources
+#   3. the module builds without warnings for the test kernel and for
+#      Debian's stock 6.1 and 6.12 kernels
+#   4. KUnit suites in the test kernel (KASAN, lockdep, kmemleak)
+#   5. VM integration on 4 emulated NVMe SSDs: the test kernel, stock 6.1
+#      and stock 6.12
+#
+# Every test case prints a PASS: or FAIL: line; the totals count them. A
+# step that cannot run at all counts as one failure.
+# CHECK_KERNELS="test 6.1 6.12" narrows the kernels.
+set -uo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+kernels=${CHECK_KERNELS:-test 6.1 6.12}
+res=build/check-results.txt
+mkdir -p build/logs
+: >"$res"
+t0=$(date +%s)
+
+# step NAME CMD...: run CMD, keep its PASS/FAIL lines; a failing CMD with
+# no FAIL line of its own counts as "FAIL: NAME".
+step() {
+	local name=$1 log=build/logs/step-$1.log s rc
+	shift
+	s=$(date +%s)
+	echo "== $name" >&2
+	"$@" >"$log" 2>&1
+	rc=$?
+	grep -E '^(PASS|FAIL): ' "$log" >>"$res"
+	grep -E '^FAIL: |^  ' "$log" | head -n 40 >&2
+	if [ $rc -ne 0 ] && ! grep -q '^FAIL: ' "$log"; then
+		echo "FAIL: $name" >>"$res"
+		echo "FAIL: $name (exit $rc), last lines of $log:" >&2
+		tail -n 20 "$log" >&2
+	fi
+	echo "   $(grep -c '^PASS: ' "$log") passed, $(grep -c '^FAIL: ' "$log") failed, $(($(date +%s) - s)) s" >&2
+	return 0
+}
+
+# pass_if NAME CMD...: one PASS/FAIL line for the whole command.
+pass_if() {
+	local name=$1
+	shift
+	if "$@"; then echo "PASS: $name"; else echo "FAIL: $name"; return 1; fi
+}
+
+# vm_step NAME KERNEL SCRIPT [vm-run options]: run a VM test; its console
+# log also has to be free of kernel warnings and oopses.
+vm_step() {
+	local name=$1 kernel=$2 script=$3 log
+	shift 3
+	log=build/logs/$(basename "$script" .sh)-$kernel.log
+	step "$name" scripts/vm-run.sh --kernel "$kernel" --log "$log" "$@" "$script"
+}
+
+step user-tests make -s user-test
+step checkpatch pass_if checkpatch scripts/checkpatch.sh
+for k in $kernels; do
+	step "build-$k" pass_if "module-builds-without-warnings-$k" scripts/build-module.sh "$k"
+done
+for k in $kernels; do
+	if [ "$k" = test ]; then
+		vm_step kunit test tests/vm/kunit.sh --disks 1 --disk-mib 16
+		# KASAN and lockdep make TCG slow: smaller disks.
+		vm_step integration-test test tests/vm/integration.sh --disk-mib 24
+	else
+		vm_step "integration-$k" "$k" tests/vm/integration.sh --disk-mib 64
+	fi
+done
+
+passed=$(grep -c '^PASS: ' "$res")
+failed=$(grep -c '^FAIL: ' "$res")
+echo "make check: $(($(date +%s) - t0)) s; results in $res, logs in build/logs/"
+grep '^FAIL: ' "$res"
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

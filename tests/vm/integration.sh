@@ -1,0 +1,222 @@
+# shellcheck shell=sh
+# Integration test of the swarm target on 4 emulated NVMe SSDs: lifecycle,
+# data integrity, placement of known entries, flush and discard fan-out,
+# and every bad table line.
+. /tests/lib.sh
+. /tests/check-kernel-log.sh
+SUITE=integration
+kernel_log_begin
+
+check load modprobe dm-swarm
+check target-registered sh -c 'dmsetup targets | grep -q "^swarm "'
+
+N=4
+i=0
+while [ $i -lt $N ]; do
+	eval "D$i=\$(nvme_dev $i)"
+	i=$((i + 1))
+done
+echo "members: $D0 $D1 $D2 $D3"
+SZ=$(dev_sectors /dev/$D0)	# every member has the same size
+LEN=$((SZ * N))
+TABLE="0 $LEN swarm 8 $N /dev/$D0 /dev/$D1 /dev/$D2 /dev/$D3"
+MAJMIN=""
+for d in $D0 $D1 $D2 $D3; do
+	MAJMIN="$MAJMIN $(cat /sys/block/$d/dev)"
+done
+
+check create dmsetup create swarm0 --table "$TABLE"
+DM=$(dm_node swarm0)
+check is-block-device test -b "$DM"
+expect_eq table "0 $LEN swarm 8 $N$MAJMIN" "$(dmsetup table swarm0)"
+expect_eq size "$LEN" "$(dev_sectors "$DM")"
+DMN=$(basename "$DM")
+expect_eq io-min 4096 "$(cat /sys/block/$DMN/queue/minimum_io_size)"
+expect_eq io-opt $((4096 * N)) "$(cat /sys/block/$DMN/queue/optimal_io_size)"
+expect_eq max-sectors-within-entry 1 "$([ "$(cat /sys/block/$DMN/queue/max_sectors_kb)" -ge 4 ] && echo 1)"
+
+# Status: <start> <len> swarm <nr_devs> (<dev> <r> <w> <rs> <ws>)...
+# counter DEV_INDEX FIELD, FIELD 1..4 = reads writes read_sectors write_sectors
+counter() {
+	dmsetup status swarm0 | awk -v i="$1" -v f="$2" '{ print $(5 + i * 5 + f) }'
+}
+expect_eq status-shape "$N$MAJMIN" "$(dmsetup status swarm0 | awk '{ s = $4; for (i = 0; i < $4; i++) s = s " " $(5 + i * 5); print s }')"
+
+# snapshot: the four swarm counters and /sys/block stat reads/writes of
+# every member, one line.
+snapshot() {
+	s=""
+	i=0
+	while [ $i -lt $N ]; do
+		eval "d=\$D$i"
+		s="$s $(counter $i 1) $(counter $i 2) $(counter $i 3) $(counter $i 4) $(blkstat "$d" 1) $(blkstat "$d" 5)"
+		i=$((i + 1))
+	done
+	echo "$s"
+}
+
+# delta BEFORE AFTER: per member "r w rs ws sysr sysw" differences.
+delta() {
+	echo "$1 $2" | awk -v n=$N '{
+		for (i = 1; i <= n * 6; i++) printf "%s%d", (i > 1 ? " " : ""), $(i + n * 6) - $i
+		print ""
+	}'
+}
+
+# expected delta for one I/O of SECT sectors on member M: OP is r or w.
+expected() {
+	m=$1 op=$2 sect=$3
+	s=""
+	i=0
+	while [ $i -lt $N ]; do
+		if [ $i = "$m" ] && [ "$op" = r ]; then
+			s="$s 1 0 $sect 0 1 0"
+		elif [ $i = "$m" ]; then
+			s="$s 0 1 0 $sect 0 1"
+		else
+			s="$s 0 0 0 0 0 0"
+		fi
+		i=$((i + 1))
+	done
+	echo "${s# }"
+}
+
+# Known entries land on member e mod N at slot e div N, and nowhere else.
+NE=$((LEN / 8))
+for e in 0 1 2 3 4 5 6 7 1001 $((NE - 1)); do
+	m=$((e % N))
+	slot=$((e / N))
+	eval "mdev=/dev/\$D$m"
+	printf 'dm-swarm entry %d' "$e" | dd of=/tmp/blk bs=4096 count=1 conv=sync 2>/dev/null
+	b=$(snapshot)
+	dd if=/tmp/blk of="$DM" bs=4096 seek="$e" count=1 oflag=direct 2>/dev/null
+	a=$(snapshot)
+	expect_eq "write-entry-$e-counters" "$(expected $m w 8)" "$(delta "$b" "$a")"
+	got=$(dd if="$mdev" bs=4096 skip="$slot" count=1 iflag=direct 2>/dev/null | md5sum | cut -d' ' -f1)
+	expect_eq "write-entry-$e-on-member-$m-slot-$slot" "$(md5sum </tmp/blk | cut -d' ' -f1)" "$got"
+	b=$(snapshot)
+	got=$(dd if="$DM" bs=4096 skip="$e" count=1 iflag=direct 2>/dev/null | md5sum | cut -d' ' -f1)
+	a=$(snapshot)
+	expect_eq "read-entry-$e-counters" "$(expected $m r 8)" "$(delta "$b" "$a")"
+	expect_eq "read-entry-$e-data" "$(md5sum </tmp/blk | cut -d' ' -f1)" "$got"
+done
+
+# A 64 KiB read is split at entries: 16 entries, 4 per member.
+b=$(snapshot)
+dd if="$DM" of=/dev/null bs=65536 count=1 iflag=direct 2>/dev/null
+a=$(snapshot)
+expect_eq split-64k-read "4 0 32 0 1 0 4 0 32 0 1 0 4 0 32 0 1 0 4 0 32 0 1 0" \
+	"$(delta "$b" "$a" | awk '{ for (i = 1; i <= NF; i++) if (i % 6 == 5) $i = ($i > 0); print }')"
+
+# Whole-device write and crc32c verify with fio (io_uring, O_DIRECT).
+FIO="fio --output-format=terse --terse-version=3 --minimal --direct=1 --ioengine=io_uring --filename=$DM"
+check fio-write-verify-64k $FIO --name=seq --rw=write --bs=64k --iodepth=16 \
+	--verify=crc32c --do_verify=1 --size=100%
+check fio-randwrite-verify-4k $FIO --name=rand --rw=randwrite --bs=4k --iodepth=32 \
+	--verify=crc32c --do_verify=1 --offset=25% --size=10% --randrepeat=0
+check fio-randwrite-verify-12k-unaligned $FIO --name=odd --rw=randwrite --bs=12k \
+	--iodepth=8 --verify=crc32c --do_verify=1 --offset=50% --size=5% --randrepeat=0
+# Rewrite the whole device so that the later verify-only passes know it.
+check fio-rewrite $FIO --name=seq --rw=write --bs=64k --iodepth=16 \
+	--verify=crc32c --do_verify=0 --size=100% --verify_state_save=0
+
+# Flushes reach every member.
+fl0=""
+for d in $D0 $D1 $D2 $D3; do fl0="$fl0 $(blkstat "$d" 16)"; done
+dd if=/dev/zero of=/tmp/z bs=4096 count=1 2>/dev/null
+dd if="$DM" of=/tmp/save bs=4096 count=1 iflag=direct 2>/dev/null
+dd if=/tmp/save of="$DM" bs=4096 count=1 oflag=direct conv=fsync 2>/dev/null
+fl1=""
+for d in $D0 $D1 $D2 $D3; do fl1="$fl1 $(blkstat "$d" 16)"; done
+expect_eq flush-reaches-all-members "1 1 1 1" \
+	"$(echo "$fl0 $fl1" | awk '{ print ($5 > $1), ($6 > $2), ($7 > $3), ($8 > $4) }')"
+
+# Discards are split per entry and reach the members that hold the range.
+if [ "$(cat /sys/block/$DMN/queue/discard_max_bytes)" -gt 0 ]; then
+	# The last 8 entries: the verify passes below leave them out.
+	dc0=""
+	for d in $D0 $D1 $D2 $D3; do dc0="$dc0 $(blkstat "$d" 12)"; done
+	check discard blkdiscard -o $(((NE - 8) * 4096)) -l 16384 "$DM"
+	dc1=""
+	for d in $D0 $D1 $D2 $D3; do dc1="$dc1 $(blkstat "$d" 12)"; done
+	expect_eq discard-4-entries-4-members "1 1 1 1" \
+		"$(echo "$dc0 $dc1" | awk '{ print $5 - $1, $6 - $2, $7 - $3, $8 - $4 }')"
+else
+	fail discard "the swarm device does not advertise discard"
+fi
+
+# Suspend, resume, reload.
+check suspend dmsetup suspend swarm0
+check suspended sh -c 'dmsetup info swarm0 | grep -q SUSPENDED'
+check resume dmsetup resume swarm0
+check reload dmsetup reload swarm0 --table "$TABLE"
+check reload-resume dmsetup resume swarm0
+expect_eq reload-table "0 $LEN swarm 8 $N$MAJMIN" "$(dmsetup table swarm0)"
+# Everything but the 8 entries discarded above.
+KEEP=$(((NE - 8) * 4096))
+check verify-after-reload $FIO --name=seq --rw=write --bs=64k --iodepth=16 \
+	--verify=crc32c --verify_only=1 --size=$KEEP
+check remove dmsetup remove swarm0
+check removed sh -c '! dmsetup info swarm0 >/dev/null 2>&1'
+
+# The data is on the members, so a new swarm over them reads it back.
+check recreate dmsetup create swarm1 --table "$TABLE"
+DM=$(dm_node swarm1)
+check verify-after-recreate $FIO --name=seq --rw=write --bs=64k --iodepth=16 \
+	--verify=crc32c --verify_only=1 --size=$KEEP
+check remove-again dmsetup remove swarm1
+
+# A swarm behind another target, with 64 KiB entries over 3 members: the
+# target offset and entry size are honoured.
+check create-offset-64k sh -c "printf '%s\n%s\n' '0 1024 error' \
+	'1024 $((128 * 300)) swarm 128 3 /dev/$D1 /dev/$D2 /dev/$D3' | dmsetup create swarm2"
+DM=$(dm_node swarm2)
+for e in 0 1 2 3 10 299; do
+	m=$((e % 3 + 1))
+	eval "mdev=/dev/\$D$m"
+	printf 'swarm2 entry %d' "$e" | dd of=/tmp/blk bs=65536 count=1 conv=sync 2>/dev/null
+	dd if=/tmp/blk of="$DM" bs=512 seek=$((1024 + e * 128)) count=128 oflag=direct 2>/dev/null
+	got=$(dd if="$mdev" bs=65536 skip=$((e / 3)) count=1 iflag=direct 2>/dev/null | md5sum | cut -d' ' -f1)
+	expect_eq "entry64k-$e-on-member-$m" "$(md5sum </tmp/blk | cut -d' ' -f1)" "$got"
+done
+check remove-offset dmsetup remove swarm2
+
+# Each bad table line fails with its own message.
+dmsetup create tiny --table "0 4 linear /dev/$D3 0"
+TINY=$(dm_node tiny)
+bad_table() {
+	name=$1 table=$2 msg=$3
+	dmesg -c >/dev/null
+	if dmsetup create bad --table "$table" >/dev/null 2>&1; then
+		dmsetup remove bad
+		fail "bad-$name" "table accepted: $table"
+	elif dmesg | grep -qF "swarm: $msg"; then
+		pass "bad-$name"
+	else
+		fail "bad-$name" "no '$msg' in: $(dmesg | grep device-mapper | tail -n 2)"
+	fi
+}
+M="/dev/$D0 /dev/$D1 /dev/$D2 /dev/$D3"
+bad_table no-devices "0 8 swarm 8 4" "Not enough arguments"
+bad_table entry-nan "0 8 swarm eight 4 $M" "Invalid entry size"
+bad_table entry-not-pow2 "0 24 swarm 24 4 $M" "Entry size is not a power of two"
+bad_table entry-too-small "0 8 swarm 4 4 $M" "Entry size out of range"
+bad_table entry-too-large "0 4096 swarm 4096 4 $M" "Entry size out of range"
+bad_table dev-count-zero "0 8 swarm 8 0 $M" "Invalid device count"
+bad_table dev-count-65 "0 8 swarm 8 65 $M" "Invalid device count"
+bad_table dev-count-short "0 8 swarm 8 5 $M" "Fewer devices given than the device count"
+bad_table no-such-device "0 8 swarm 8 2 /dev/$D0 /dev/nonexistent" "Device lookup failed"
+bad_table duplicate-device "0 8 swarm 8 2 /dev/$D0 /dev/$D0" "Duplicate device"
+bad_table duplicate-by-number "0 8 swarm 8 2 /dev/$D0 $(cat /sys/block/$D0/dev)" "Duplicate device"
+bad_table device-too-small "0 8 swarm 8 2 /dev/$D0 $TINY" "Device too small to hold one entry"
+bad_table len-not-multiple "0 12 swarm 8 4 $M" "Target length is not a multiple of the entry size"
+bad_table len-too-large "0 $((LEN + 8)) swarm 8 4 $M" "Target length is larger than the devices hold"
+bad_table feature-count "0 8 swarm 8 4 $M 2 x" "Feature argument count does not match"
+bad_table feature-nan "0 8 swarm 8 4 $M x" "Invalid number of feature arguments"
+bad_table feature-unknown "0 8 swarm 8 4 $M 1 frobnicate" "Unknown feature"
+check no-bad-left sh -c '! dmsetup info bad >/dev/null 2>&1'
+dmsetup remove tiny
+
+check unload rmmod dm-swarm
+kernel_log_clean
+finish
