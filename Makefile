@@ -14,7 +14,7 @@ KDIR ?= /lib/modules/$(KVER)/build
 CC ?= gcc
 USER_CFLAGS := -O2 -g -Wall -Wextra -Werror -std=gnu11 \
 	-Iuserspace/include -Ikmod -fsanitize=address,undefined
-USER_TESTS := build/user-tests/test-layout
+USER_TESTS := build/user-tests/test-layout build/user-tests/test-place
 
 .PHONY: all module install clean deps check demo user-test checkpatch
 
@@ -36,7 +36,7 @@ build/user-tests/%: tests/user/%.c kmod/*.c kmod/*.h tests/common/*.h \
 	$(CC) $(USER_CFLAGS) -o $@ $<
 
 user-test: $(USER_TESTS)
-	@for t in $(USER_TESTS); do ./$$t || exit 1; done
+	@rc=0; for t in $(USER_TESTS); do ./$$t || rc=1; done; exit $$rc
 
 checkpatch:
 	@scripts/checkpatch.sh

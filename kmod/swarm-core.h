@@ -15,6 +15,13 @@
 #include <linux/math64.h>
 #include <linux/string.h>
 #include <linux/log2.h>
+#include <linux/slab.h>
+#include <linux/mm.h>
+#include <linux/sort.h>
+
+/* Placement runs in process context (the commit ioctl). */
+#define swarm_zalloc(n, size)	kvcalloc(n, size, GFP_KERNEL)
+#define swarm_free(p)		kvfree(p)
 #else
 #include "swarm-user.h"
 #endif

@@ -67,7 +67,7 @@ for k in $kernels; do
 	if [ "$k" = test ]; then
 		vm_step kunit test tests/vm/kunit.sh --disks 1 --disk-mib 16
 		# KASAN and lockdep make TCG slow: smaller disks.
-		vm_step integration-test test tests/vm/integration.sh --disk-mib 24
+		vm_step integration-test test tests/vm/integration.sh --disk-mib 8
 	else
 		vm_step "integration-$k" "$k" tests/vm/integration.sh --disk-mib 64
 	fi

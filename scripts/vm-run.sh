@@ -152,6 +152,8 @@ qrc=$?
 set -e
 tr -d '\r' <"$log" >"$log.tmp" && mv "$log.tmp" "$log"
 echo "vm-run: QEMU exited with $qrc after $(($(date +%s) - start)) s" >&2
+# The test's verdicts, for whoever counts them (scripts/check.sh).
+grep -E '^(PASS|FAIL): |^  ' "$log" || true
 rc=$(sed -n 's/^DM-SWARM-VM-EXIT: \([0-9]*\)$/\1/p' "$log" | tail -n 1)
 if [ -z "$rc" ]; then
 	echo "vm-run: the test did not finish (see $log)" >&2

@@ -87,4 +87,18 @@ static inline int kstrtou32(const char *s, unsigned int base, u32 *res)
 	return 0;
 }
 
+#define BIT_ULL(n)		(1ULL << (n))
+#define hweight64(x)		((unsigned int)__builtin_popcountll(x))
+
+#define swarm_zalloc(n, size)	calloc(n, size)
+#define swarm_free(p)		free(p)
+
+/* The kernel's sort() has the same shape as qsort() plus a swap hook. */
+static inline void sort(void *base, size_t num, size_t size,
+			int (*cmp)(const void *, const void *), void *swap)
+{
+	(void)swap;
+	qsort(base, num, size, cmp);
+}
+
 #endif /* DM_SWARM_USER_H */
