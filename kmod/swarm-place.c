@@ -1,0 +1,514 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * dm-swarm: validation and placement of cluster maps. Pure code, shared
+ * with the user-space tests and simulator.
+ *
+ * Placement runs in three named steps:
+ *
+ *  1. grant_copies: every clustered entry gets one copy; an entry in k
+ *     clusters may get up to min(k, max_copies) copies while the
+ *     replication budget lasts (the capacity left after one copy of every
+ *     entry, less the spare reserve). Clusters are visited from the most
+ *     to the least frequently activated, so over budget the hot clusters'
+ *     copies win.
+ *  2. lay_out_clusters: each cluster's granted copies are laid out
+ *     cyclically across the members, in consecutive slots per member.
+ *     ROUNDROBIN is the paper's Eq. 7: a global pointer p, cluster i
+ *     starts on member p mod N, then p += |C_i|. COACTIVATION visits hot
+ *     clusters first and picks the start member so that the members
+ *     holding one copy more than the others (|C| mod N of them) overlap
+ *     least with those of already placed clusters it is read with
+ *     (weighted by co-activation), then fill the least used members; and
+ *     it never puts two copies of an entry on one member.
+ *  3. stripe_the_rest: entries in no cluster are striped in id order over
+ *     the free slots, as without a map.
+ */
+#include "swarm-map.h"
+
+int swarm_upload_validate(const struct swarm_upload *u, u64 nr_entries,
+			  char **error)
+{
+	u32 *last = NULL;
+	u8 *seen = NULL;
+	u64 next = 0;
+	u32 i;
+	int r = 0;
+
+	if (!u->nr_clusters) {
+		*error = "No clusters";
+		return -EINVAL;
+	}
+	last = swarm_zalloc(nr_entries, sizeof(*last));
+	seen = swarm_zalloc(u->nr_clusters, sizeof(*seen));
+	if (!last || !seen) {
+		*error = "Out of memory";
+		r = -ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < u->nr_clusters; i++) {
+		const struct swarm_cluster *c = &u->clusters[i];
+		bool has_medoid = false;
+		u64 k;
+
+		if (c->id >= u->nr_clusters) {
+			*error = "Cluster id out of range";
+			r = -ERANGE;
+			goto out;
+		}
+		if (seen[c->id]) {
+			*error = "Duplicate cluster id";
+			r = -EEXIST;
+			goto out;
+		}
+		seen[c->id] = 1;
+		if (!c->nr_members) {
+			*error = "Empty cluster";
+			r = -EINVAL;
+			goto out;
+		}
+		if (c->first != next || c->nr_members > u->nr_members - next) {
+			*error = "Member counts disagree";
+			r = -EINVAL;
+			goto out;
+		}
+		for (k = c->first; k < c->first + c->nr_members; k++) {
+			u64 e = u->members[k];
+
+			if (e >= nr_entries) {
+				*error = "Entry out of range";
+				r = -ERANGE;
+				goto out;
+			}
+			if (last[e] == i + 1) {
+				*error = "Entry twice in one cluster";
+				r = -EEXIST;
+				goto out;
+			}
+			last[e] = i + 1;
+			has_medoid |= e == c->medoid;
+		}
+		if (!has_medoid) {
+			*error = "Medoid is not a member of its cluster";
+			r = -EINVAL;
+			goto out;
+		}
+		next += c->nr_members;
+	}
+	if (next != u->nr_members) {
+		*error = "Member counts disagree";
+		r = -EINVAL;
+		goto out;
+	}
+	for (i = 0; i < u->nr_weights; i++) {
+		const struct swarm_weight *w = &u->weights[i];
+
+		if (w->a >= u->nr_clusters || w->b >= u->nr_clusters) {
+			*error = "Weight names an unknown cluster";
+			r = -ERANGE;
+			goto out;
+		}
+		if (w->a == w->b) {
+			*error = "Weight of a cluster with itself";
+			r = -EINVAL;
+			goto out;
+		}
+	}
+out:
+	swarm_free(last);
+	swarm_free(seen);
+	return r;
+}
+
+struct place_order {
+	u64 frequency;
+	u32 id;
+	u32 idx;
+};
+
+/* Hot clusters first; equal frequencies in id order. */
+static int cmp_hot_first(const void *a, const void *b)
+{
+	const struct place_order *x = a, *y = b;
+
+	if (x->frequency != y->frequency)
+		return x->frequency > y->frequency ? -1 : 1;
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+static int cmp_by_id(const void *a, const void *b)
+{
+	const struct place_order *x = a, *y = b;
+
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+struct place_state {
+	const struct swarm_geom *g;
+	const struct swarm_upload *u;
+	const struct swarm_place_params *p;
+	struct swarm_map *m;
+	u8 *want;		/* per entry: copies granted */
+	u8 *granted;		/* per membership: gets a copy of its own */
+	struct place_order *order;
+	u64 *extra_mask;	/* per cluster index: members with one more copy */
+	u8 *placed;		/* per cluster index */
+	u64 *adj_first;		/* weights as adjacency lists, by cluster index */
+	u32 *adj_to;
+	u64 *adj_w;
+	u32 *id_to_idx;
+	u64 next[SWARM_MAX_DEVS];	/* next free slot of each member */
+	u64 ptr;			/* the global pointer p of Eq. 7 */
+};
+
+static void grant_copies(struct place_state *s)
+{
+	const struct swarm_upload *u = s->u;
+	u64 cap = (u64)s->g->nr_devs * s->g->dev_slots;
+	u64 avail = cap - div_u64(cap * s->p->spare_pct, 100);
+	u64 budget = avail > s->g->nr_entries ? avail - s->g->nr_entries : 0;
+	u32 i;
+
+	for (i = 0; i < u->nr_clusters; i++) {
+		const struct swarm_cluster *c = &u->clusters[s->order[i].idx];
+		u64 k;
+
+		for (k = c->first; k < c->first + c->nr_members; k++) {
+			u64 e = u->members[k];
+
+			if (!s->want[e]) {
+				s->want[e] = 1;
+				s->granted[k] = 1;
+			} else if (s->want[e] < s->p->max_copies && budget) {
+				s->want[e]++;
+				budget--;
+				s->granted[k] = 1;
+			}
+		}
+	}
+}
+
+/* Reserve a run in m->extra for every entry granted several copies. */
+static int reserve_runs(struct place_state *s)
+{
+	struct swarm_map *m = s->m;
+	u64 e, idx = 0;
+
+	for (e = 0; e < m->nr_entries; e++)
+		if (s->want[e] > 1)
+			idx += s->want[e];
+	m->nr_extra = idx;
+	if (idx) {
+		m->extra = swarm_zalloc(idx, sizeof(u64));
+		if (!m->extra)
+			return -ENOMEM;
+	}
+	idx = 0;
+	for (e = 0; e < m->nr_entries; e++) {
+		if (s->want[e] > 1) {
+			m->loc[e] = SWARM_LOC_MULTI | idx;
+			idx += s->want[e];
+		}
+	}
+	return 0;
+}
+
+static bool has_copy_on(const struct place_state *s, u64 e, u32 dev)
+{
+	const u64 *c;
+	u32 n, i;
+
+	if (s->want[e] <= 1)
+		return false;	/* single copies are placed once */
+	c = &s->m->extra[s->m->loc[e] & SWARM_LOC_IDX_MASK];
+	n = (u32)(s->m->loc[e] >> SWARM_LOC_CNT_SHIFT) & 0xff;
+	for (i = 0; i < n; i++)
+		if (swarm_loc_decode(c[i]).dev == dev)
+			return true;
+	return false;
+}
+
+/* The first member from @dev on, cyclically, that has a free slot. */
+static u32 member_with_room(const struct place_state *s, u32 dev)
+{
+	u32 i, n = s->g->nr_devs;
+
+	for (i = 0; i < n; i++, dev = dev + 1 == n ? 0 : dev + 1)
+		if (s->next[dev] < s->g->dev_slots)
+			return dev;
+	return U32_MAX;	/* cannot happen: the budget leaves room */
+}
+
+static void add_copy(struct place_state *s, u64 e, u32 dev)
+{
+	struct swarm_map *m = s->m;
+	u64 w = swarm_loc_encode(dev, s->next[dev]++);
+
+	m->nr_copies++;
+	if (s->want[e] <= 1) {
+		m->loc[e] = w;
+		return;
+	}
+	m->extra[(m->loc[e] & SWARM_LOC_IDX_MASK) +
+		 ((m->loc[e] >> SWARM_LOC_CNT_SHIFT) & 0xff)] = w;
+	m->loc[e] += 1ULL << SWARM_LOC_CNT_SHIFT;
+}
+
+/* Members @start .. @start + @r - 1, cyclically, as a bit mask. */
+static u64 run_mask(u32 start, u32 r, u32 n)
+{
+	u64 mask = 0;
+	u32 i;
+
+	for (i = 0; i < r; i++)
+		mask |= 1ULL << ((start + i) % n);
+	return mask;
+}
+
+static u32 pick_start(struct place_state *s, u32 idx, u64 granted)
+{
+	u32 n = s->g->nr_devs, r, base, start, best = 0;
+	u64 best_overlap = U64_MAX, best_fill = U64_MAX;
+
+	div_u64_rem(granted, n, &r);
+	div_u64_rem(s->ptr, n, &base);
+
+	for (start = 0; start < n; start++) {
+		u32 st = (base + start) % n;
+		u64 mask = run_mask(st, r, n), overlap = 0, fill = 0, k;
+		u32 d;
+
+		for (k = s->adj_first[idx]; k < s->adj_first[idx + 1]; k++)
+			if (s->placed[s->adj_to[k]])
+				overlap += s->adj_w[k] *
+					hweight64(mask & s->extra_mask[s->adj_to[k]]);
+		for (d = 0; d < n; d++)
+			if (mask & (1ULL << d))
+				fill += s->next[d];
+		if (overlap < best_overlap ||
+		    (overlap == best_overlap && fill < best_fill)) {
+			best_overlap = overlap;
+			best_fill = fill;
+			best = st;
+		}
+	}
+	s->extra_mask[idx] = run_mask(best, r, n);
+	return best;
+}
+
+static void lay_out_roundrobin(struct place_state *s,
+			       const struct swarm_cluster *c)
+{
+	u32 n = s->g->nr_devs, dev;
+	u64 k, placed = 0;
+
+	div_u64_rem(s->ptr, n, &dev);
+	for (k = c->first; k < c->first + c->nr_members; k++) {
+		if (!s->granted[k])
+			continue;
+		add_copy(s, s->u->members[k], member_with_room(s, dev));
+		dev = dev + 1 == n ? 0 : dev + 1;
+		placed++;
+	}
+	s->ptr += placed;
+}
+
+#define SWARM_SWAP_WINDOW 64
+
+static void lay_out_coactivation(struct place_state *s, u32 idx,
+				 const struct swarm_cluster *c)
+{
+	const u64 *mem = s->u->members;
+	u32 n = s->g->nr_devs, dev;
+	u64 k, granted = 0, placed = 0;
+
+	for (k = c->first; k < c->first + c->nr_members; k++)
+		granted += s->granted[k];
+	dev = pick_start(s, idx, granted);
+
+	/*
+	 * Walk the members; each granted one goes to the next member device.
+	 * If its entry already has a copy there, take a later one that does
+	 * not (within a window), else drop that copy.
+	 */
+	for (k = c->first; k < c->first + c->nr_members; k++) {
+		u64 j, end = c->first + c->nr_members;
+		u32 d;
+
+		if (!s->granted[k])
+			continue;
+		d = member_with_room(s, dev);
+		if (has_copy_on(s, mem[k], d)) {
+			for (j = k + 1; j < end && j < k + SWARM_SWAP_WINDOW; j++)
+				if (s->granted[j] && !has_copy_on(s, mem[j], d))
+					break;
+			if (j < end && j < k + SWARM_SWAP_WINDOW) {
+				/* Place j now, and k when its turn comes again. */
+				s->granted[j] = 0;
+				add_copy(s, mem[j], d);
+				placed++;
+				dev = d + 1 == n ? 0 : d + 1;
+				k--;	/* retry k on the next member */
+				continue;
+			}
+			s->granted[k] = 0;	/* every candidate has a copy here */
+			continue;
+		}
+		add_copy(s, mem[k], d);
+		placed++;
+		dev = d + 1 == n ? 0 : d + 1;
+	}
+	s->ptr += placed;
+	s->placed[idx] = 1;
+}
+
+static void lay_out_clusters(struct place_state *s)
+{
+	u32 i;
+
+	if (s->p->policy == SWARM_PLACE_ROUNDROBIN)
+		sort(s->order, s->u->nr_clusters, sizeof(*s->order),
+		     cmp_by_id, NULL);
+	for (i = 0; i < s->u->nr_clusters; i++) {
+		u32 idx = s->order[i].idx;
+		const struct swarm_cluster *c = &s->u->clusters[idx];
+
+		if (s->p->policy == SWARM_PLACE_ROUNDROBIN)
+			lay_out_roundrobin(s, c);
+		else
+			lay_out_coactivation(s, idx, c);
+	}
+}
+
+static void stripe_the_rest(struct place_state *s)
+{
+	u32 n = s->g->nr_devs, dev = 0;
+	u64 e;
+
+	for (e = 0; e < s->m->nr_entries; e++) {
+		if (s->want[e])
+			continue;
+		dev = member_with_room(s, dev);
+		add_copy(s, e, dev);
+		dev = dev + 1 == n ? 0 : dev + 1;
+	}
+}
+
+static int build_adjacency(struct place_state *s)
+{
+	const struct swarm_upload *u = s->u;
+	u32 i, nc = u->nr_clusters;
+	u64 *fill;
+
+	s->adj_first = swarm_zalloc((u64)nc + 1, sizeof(u64));
+	s->adj_to = swarm_zalloc(2 * (u64)u->nr_weights + 1, sizeof(u32));
+	s->adj_w = swarm_zalloc(2 * (u64)u->nr_weights + 1, sizeof(u64));
+	s->id_to_idx = swarm_zalloc(nc, sizeof(u32));
+	fill = swarm_zalloc((u64)nc + 1, sizeof(u64));
+	if (!s->adj_first || !s->adj_to || !s->adj_w || !s->id_to_idx || !fill) {
+		swarm_free(fill);
+		return -ENOMEM;
+	}
+	for (i = 0; i < nc; i++)
+		s->id_to_idx[u->clusters[i].id] = i;
+	for (i = 0; i < u->nr_weights; i++) {
+		s->adj_first[s->id_to_idx[u->weights[i].a] + 1]++;
+		s->adj_first[s->id_to_idx[u->weights[i].b] + 1]++;
+	}
+	for (i = 0; i < nc; i++)
+		s->adj_first[i + 1] += s->adj_first[i];
+	memcpy(fill, s->adj_first, ((u64)nc + 1) * sizeof(u64));
+	for (i = 0; i < u->nr_weights; i++) {
+		u32 a = s->id_to_idx[u->weights[i].a];
+		u32 b = s->id_to_idx[u->weights[i].b];
+
+		s->adj_to[fill[a]] = b;
+		s->adj_w[fill[a]++] = u->weights[i].weight;
+		s->adj_to[fill[b]] = a;
+		s->adj_w[fill[b]++] = u->weights[i].weight;
+	}
+	swarm_free(fill);
+	return 0;
+}
+
+/**
+ * swarm_place() - place a validated upload.
+ * @g: geometry of the device.
+ * @u: the upload, checked by swarm_upload_validate().
+ * @p: policy and replication budget.
+ * @m: the map to fill; swarm_map_free() it when done.
+ * @error: set on failure.
+ *
+ * Return: 0, -EINVAL for bad parameters or -ENOMEM.
+ */
+int swarm_place(const struct swarm_geom *g, const struct swarm_upload *u,
+		const struct swarm_place_params *p, struct swarm_map *m,
+		char **error)
+{
+	struct place_state s = { .g = g, .u = u, .p = p, .m = m };
+	u64 e;
+	u32 i;
+	int r = -ENOMEM;
+
+	memset(m, 0, sizeof(*m));
+	if (!p->max_copies || p->max_copies > SWARM_MAX_COPIES ||
+	    p->spare_pct > 100 ||
+	    (p->policy != SWARM_PLACE_ROUNDROBIN &&
+	     p->policy != SWARM_PLACE_COACTIVATION)) {
+		*error = "Invalid placement parameters";
+		return -EINVAL;
+	}
+	m->nr_entries = g->nr_entries;
+	m->nr_clusters = u->nr_clusters;
+	*error = "Out of memory";
+	m->loc = swarm_zalloc(g->nr_entries, sizeof(u64));
+	s.want = swarm_zalloc(g->nr_entries, sizeof(u8));
+	s.granted = swarm_zalloc(u->nr_members, sizeof(u8));
+	s.order = swarm_zalloc(u->nr_clusters, sizeof(*s.order));
+	s.extra_mask = swarm_zalloc(u->nr_clusters, sizeof(u64));
+	s.placed = swarm_zalloc(u->nr_clusters, sizeof(u8));
+	if (!m->loc || !s.want || !s.granted || !s.order || !s.extra_mask ||
+	    !s.placed || build_adjacency(&s))
+		goto out;
+
+	for (i = 0; i < u->nr_clusters; i++) {
+		s.order[i].frequency = u->clusters[i].frequency;
+		s.order[i].id = u->clusters[i].id;
+		s.order[i].idx = i;
+	}
+	sort(s.order, u->nr_clusters, sizeof(*s.order), cmp_hot_first, NULL);
+
+	grant_copies(&s);
+	if (reserve_runs(&s))
+		goto out;
+	lay_out_clusters(&s);
+	stripe_the_rest(&s);
+
+	for (e = 0; e < m->nr_entries; e++)
+		if ((m->loc[e] & SWARM_LOC_MULTI) &&
+		    ((m->loc[e] >> SWARM_LOC_CNT_SHIFT) & 0xff) > 1)
+			m->nr_multi++;
+	for (i = 0; i < g->nr_devs; i++)
+		m->dev_used[i] = s.next[i];
+	r = 0;
+out:
+	swarm_free(s.want);
+	swarm_free(s.granted);
+	swarm_free(s.order);
+	swarm_free(s.extra_mask);
+	swarm_free(s.placed);
+	swarm_free(s.adj_first);
+	swarm_free(s.adj_to);
+	swarm_free(s.adj_w);
+	swarm_free(s.id_to_idx);
+	if (r)
+		swarm_map_free(m);
+	return r;
+}
+
+void swarm_map_free(struct swarm_map *m)
+{
+	swarm_free(m->loc);
+	swarm_free(m->extra);
+	m->loc = NULL;
+	m->extra = NULL;
+}

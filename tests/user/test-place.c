@@ -1,0 +1,31 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* User-space run of the shared placement cases. */
+#include "../../kmod/swarm-place.c"
+#include "utest.h"
+
+#define min(a, b) ((a) < (b) ? (a) : (b))
+#define max(a, b) ((a) > (b) ? (a) : (b))
+#define CHECK(ctx, cond, ...) do { (void)(ctx); EXPECT(cond, __VA_ARGS__); } while (0)
+#include "../common/place-cases.h"
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define CASE(f) { #f, f ## _run }
+#define RUN(f) static void f ## _run(void) { f(NULL); }
+RUN(case_eq7)
+RUN(case_replication)
+RUN(case_budget)
+RUN(case_anti_affinity)
+RUN(case_capacity_balance)
+RUN(case_random)
+RUN(case_validation)
+
+int main(void)
+{
+	static const struct utest_case cases[] = {
+		CASE(case_eq7), CASE(case_replication), CASE(case_budget),
+		CASE(case_anti_affinity), CASE(case_capacity_balance),
+		CASE(case_random), CASE(case_validation),
+	};
+
+	return utest_run("place", cases, ARRAY_SIZE(cases));
+}

@@ -1,0 +1,291 @@
+/* SPDX-License-Identifier: GPL-2.0-only WITH Linux-syscall-note */
+/*
+ * dm-swarm: the user ABI of the control device /dev/dm-swarm-control.
+ *
+ * A device-mapper target cannot take ioctls of its own on its block device
+ * (dm passes them to the underlying device), so dm-swarm has a misc
+ * character device. Every request names the swarm device by its dev_t
+ * (@dev_major, @dev_minor) and starts with its own size, so that the ABI
+ * can grow: the kernel accepts any @size from the smallest it knows up,
+ * provided the bytes it does not know are zero.
+ *
+ * Uploading a cluster map:
+ *   DM_SWARM_MAP_BEGIN    once, with the totals;
+ *   DM_SWARM_MAP_ADD      any number of batches of clusters;
+ *   DM_SWARM_MAP_WEIGHTS  optionally, cluster-to-cluster co-activation;
+ *   DM_SWARM_MAP_COMMIT   validates, places and publishes the whole map;
+ *   DM_SWARM_MAP_ABORT    or closing the file drops the staged map.
+ * Only one upload per swarm device is staged at a time (-EBUSY otherwise),
+ * and nothing reaches the live map before a commit succeeds.
+ *
+ * All ioctls need CAP_SYS_ADMIN.
+ */
+#ifndef _UAPI_LINUX_DM_SWARM_H
+#define _UAPI_LINUX_DM_SWARM_H
+
+#include <linux/const.h>
+#include <linux/ioctl.h>
+#include <linux/types.h>
+
+#define DM_SWARM_CONTROL_NAME	"dm-swarm-control"
+
+#define DM_SWARM_VERSION_MAJOR	1
+#define DM_SWARM_VERSION_MINOR	0
+#define DM_SWARM_VERSION_PATCH	0
+
+/* Limits the kernel enforces. */
+#define DM_SWARM_MAX_CLUSTERS		0x1000000U	/* 16M */
+#define DM_SWARM_MAX_CLUSTER_SIZE	0x100000U	/* 1M */
+#define DM_SWARM_MAX_MEMBERS		0x10000000ULL	/* 256M */
+#define DM_SWARM_MAX_BATCH		0x10000U	/* 64K */
+#define DM_SWARM_MAX_DEVS		64
+
+/**
+ * struct dm_swarm_version - DM_SWARM_VERSION: the ABI version.
+ * @size: sizeof(struct dm_swarm_version), set by the caller.
+ * @major: incompatible changes.
+ * @minor: compatible additions.
+ * @patch: fixes.
+ */
+struct dm_swarm_version {
+	__u32 size;
+	__u32 major;
+	__u32 minor;
+	__u32 patch;
+};
+
+/* Flags of struct dm_swarm_map_begin. */
+#define DM_SWARM_MAP_DROP_DATA	_BITUL(0)	/* data on the device may be lost */
+#define DM_SWARM_MAP_FLAGS_ALL	DM_SWARM_MAP_DROP_DATA
+
+/**
+ * struct dm_swarm_map_begin - DM_SWARM_MAP_BEGIN: start an upload.
+ * @size: sizeof(struct dm_swarm_map_begin).
+ * @flags: DM_SWARM_MAP_* flags.
+ * @dev_major: the swarm device.
+ * @dev_minor: the swarm device.
+ * @nr_clusters: clusters the upload will add, 1..DM_SWARM_MAX_CLUSTERS.
+ * @nr_weights: co-activation weights it will add, 0 if none.
+ * @nr_members: members of all clusters together, 1..DM_SWARM_MAX_MEMBERS.
+ */
+struct dm_swarm_map_begin {
+	__u32 size;
+	__u32 flags;
+	__u32 dev_major;
+	__u32 dev_minor;
+	__u32 nr_clusters;
+	__u32 nr_weights;
+	__u64 nr_members;
+};
+
+/**
+ * struct dm_swarm_cluster - one cluster of a DM_SWARM_MAP_ADD batch.
+ * @id: the cluster's id, unique within the upload, < nr_clusters.
+ * @nr_members: number of members, 1..DM_SWARM_MAX_CLUSTER_SIZE.
+ * @medoid: the medoid entry; must be a member.
+ * @frequency: activation count of the cluster in the profile.
+ */
+struct dm_swarm_cluster {
+	__u32 id;
+	__u32 nr_members;
+	__u64 medoid;
+	__u64 frequency;
+};
+
+/**
+ * struct dm_swarm_map_add - DM_SWARM_MAP_ADD: add a batch of clusters.
+ * @size: sizeof(struct dm_swarm_map_add).
+ * @nr_clusters: clusters in this batch, 1..DM_SWARM_MAX_BATCH.
+ * @dev_major: the swarm device.
+ * @dev_minor: the swarm device.
+ * @pad: zero.
+ * @nr_members: members in this batch: the sum of the clusters' nr_members.
+ * @clusters: user address of @nr_clusters struct dm_swarm_cluster.
+ * @members: user address of @nr_members __u64 entry numbers, the members of
+ *	each cluster in turn. An entry appears at most once per cluster.
+ */
+struct dm_swarm_map_add {
+	__u32 size;
+	__u32 nr_clusters;
+	__u32 dev_major;
+	__u32 dev_minor;
+	__u32 pad;
+	__u32 pad2;
+	__u64 nr_members;
+	__u64 clusters;
+	__u64 members;
+};
+
+/**
+ * struct dm_swarm_weight - co-activation of two clusters.
+ * @a: a cluster id.
+ * @b: another cluster id, != @a.
+ * @weight: how often they are read together (any scale, larger = more).
+ */
+struct dm_swarm_weight {
+	__u32 a;
+	__u32 b;
+	__u64 weight;
+};
+
+/**
+ * struct dm_swarm_map_weights - DM_SWARM_MAP_WEIGHTS: add weights.
+ * @size: sizeof(struct dm_swarm_map_weights).
+ * @nr_weights: weights in this batch, 1..DM_SWARM_MAX_BATCH.
+ * @dev_major: the swarm device.
+ * @dev_minor: the swarm device.
+ * @weights: user address of @nr_weights struct dm_swarm_weight.
+ */
+struct dm_swarm_map_weights {
+	__u32 size;
+	__u32 nr_weights;
+	__u32 dev_major;
+	__u32 dev_minor;
+	__u64 weights;
+};
+
+/**
+ * struct dm_swarm_dev_req - a request that names only the swarm device:
+ *	DM_SWARM_MAP_COMMIT, DM_SWARM_MAP_ABORT, DM_SWARM_STATS_RESET.
+ * @size: sizeof(struct dm_swarm_dev_req).
+ * @flags: zero.
+ * @dev_major: the swarm device.
+ * @dev_minor: the swarm device.
+ */
+struct dm_swarm_dev_req {
+	__u32 size;
+	__u32 flags;
+	__u32 dev_major;
+	__u32 dev_minor;
+};
+
+/**
+ * struct dm_swarm_dev_stats - statistics of one member device.
+ * @reads: read bios sent to it.
+ * @writes: write bios sent to it (one per copy).
+ * @read_bytes: bytes read.
+ * @write_bytes: bytes written.
+ * @inflight: bios in flight now.
+ * @inflight_peak: the most bios in flight at once.
+ * @busy_ns: time with at least one bio in flight.
+ * @tput_est: current throughput estimate, bytes per second.
+ */
+struct dm_swarm_dev_stats {
+	__u64 reads;
+	__u64 writes;
+	__u64 read_bytes;
+	__u64 write_bytes;
+	__u64 inflight;
+	__u64 inflight_peak;
+	__u64 busy_ns;
+	__u64 tput_est;
+};
+
+/* Values of struct dm_swarm_stats @selector and @placement. */
+#define DM_SWARM_SELECT_STATIC		0	/* always the first copy */
+#define DM_SWARM_SELECT_LEAST_LOADED	1
+#define DM_SWARM_PLACE_ROUNDROBIN	0	/* the paper's Eq. 7 */
+#define DM_SWARM_PLACE_COACTIVATION	1
+
+/**
+ * struct dm_swarm_stats - DM_SWARM_STATS: read the statistics.
+ * @size: sizeof(struct dm_swarm_stats), set by the caller.
+ * @nr_devs: in: room in @devs; out: number of members.
+ * @dev_major: the swarm device.
+ * @dev_minor: the swarm device.
+ * @devs: user address of @nr_devs struct dm_swarm_dev_stats, filled for
+ *	min(room, members) members.
+ * @map_generation: generation of the live map; 0 = no map (striped).
+ * @nr_entries: entries of the device.
+ * @nr_clusters: clusters in the live map.
+ * @nr_copies: entry copies in the live map (nr_entries without a map).
+ * @map_bytes: kernel memory of the live map.
+ * @reads: reads of the device.
+ * @writes: writes of the device.
+ * @multi_copy_reads: reads of an entry with more than one copy.
+ * @redirected_reads: reads sent to a copy other than the first.
+ * @selector: DM_SWARM_SELECT_*.
+ * @placement: DM_SWARM_PLACE_* of the next commit.
+ * @max_copies: copies per entry allowed.
+ * @spare_pct: per cent of the capacity kept free of replicas.
+ */
+struct dm_swarm_stats {
+	__u32 size;
+	__u32 nr_devs;
+	__u32 dev_major;
+	__u32 dev_minor;
+	__u64 devs;
+	__u64 map_generation;
+	__u64 nr_entries;
+	__u64 nr_clusters;
+	__u64 nr_copies;
+	__u64 map_bytes;
+	__u64 reads;
+	__u64 writes;
+	__u64 multi_copy_reads;
+	__u64 redirected_reads;
+	__u32 selector;
+	__u32 placement;
+	__u32 max_copies;
+	__u32 spare_pct;
+};
+
+/**
+ * struct dm_swarm_copy - where one copy of an entry lives.
+ * @dev: member index, in table order.
+ * @pad: zero.
+ * @slot: entry slot on that member; the copy starts at sector
+ *	slot * entry_sectors of the member.
+ */
+struct dm_swarm_copy {
+	__u32 dev;
+	__u32 pad;
+	__u64 slot;
+};
+
+#define DM_SWARM_MAX_COPIES	8
+
+/**
+ * struct dm_swarm_placement - one entry's copies, for DM_SWARM_PLACEMENT.
+ * @entry: in: the entry.
+ * @nr_copies: out: number of copies, 1..DM_SWARM_MAX_COPIES.
+ * @pad: zero.
+ * @copies: out: the copies, the first being the primary one.
+ */
+struct dm_swarm_placement {
+	__u64 entry;
+	__u32 nr_copies;
+	__u32 pad;
+	struct dm_swarm_copy copies[DM_SWARM_MAX_COPIES];
+};
+
+/**
+ * struct dm_swarm_placement_req - DM_SWARM_PLACEMENT: where entries live.
+ * @size: sizeof(struct dm_swarm_placement_req).
+ * @nr_entries: number of entries asked, 1..DM_SWARM_MAX_BATCH.
+ * @dev_major: the swarm device.
+ * @dev_minor: the swarm device.
+ * @entries: user address of @nr_entries struct dm_swarm_placement; the
+ *	kernel reads each @entry and fills the rest.
+ */
+struct dm_swarm_placement_req {
+	__u32 size;
+	__u32 nr_entries;
+	__u32 dev_major;
+	__u32 dev_minor;
+	__u64 entries;
+};
+
+#define DM_SWARM_IOCTL	0xfd	/* the device-mapper family; numbers from 0x40 */
+
+#define DM_SWARM_VERSION	_IOWR(DM_SWARM_IOCTL, 0x40, struct dm_swarm_version)
+#define DM_SWARM_MAP_BEGIN	_IOW(DM_SWARM_IOCTL, 0x41, struct dm_swarm_map_begin)
+#define DM_SWARM_MAP_ADD	_IOW(DM_SWARM_IOCTL, 0x42, struct dm_swarm_map_add)
+#define DM_SWARM_MAP_WEIGHTS	_IOW(DM_SWARM_IOCTL, 0x43, struct dm_swarm_map_weights)
+#define DM_SWARM_MAP_COMMIT	_IOW(DM_SWARM_IOCTL, 0x44, struct dm_swarm_dev_req)
+#define DM_SWARM_MAP_ABORT	_IOW(DM_SWARM_IOCTL, 0x45, struct dm_swarm_dev_req)
+#define DM_SWARM_STATS		_IOWR(DM_SWARM_IOCTL, 0x46, struct dm_swarm_stats)
+#define DM_SWARM_STATS_RESET	_IOW(DM_SWARM_IOCTL, 0x47, struct dm_swarm_dev_req)
+#define DM_SWARM_PLACEMENT	_IOWR(DM_SWARM_IOCTL, 0x48, struct dm_swarm_placement_req)
+
+#endif /* _UAPI_LINUX_DM_SWARM_H */
