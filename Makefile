@@ -7,6 +7,7 @@
 #   make demo       run the demo in a VM on emulated NVMe SSDs
 #   make check      run every test (user space, KUnit, VM on three kernels)
 #   make user-test  only the user-space unit tests
+#   make userspace  build/user/swarmctl, the control tool (userspace/)
 
 KVER ?= $(shell uname -r)
 KDIR ?= /lib/modules/$(KVER)/build
@@ -14,9 +15,18 @@ KDIR ?= /lib/modules/$(KVER)/build
 CC ?= gcc
 USER_CFLAGS := -O2 -g -Wall -Wextra -Werror -std=gnu11 \
 	-Iuserspace/include -Ikmod -fsanitize=address,undefined
-USER_TESTS := build/user-tests/test-layout build/user-tests/test-place
+# swarmctl and libswarm: plain libc, no sanitizers (build/user/ is copied
+# into the VM), and the uapi headers from this tree.
+SWARMCTL_CFLAGS := -O2 -g -Wall -Wextra -Werror -std=gnu11 \
+	-Iuapi -Iuserspace -Iuserspace/include
+LIBSWARM_DEPS := userspace/libswarm.c userspace/libswarm.h \
+	uapi/linux/dm-swarm.h
+SWARM_USER_TESTS := build/user-tests/test-mapfile
+USER_TESTS := build/user-tests/test-layout build/user-tests/test-place \
+	$(SWARM_USER_TESTS)
 
-.PHONY: all module install clean deps check demo user-test checkpatch
+.PHONY: all module install clean deps check demo user-test checkpatch \
+	userspace
 
 all: module
 
@@ -35,13 +45,25 @@ build/user-tests/%: tests/user/%.c kmod/*.c kmod/*.h tests/common/*.h \
 	@mkdir -p $(dir $@)
 	$(CC) $(USER_CFLAGS) -o $@ $<
 
-user-test: $(USER_TESTS)
+# The libswarm tests: the library linked in, with the sanitizers.
+$(SWARM_USER_TESTS): build/user-tests/%: tests/user/%.c $(LIBSWARM_DEPS) \
+		tests/user/utest.h
+	@mkdir -p $(dir $@)
+	$(CC) $(USER_CFLAGS) -Iuapi -Iuserspace -o $@ $< userspace/libswarm.c
+
+userspace: build/user/swarmctl
+
+build/user/swarmctl: userspace/swarmctl.c $(LIBSWARM_DEPS)
+	@mkdir -p $(dir $@)
+	$(CC) $(SWARMCTL_CFLAGS) -o $@ userspace/swarmctl.c userspace/libswarm.c
+
+user-test: build/user/swarmctl $(USER_TESTS)
 	@rc=0; for t in $(USER_TESTS); do ./$$t || rc=1; done; exit $$rc
 
 checkpatch:
 	@scripts/checkpatch.sh
 
-check: deps
+check: deps userspace
 	@scripts/check.sh
 
 demo: deps

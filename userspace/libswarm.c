@@ -1,0 +1,904 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * libswarm: map-file parser and control-device ioctls of dm-swarm.
+ * See libswarm.h for the interface and MAP-FORMAT.md for the file format.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "libswarm.h"
+
+static int sys_ioctl(int fd, unsigned long req, void *arg)
+{
+	return ioctl(fd, req, arg);
+}
+
+int (*swarm_ioctl_fn)(int fd, unsigned long req, void *arg) = sys_ioctl;
+
+static void __attribute__((format(printf, 3, 4)))
+seterr(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err || !errlen)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+/* ---- Map-file parser ---- */
+
+struct parser {
+	const char *name;
+	unsigned long line;
+	struct swarm_map *map;
+	char *err;
+	size_t errlen;
+	/* scratch for the duplicate-member check */
+	struct member_pos *scratch;
+	size_t scratch_cap;
+};
+
+struct token {
+	const char *s;
+	size_t len;
+};
+
+struct member_pos {
+	uint64_t value;
+	uint64_t pos;
+};
+
+static int __attribute__((format(printf, 3, 4)))
+perr_at(struct parser *p, unsigned long line, const char *fmt, ...)
+{
+	char msg[SWARM_ERR_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	seterr(p->err, p->errlen, "%s:%lu: %s", p->name, line, msg);
+	return -EINVAL;
+}
+
+#define perr(p, ...)	perr_at((p), (p)->line, __VA_ARGS__)
+
+static bool is_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n' ||
+	       c == '\v' || c == '\f';
+}
+
+/* The next whitespace-separated token of [*pos, end), false at the end. */
+static bool next_token(const char **pos, const char *end, struct token *t)
+{
+	const char *s = *pos;
+
+	while (s < end && is_space(*s))
+		s++;
+	if (s == end) {
+		*pos = s;
+		return false;
+	}
+	t->s = s;
+	while (s < end && !is_space(*s))
+		s++;
+	t->len = s - t->s;
+	*pos = s;
+	return true;
+}
+
+/* A token fit for a message: at most 32 printable characters. */
+static const char *show(const struct token *t, char *buf, size_t size)
+{
+	size_t i, n = t->len < 32 ? t->len : 32;
+
+	if (n > size - 4)
+		n = size - 4;
+	for (i = 0; i < n; i++) {
+		unsigned char c = t->s[i];
+
+		buf[i] = c >= 0x20 && c < 0x7f ? c : '?';
+	}
+	if (n < t->len) {
+		memcpy(buf + n, "...", 3);
+		n += 3;
+	}
+	buf[n] = '\0';
+	return buf;
+}
+
+/* Decimal digits only, at most @max. */
+static int parse_num(struct parser *p, const struct token *t,
+		     const char *what, uint64_t max, uint64_t *res)
+{
+	uint64_t v = 0;
+	char buf[40];
+	size_t i;
+
+	for (i = 0; i < t->len; i++) {
+		unsigned int d = (unsigned char)t->s[i] - '0';
+
+		if (d > 9)
+			return perr(p, "malformed %s '%s'", what,
+				    show(t, buf, sizeof(buf)));
+		if (v > (max - d) / 10)
+			return perr(p, "%s '%s' is too large (max %" PRIu64 ")",
+				    what, show(t, buf, sizeof(buf)), max);
+		v = v * 10 + d;
+	}
+	*res = v;
+	return 0;
+}
+
+static int parse_u32(struct parser *p, const struct token *t,
+		     const char *what, uint32_t *res)
+{
+	uint64_t v;
+	int r = parse_num(p, t, what, UINT32_MAX, &v);
+
+	if (!r)
+		*res = (uint32_t)v;
+	return r;
+}
+
+/* Make room for @n more elements of @size bytes in *@arr of *@cap. */
+static int grow(void **arr, size_t *cap, size_t used, size_t n, size_t size)
+{
+	size_t want, c = *cap;
+	void *a;
+
+	if (used + n <= c)
+		return 0;
+	want = used + n;
+	if (c < 16)
+		c = 16;
+	while (c < want)
+		c *= 2;
+	if (c > SIZE_MAX / size)
+		return -ENOMEM;
+	a = realloc(*arr, c * size);
+	if (!a)
+		return -ENOMEM;
+	*arr = a;
+	*cap = c;
+	return 0;
+}
+
+static int cmp_member_pos(const void *a, const void *b)
+{
+	const struct member_pos *x = a, *y = b;
+
+	if (x->value != y->value)
+		return x->value < y->value ? -1 : 1;
+	return x->pos < y->pos ? -1 : x->pos > y->pos;
+}
+
+/*
+ * The member of @c that repeats first in file order, in *@dup: sort
+ * (value, position) pairs and take the earliest second occurrence.
+ */
+static int find_duplicate(struct parser *p, const struct swarm_map_cluster *c,
+			  bool *found, uint64_t *dup)
+{
+	const uint64_t *m = p->map->members + c->first;
+	uint64_t i, best = UINT64_MAX;
+
+	*found = false;
+	if (grow((void **)&p->scratch, &p->scratch_cap, 0, c->nr_members,
+		 sizeof(*p->scratch)))
+		return perr(p, "out of memory"), -ENOMEM;
+	for (i = 0; i < c->nr_members; i++) {
+		p->scratch[i].value = m[i];
+		p->scratch[i].pos = i;
+	}
+	qsort(p->scratch, c->nr_members, sizeof(*p->scratch), cmp_member_pos);
+	for (i = 1; i < c->nr_members; i++)
+		if (p->scratch[i].value == p->scratch[i - 1].value &&
+		    p->scratch[i].pos < best)
+			best = p->scratch[i].pos;
+	if (best != UINT64_MAX) {
+		*found = true;
+		*dup = m[best];
+	}
+	return 0;
+}
+
+static int check_cluster(struct parser *p, const struct swarm_map_cluster *c)
+{
+	const uint64_t *m = p->map->members + c->first;
+	bool has_medoid = false, found;
+	uint64_t i, dup;
+	int r;
+
+	if (!c->nr_members)
+		return perr(p, "cluster %" PRIu32 " has no members", c->id);
+	for (i = 0; i < c->nr_members && !has_medoid; i++)
+		has_medoid = m[i] == c->medoid;
+	if (!has_medoid)
+		return perr(p, "medoid %" PRIu64 " of cluster %" PRIu32
+			    " is not one of its members", c->medoid, c->id);
+	r = find_duplicate(p, c, &found, &dup);
+	if (r)
+		return r;
+	if (found)
+		return perr(p, "member %" PRIu64 " appears twice in cluster %"
+			    PRIu32, dup, c->id);
+	return 0;
+}
+
+static int add_member(struct parser *p, struct swarm_map_cluster *c,
+		      const struct token *t)
+{
+	struct swarm_map *map = p->map;
+	uint64_t v;
+	int r;
+
+	r = parse_num(p, t, "member", UINT64_MAX, &v);
+	if (r)
+		return r;
+	if (c->nr_members == DM_SWARM_MAX_CLUSTER_SIZE)
+		return perr(p, "cluster %" PRIu32 " has more than %u members",
+			    c->id, DM_SWARM_MAX_CLUSTER_SIZE);
+	if (map->nr_members == DM_SWARM_MAX_MEMBERS)
+		return perr(p, "more than %llu members in all",
+			    (unsigned long long)DM_SWARM_MAX_MEMBERS);
+	if (grow((void **)&map->members, &map->cap_members, map->nr_members,
+		 1, sizeof(*map->members)))
+		return perr(p, "out of memory"), -ENOMEM;
+	map->members[map->nr_members++] = v;
+	c->nr_members++;
+	return 0;
+}
+
+/* <id> <medoid> <frequency> <member>... */
+static int parse_cluster(struct parser *p, const struct token *first,
+			 const char *pos, const char *end)
+{
+	struct swarm_map *map = p->map;
+	struct swarm_map_cluster c = { .line = p->line };
+	struct token t;
+	int r;
+
+	r = parse_u32(p, first, "cluster id", &c.id);
+	if (r)
+		return r;
+	if (!next_token(&pos, end, &t))
+		goto short_line;
+	r = parse_num(p, &t, "medoid", UINT64_MAX, &c.medoid);
+	if (r)
+		return r;
+	if (!next_token(&pos, end, &t))
+		goto short_line;
+	r = parse_num(p, &t, "frequency", UINT64_MAX, &c.frequency);
+	if (r)
+		return r;
+	if (map->nr_clusters == DM_SWARM_MAX_CLUSTERS)
+		return perr(p, "more than %u clusters", DM_SWARM_MAX_CLUSTERS);
+	c.first = map->nr_members;
+	while (next_token(&pos, end, &t)) {
+		r = add_member(p, &c, &t);
+		if (r)
+			return r;
+	}
+	r = check_cluster(p, &c);
+	if (r)
+		return r;
+	if (grow((void **)&map->clusters, &map->cap_clusters, map->nr_clusters,
+		 1, sizeof(*map->clusters)))
+		return perr(p, "out of memory"), -ENOMEM;
+	map->clusters[map->nr_clusters++] = c;
+	return 0;
+
+short_line:
+	return perr(p, "expected '<id> <medoid> <frequency> <member>...'");
+}
+
+/* weight <a> <b> <w> */
+static int parse_weight(struct parser *p, const char *pos, const char *end)
+{
+	struct swarm_map *map = p->map;
+	struct swarm_map_weight w = { .line = p->line };
+	struct token t[4];
+	int n = 0, r;
+
+	while (n < 4 && next_token(&pos, end, &t[n]))
+		n++;
+	if (n != 3)
+		return perr(p, "expected 'weight <a> <b> <w>'");
+	r = parse_u32(p, &t[0], "cluster id", &w.a);
+	if (!r)
+		r = parse_u32(p, &t[1], "cluster id", &w.b);
+	if (!r)
+		r = parse_num(p, &t[2], "weight", UINT64_MAX, &w.weight);
+	if (r)
+		return r;
+	if (w.a == w.b)
+		return perr(p, "weight joins cluster %" PRIu32 " to itself", w.a);
+	if (map->nr_weights == UINT32_MAX)
+		return perr(p, "more than %" PRIu32 " weights", UINT32_MAX);
+	if (grow((void **)&map->weights, &map->cap_weights, map->nr_weights,
+		 1, sizeof(*map->weights)))
+		return perr(p, "out of memory"), -ENOMEM;
+	map->weights[map->nr_weights++] = w;
+	return 0;
+}
+
+static int parse_line(struct parser *p, const char *s, size_t len)
+{
+	const char *hash = memchr(s, '#', len);
+	const char *pos = s, *end = hash ? hash : s + len;
+	struct token t;
+
+	if (!next_token(&pos, end, &t))
+		return 0;
+	if (t.len == 6 && !memcmp(t.s, "weight", 6))
+		return parse_weight(p, pos, end);
+	return parse_cluster(p, &t, pos, end);
+}
+
+/*
+ * After the whole file: ids are 0..n-1, each once, and weights name
+ * existing clusters. The error of the earliest line wins.
+ */
+static int check_ids(struct parser *p)
+{
+	const struct swarm_map *map = p->map;
+	uint32_t i, n = map->nr_clusters, bad_c = UINT32_MAX, bad_w = UINT32_MAX;
+	unsigned long *seen;
+
+	if (!n)
+		return perr_at(p, p->line ? p->line : 1, "no clusters");
+	seen = calloc(n, sizeof(*seen));
+	if (!seen)
+		return perr(p, "out of memory"), -ENOMEM;
+	for (i = 0; i < n && bad_c == UINT32_MAX; i++) {
+		uint32_t id = map->clusters[i].id;
+
+		if (id >= n || seen[id])
+			bad_c = i;
+		else
+			seen[id] = map->clusters[i].line;
+	}
+	for (i = 0; i < map->nr_weights && bad_w == UINT32_MAX; i++)
+		if (map->weights[i].a >= n || map->weights[i].b >= n)
+			bad_w = i;
+	if (bad_w != UINT32_MAX &&
+	    (bad_c == UINT32_MAX ||
+	     map->weights[bad_w].line < map->clusters[bad_c].line)) {
+		const struct swarm_map_weight *w = &map->weights[bad_w];
+
+		free(seen);
+		return perr_at(p, w->line, "weight names unknown cluster %"
+			       PRIu32 " (%" PRIu32 " cluster%s: ids 0..%" PRIu32
+			       ")", w->a >= n ? w->a : w->b, n, n == 1 ? "" : "s",
+			       n - 1);
+	}
+	if (bad_c != UINT32_MAX) {
+		const struct swarm_map_cluster *c = &map->clusters[bad_c];
+		int r;
+
+		if (c->id >= n)
+			r = perr_at(p, c->line, "cluster id %" PRIu32
+				    " out of range (%" PRIu32 " cluster%s: ids 0..%"
+				    PRIu32 ")", c->id, n, n == 1 ? "" : "s",
+				    n - 1);
+		else
+			r = perr_at(p, c->line, "duplicate cluster id %" PRIu32
+				    " (first on line %lu)", c->id, seen[c->id]);
+		free(seen);
+		return r;
+	}
+	free(seen);
+	return 0;
+}
+
+void swarm_map_free(struct swarm_map *map)
+{
+	free(map->clusters);
+	free(map->members);
+	free(map->weights);
+	memset(map, 0, sizeof(*map));
+}
+
+int swarm_map_parse_stream(FILE *f, const char *name, struct swarm_map *map,
+			   char *err, size_t errlen)
+{
+	struct parser p = {
+		.name = name, .map = map, .err = err, .errlen = errlen,
+	};
+	char *buf = NULL;
+	size_t cap = 0;
+	ssize_t len;
+	int r = 0;
+
+	memset(map, 0, sizeof(*map));
+	while ((len = getline(&buf, &cap, f)) >= 0) {
+		p.line++;
+		r = parse_line(&p, buf, len);
+		if (r)
+			break;
+	}
+	if (!r && (ferror(f) || !feof(f))) {
+		r = errno ? -errno : -EIO;
+		seterr(err, errlen, "%s: read error: %s", name, strerror(-r));
+	}
+	if (!r)
+		r = check_ids(&p);
+	free(buf);
+	free(p.scratch);
+	if (r)
+		swarm_map_free(map);
+	return r;
+}
+
+int swarm_map_parse_file(const char *path, struct swarm_map *map,
+			 char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "re");
+	int r;
+
+	memset(map, 0, sizeof(*map));
+	if (!f) {
+		r = -errno;
+		seterr(err, errlen, "%s: %s", path, strerror(errno));
+		return r;
+	}
+	r = swarm_map_parse_stream(f, path, map, err, errlen);
+	fclose(f);
+	return r;
+}
+
+int swarm_map_check_entries(const struct swarm_map *map, const char *name,
+			    uint64_t nr_entries, char *err, size_t errlen)
+{
+	uint32_t i;
+	uint64_t j;
+
+	for (i = 0; i < map->nr_clusters; i++) {
+		const struct swarm_map_cluster *c = &map->clusters[i];
+
+		for (j = 0; j < c->nr_members; j++) {
+			uint64_t e = map->members[c->first + j];
+
+			if (e < nr_entries)
+				continue;
+			seterr(err, errlen, "%s:%lu: member %" PRIu64
+			       " of cluster %" PRIu32
+			       " is beyond the device's %" PRIu64 " entries",
+			       name, c->line, e, c->id, nr_entries);
+			return -ERANGE;
+		}
+	}
+	return 0;
+}
+
+/* ---- Devices and ioctls ---- */
+
+/* What an errno from the control device most likely means. */
+static const char *hint(int e)
+{
+	switch (e) {
+	case EPERM:
+	case EACCES:
+		return " (needs CAP_SYS_ADMIN)";
+	case ENODEV:
+	case ENXIO:
+		return " (not a swarm device?)";
+	case ENOTTY:
+		return " (not the dm-swarm control device?)";
+	case EINVAL:
+	case ERANGE:
+	case EEXIST:
+		return " (see the kernel log)";
+	case EBUSY:
+		return " (another upload to this device is in progress?)";
+	default:
+		return "";
+	}
+}
+
+static int do_ioctl(int fd, unsigned long req, void *arg)
+{
+	int r;
+
+	errno = 0;
+	r = swarm_ioctl_fn(fd, req, arg);
+	if (r < 0)
+		return errno ? -errno : -EIO;
+	return 0;
+}
+
+static bool parse_devno(const char *s, struct swarm_dev *dev)
+{
+	unsigned long ma, mi;
+	char *end;
+
+	if (*s < '0' || *s > '9')
+		return false;
+	errno = 0;
+	ma = strtoul(s, &end, 10);
+	if (*end != ':' || end[1] < '0' || end[1] > '9' || errno)
+		return false;
+	mi = strtoul(end + 1, &end, 10);
+	if (*end || errno || ma > UINT32_MAX || mi > UINT32_MAX)
+		return false;
+	dev->major = ma;
+	dev->minor = mi;
+	return true;
+}
+
+int swarm_dev_resolve(const char *spec, struct swarm_dev *dev,
+		      char *err, size_t errlen)
+{
+	const char *path = spec;
+	char alt[4096];
+	struct stat st;
+	int e;
+
+	if (parse_devno(spec, dev))
+		return 0;
+	if (stat(spec, &st) < 0) {
+		e = errno;
+		/* A bare name: try it under /dev/mapper. */
+		if (e != ENOENT || strchr(spec, '/') ||
+		    (size_t)snprintf(alt, sizeof(alt), "/dev/mapper/%s",
+				     spec) >= sizeof(alt) ||
+		    stat(alt, &st) < 0) {
+			seterr(err, errlen, "%s: %s", spec, strerror(e));
+			return -e;
+		}
+		path = alt;
+	}
+	if (!S_ISBLK(st.st_mode)) {
+		seterr(err, errlen, "%s is not a block device", path);
+		return -ENOTBLK;
+	}
+	dev->major = major(st.st_rdev);
+	dev->minor = minor(st.st_rdev);
+	return 0;
+}
+
+int swarm_ctl_open(const char *path, char *err, size_t errlen)
+{
+	int fd, e;
+
+	if (!path)
+		path = getenv(SWARM_CONTROL_ENV);
+	if (!path || !*path)
+		path = SWARM_CONTROL_PATH;
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd >= 0)
+		return fd;
+	e = errno;
+	seterr(err, errlen, "%s: %s%s", path, strerror(e),
+	       e == ENOENT ? " (is the dm-swarm module loaded?)" :
+	       e == EACCES || e == EPERM ? " (needs root)" : "");
+	return -e;
+}
+
+int swarm_version(int fd, struct dm_swarm_version *v, char *err, size_t errlen)
+{
+	int r;
+
+	memset(v, 0, sizeof(*v));
+	v->size = sizeof(*v);
+	r = do_ioctl(fd, DM_SWARM_VERSION, v);
+	if (r)
+		seterr(err, errlen, "VERSION: %s%s", strerror(-r), hint(-r));
+	return r;
+}
+
+int swarm_check_version(int fd, char *err, size_t errlen)
+{
+	struct dm_swarm_version v;
+	int r = swarm_version(fd, &v, err, errlen);
+
+	if (r)
+		return r;
+	if (v.major != DM_SWARM_VERSION_MAJOR) {
+		seterr(err, errlen, "the kernel speaks dm-swarm ABI %" PRIu32
+		       ".%" PRIu32 ".%" PRIu32 ", this tool %u.%u.%u",
+		       v.major, v.minor, v.patch, DM_SWARM_VERSION_MAJOR,
+		       DM_SWARM_VERSION_MINOR, DM_SWARM_VERSION_PATCH);
+		return -EPROTO;
+	}
+	return 0;
+}
+
+static int dev_req(int fd, unsigned long req, const struct swarm_dev *dev)
+{
+	struct dm_swarm_dev_req d = {
+		.size = sizeof(d),
+		.dev_major = dev->major,
+		.dev_minor = dev->minor,
+	};
+
+	return do_ioctl(fd, req, &d);
+}
+
+/* Is every cluster's member slice right after the previous one? */
+static bool map_contiguous(const struct swarm_map *map)
+{
+	uint64_t next = 0;
+	uint32_t i;
+
+	for (i = 0; i < map->nr_clusters; i++) {
+		if (map->clusters[i].first != next)
+			return false;
+		next += map->clusters[i].nr_members;
+	}
+	return next == map->nr_members;
+}
+
+/* Clusters [from, from + *n) go in one batch; fills @buf. */
+static uint64_t fill_batch(const struct swarm_map *map, uint32_t from,
+			   const struct swarm_upload_opts *o,
+			   struct dm_swarm_cluster *buf, uint32_t *n)
+{
+	uint64_t members = 0;
+	uint32_t k = 0;
+
+	while (from + k < map->nr_clusters && k < o->batch_clusters) {
+		const struct swarm_map_cluster *c = &map->clusters[from + k];
+
+		if (k && members + c->nr_members > o->batch_members)
+			break;
+		buf[k].id = c->id;
+		buf[k].nr_members = c->nr_members;
+		buf[k].medoid = c->medoid;
+		buf[k].frequency = c->frequency;
+		members += c->nr_members;
+		k++;
+	}
+	*n = k;
+	return members;
+}
+
+static int upload_clusters(int fd, const struct swarm_dev *dev,
+			   const struct swarm_map *map,
+			   const struct swarm_upload_opts *o,
+			   char *err, size_t errlen)
+{
+	struct dm_swarm_cluster *buf;
+	uint32_t i = 0, n;
+	int r = 0;
+
+	buf = calloc(o->batch_clusters, sizeof(*buf));
+	if (!buf) {
+		seterr(err, errlen, "MAP_ADD: out of memory");
+		return -ENOMEM;
+	}
+	while (i < map->nr_clusters) {
+		struct dm_swarm_map_add a = {
+			.size = sizeof(a),
+			.dev_major = dev->major,
+			.dev_minor = dev->minor,
+		};
+
+		a.nr_members = fill_batch(map, i, o, buf, &n);
+		a.nr_clusters = n;
+		a.clusters = (uintptr_t)buf;
+		a.members = (uintptr_t)(map->members + map->clusters[i].first);
+		r = do_ioctl(fd, DM_SWARM_MAP_ADD, &a);
+		if (r) {
+			seterr(err, errlen, "MAP_ADD (clusters %" PRIu32 "..%"
+			       PRIu32 " of %" PRIu32 ", %" PRIu64
+			       " members): %s%s", i, i + n - 1, map->nr_clusters,
+			       (uint64_t)a.nr_members, strerror(-r), hint(-r));
+			break;
+		}
+		i += n;
+	}
+	free(buf);
+	return r;
+}
+
+static int upload_weights(int fd, const struct swarm_dev *dev,
+			  const struct swarm_map *map,
+			  const struct swarm_upload_opts *o,
+			  char *err, size_t errlen)
+{
+	struct dm_swarm_weight *buf;
+	uint32_t i = 0, k, n;
+	int r = 0;
+
+	if (!map->nr_weights)
+		return 0;
+	buf = calloc(o->batch_weights, sizeof(*buf));
+	if (!buf) {
+		seterr(err, errlen, "MAP_WEIGHTS: out of memory");
+		return -ENOMEM;
+	}
+	while (i < map->nr_weights) {
+		struct dm_swarm_map_weights w = {
+			.size = sizeof(w),
+			.dev_major = dev->major,
+			.dev_minor = dev->minor,
+			.weights = (uintptr_t)buf,
+		};
+
+		n = map->nr_weights - i;
+		if (n > o->batch_weights)
+			n = o->batch_weights;
+		for (k = 0; k < n; k++) {
+			buf[k].a = map->weights[i + k].a;
+			buf[k].b = map->weights[i + k].b;
+			buf[k].weight = map->weights[i + k].weight;
+		}
+		w.nr_weights = n;
+		r = do_ioctl(fd, DM_SWARM_MAP_WEIGHTS, &w);
+		if (r) {
+			seterr(err, errlen, "MAP_WEIGHTS (weights %" PRIu32 "..%"
+			       PRIu32 " of %" PRIu32 "): %s%s", i, i + n - 1,
+			       map->nr_weights, strerror(-r), hint(-r));
+			break;
+		}
+		i += n;
+	}
+	free(buf);
+	return r;
+}
+
+static int check_upload(const struct swarm_map *map,
+			struct swarm_upload_opts *o, char *err, size_t errlen)
+{
+	if (!o->batch_clusters || o->batch_clusters > DM_SWARM_MAX_BATCH)
+		o->batch_clusters = DM_SWARM_MAX_BATCH;
+	if (!o->batch_weights || o->batch_weights > DM_SWARM_MAX_BATCH)
+		o->batch_weights = DM_SWARM_MAX_BATCH;
+	if (!o->batch_members)
+		o->batch_members = SWARM_BATCH_MEMBERS;
+	if (!map->nr_clusters || !map_contiguous(map)) {
+		seterr(err, errlen, "upload: %s", map->nr_clusters ?
+		       "members are not stored cluster after cluster" :
+		       "no clusters");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int swarm_map_upload_opts(int fd, const struct swarm_dev *dev,
+			  const struct swarm_map *map,
+			  const struct swarm_upload_opts *opts,
+			  char *err, size_t errlen)
+{
+	struct swarm_upload_opts o = *opts;
+	struct dm_swarm_map_begin b = {
+		.size = sizeof(b),
+		.flags = opts->flags,
+		.dev_major = dev->major,
+		.dev_minor = dev->minor,
+		.nr_clusters = map->nr_clusters,
+		.nr_weights = map->nr_weights,
+		.nr_members = map->nr_members,
+	};
+	size_t len;
+	int r, a;
+
+	r = check_upload(map, &o, err, errlen);
+	if (r)
+		return r;
+	r = do_ioctl(fd, DM_SWARM_MAP_BEGIN, &b);
+	if (r) {
+		seterr(err, errlen, "MAP_BEGIN: %s%s", strerror(-r), hint(-r));
+		return r;
+	}
+	r = upload_clusters(fd, dev, map, &o, err, errlen);
+	if (!r)
+		r = upload_weights(fd, dev, map, &o, err, errlen);
+	if (!r) {
+		r = dev_req(fd, DM_SWARM_MAP_COMMIT, dev);
+		if (r)
+			seterr(err, errlen, "MAP_COMMIT: %s%s", strerror(-r),
+			       hint(-r));
+	}
+	if (!r)
+		return 0;
+	a = dev_req(fd, DM_SWARM_MAP_ABORT, dev);
+	len = err ? strlen(err) : 0;
+	if (a && len < errlen)
+		seterr(err + len, errlen - len, "; MAP_ABORT: %s", strerror(-a));
+	return r;
+}
+
+int swarm_map_upload(int fd, const struct swarm_dev *dev,
+		     const struct swarm_map *map, uint32_t flags,
+		     char *err, size_t errlen)
+{
+	struct swarm_upload_opts o = { .flags = flags };
+
+	return swarm_map_upload_opts(fd, dev, map, &o, err, errlen);
+}
+
+int swarm_stats(int fd, const struct swarm_dev *dev, struct swarm_stats *st,
+		char *err, size_t errlen)
+{
+	int r;
+
+	memset(st, 0, sizeof(*st));
+	st->s.size = sizeof(st->s);
+	st->s.nr_devs = DM_SWARM_MAX_DEVS;
+	st->s.dev_major = dev->major;
+	st->s.dev_minor = dev->minor;
+	st->s.devs = (uintptr_t)st->devs;
+	r = do_ioctl(fd, DM_SWARM_STATS, &st->s);
+	if (r)
+		seterr(err, errlen, "STATS: %s%s", strerror(-r), hint(-r));
+	return r;
+}
+
+int swarm_stats_reset(int fd, const struct swarm_dev *dev,
+		      char *err, size_t errlen)
+{
+	int r = dev_req(fd, DM_SWARM_STATS_RESET, dev);
+
+	if (r)
+		seterr(err, errlen, "STATS_RESET: %s%s", strerror(-r), hint(-r));
+	return r;
+}
+
+int swarm_placement(int fd, const struct swarm_dev *dev,
+		    struct dm_swarm_placement *p, size_t n,
+		    char *err, size_t errlen)
+{
+	size_t i = 0, k;
+	int r;
+
+	while (i < n) {
+		struct dm_swarm_placement_req q = {
+			.size = sizeof(q),
+			.dev_major = dev->major,
+			.dev_minor = dev->minor,
+			.entries = (uintptr_t)(p + i),
+		};
+
+		k = n - i < DM_SWARM_MAX_BATCH ? n - i : DM_SWARM_MAX_BATCH;
+		q.nr_entries = k;
+		r = do_ioctl(fd, DM_SWARM_PLACEMENT, &q);
+		if (r) {
+			seterr(err, errlen, "PLACEMENT (entries %" PRIu64 "..%"
+			       PRIu64 "): %s%s", (uint64_t)p[i].entry,
+			       (uint64_t)p[i + k - 1].entry, strerror(-r),
+			       hint(-r));
+			return r;
+		}
+		i += k;
+	}
+	return 0;
+}
+
+const char *swarm_selector_name(uint32_t selector)
+{
+	switch (selector) {
+	case DM_SWARM_SELECT_STATIC:
+		return "static";
+	case DM_SWARM_SELECT_LEAST_LOADED:
+		return "least-loaded";
+	default:
+		return "unknown";
+	}
+}
+
+const char *swarm_placement_name(uint32_t placement)
+{
+	switch (placement) {
+	case DM_SWARM_PLACE_ROUNDROBIN:
+		return "round-robin";
+	case DM_SWARM_PLACE_COACTIVATION:
+		return "co-activation";
+	default:
+		return "unknown";
+	}
+}
