@@ -30,6 +30,8 @@
 #define SWARM_MAX_ENTRY_SECTORS	2048U	/* 1 MiB */
 #define SWARM_MAX_DEVS		64U
 #define SWARM_MAX_FEATURE_ARGS	16U
+#define SWARM_MAX_COPIES	8U
+#define SWARM_DEFAULT_MAX_COPIES	SWARM_MAX_COPIES
 
 /**
  * struct swarm_table - a parsed table line.
@@ -37,13 +39,22 @@
  * @nr_devs: number of member devices.
  * @dev_paths: the @nr_devs device arguments, pointing into the argv parsed.
  * @nr_feature_args: number of feature arguments that followed the devices.
+ * @max_copies: feature "max_copies <n>": copies an entry may have, 1..8.
+ * @spare_pct: feature "spare <pct>": capacity replicas leave free, 0..100.
+ * @given: SWARM_FEAT_* bits of the features given.
  */
 struct swarm_table {
 	u32 entry_sectors;
 	u32 nr_devs;
 	char **dev_paths;
 	u32 nr_feature_args;
+	u32 max_copies;
+	u32 spare_pct;
+	u32 given;
 };
+
+#define SWARM_FEAT_MAX_COPIES	1U
+#define SWARM_FEAT_SPARE	2U
 
 /**
  * struct swarm_geom - geometry of a swarm, derived from the table line and

@@ -10,10 +10,48 @@ static int parse_u32(const char *s, u32 *val)
 	return kstrtou32(s, 10, val);
 }
 
+/* Parse the @n feature arguments in @argv. */
+static int parse_features(unsigned int n, char **argv, struct swarm_table *t,
+			  char **error)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		const char *name = argv[i];
+		u32 v;
+
+		if (strcasecmp(name, "max_copies") && strcasecmp(name, "spare")) {
+			*error = "Unknown feature";
+			return -EINVAL;
+		}
+		if (i + 1 >= n) {
+			*error = "Feature needs a value";
+			return -EINVAL;
+		}
+		if (!strcasecmp(name, "max_copies")) {
+			if (parse_u32(argv[++i], &v) || !v || v > SWARM_MAX_COPIES) {
+				*error = "Invalid max_copies (1..8)";
+				return -EINVAL;
+			}
+			t->max_copies = v;
+			t->given |= SWARM_FEAT_MAX_COPIES;
+		} else {
+			if (parse_u32(argv[++i], &v) || v > 100) {
+				*error = "Invalid spare (0..100 per cent)";
+				return -EINVAL;
+			}
+			t->spare_pct = v;
+			t->given |= SWARM_FEAT_SPARE;
+		}
+	}
+	return 0;
+}
+
 /**
  * swarm_parse_table() - parse the table-line arguments of a swarm target.
  * @argc: number of arguments.
  * @argv: <entry_sectors> <nr_devs> <dev>... [<#feature args> <feature>...]
+ *	where a feature is "max_copies <1..8>" or "spare <0..100>".
  * @t: filled in on success.
  * @error: set to a message for ti->error on failure.
  *
@@ -27,6 +65,7 @@ int swarm_parse_table(unsigned int argc, char **argv, struct swarm_table *t,
 	u32 nr_feat;
 
 	memset(t, 0, sizeof(*t));
+	t->max_copies = SWARM_DEFAULT_MAX_COPIES;
 	if (argc < 3) {
 		*error = "Not enough arguments: <entry_sectors> <nr_devs> <dev>...";
 		return -EINVAL;
@@ -68,12 +107,7 @@ int swarm_parse_table(unsigned int argc, char **argv, struct swarm_table *t,
 		return -EINVAL;
 	}
 	t->nr_feature_args = nr_feat;
-	/* No feature is defined yet, so any feature given is unknown. */
-	if (nr_feat) {
-		*error = "Unknown feature";
-		return -EINVAL;
-	}
-	return 0;
+	return parse_features(nr_feat, argv + 1, t, error);
 }
 
 /**

@@ -11,8 +11,6 @@
 
 #include "swarm-core.h"
 
-#define SWARM_MAX_COPIES	8U
-
 /**
  * struct swarm_cluster - one cluster of an upload.
  * @id: id, unique, < number of clusters.

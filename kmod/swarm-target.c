@@ -3,34 +3,98 @@
  * dm-swarm: a device-mapper target that spreads fixed-size entries (the
  * KV-cache entries of LLM inference) over several SSDs.
  *
- * This file is the target glue: constructor, destructor, map, status and
- * the device-limit hooks. The geometry and mapping math live in
- * swarm-layout.c, the counters in swarm-stats.c.
+ * This file is the target glue and the I/O path. Geometry and parsing live
+ * in swarm-layout.c, map placement in swarm-place.c, the replica choice in
+ * swarm-select.h, counters in swarm-stats.c and the control device in
+ * swarm-ctl.c.
  *
  * Table line:
  *   <start> <len> swarm <entry_sectors> <nr_devs> <dev>...
- *                       [<#feature args> <feature>...]
+ *                       [<#feature args> [max_copies <n>] [spare <pct>]]
+ *
+ * I/O path: without a map, entry i lives on member i mod N, slot i div N.
+ * With a map (uploaded through the control device), each entry has one or
+ * more copies; a read goes to the least loaded copy, a write to all of
+ * them. Writes to several copies are cloned in a worker, where allocation
+ * may sleep; map() itself never allocates.
  */
 #include <linux/bio.h>
 #include <linux/device-mapper.h>
 #include <linux/module.h>
 #include <linux/slab.h>
+#include <linux/timekeeping.h>
 
-#include "swarm-core.h"
-#include "swarm-stats.h"
+#include "swarm.h"
 
 #define DM_MSG_PREFIX "swarm"
 
-struct swarm_member {
-	struct dm_dev *dm_dev;
+#define SWARM_IO_NONE	U32_MAX
+
+/**
+ * struct swarm_io - per-bio data.
+ * @dev: member the bio was remapped to and accounted on, or SWARM_IO_NONE.
+ * @bytes: size accounted.
+ * @start_ns: when it was sent.
+ * @pending: clones of a written entry still in flight.
+ * @error: first error of those clones.
+ */
+struct swarm_io {
+	u32 dev;
+	u32 bytes;
+	u64 start_ns;
+	atomic_t pending;
+	atomic_t error;
 };
 
-struct swarm_c {
-	struct dm_target *ti;
-	struct swarm_geom geom;
-	struct swarm_stats stats;
-	struct swarm_member devs[];
+/**
+ * struct swarm_clone - a clone of a write, one per copy of the entry.
+ * @orig: the bio dm gave us.
+ * @sc: the target.
+ * @dev: member written.
+ * @start_ns: when it was sent.
+ * @bio: the clone; last, see bioset_init().
+ */
+struct swarm_clone {
+	struct bio *orig;
+	struct swarm_c *sc;
+	u32 dev;
+	u64 start_ns;
+	struct bio bio;
 };
+
+static inline struct swarm_io *swarm_io(struct bio *bio)
+{
+	return dm_per_bio_data(bio, sizeof(struct swarm_io));
+}
+
+dev_t swarm_devt(struct swarm_c *sc)
+{
+	return disk_devt(dm_disk(sc->md));
+}
+
+static void swarm_free_map_rcu(struct rcu_head *rcu)
+{
+	struct swarm_live_map *lm = container_of(rcu, struct swarm_live_map, rcu);
+
+	/* vfree() from RCU callbacks is deferred by vmalloc itself. */
+	swarm_map_free(&lm->m);
+	kfree(lm);
+}
+
+static void swarm_release_map(struct kref *kref)
+{
+	struct swarm_live_map *lm = container_of(kref, struct swarm_live_map, kref);
+
+	call_rcu(&lm->rcu, swarm_free_map_rcu);
+}
+
+void swarm_put_map(struct swarm_live_map *lm)
+{
+	if (lm)
+		kref_put(&lm->kref, swarm_release_map);
+}
+
+/* ---- table construction ---- */
 
 static void swarm_put_devices(struct dm_target *ti, struct swarm_c *sc, u32 n)
 {
@@ -85,6 +149,9 @@ bad:
 	return r;
 }
 
+static void swarm_worker(struct work_struct *work);
+static void swarm_tput_work(struct work_struct *work);
+
 static int swarm_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 {
 	struct swarm_table t;
@@ -101,27 +168,47 @@ static int swarm_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 		return -ENOMEM;
 	}
 	sc->ti = ti;
+	sc->md = dm_table_get_md(ti->table);
+	sc->feat = t;
+	sc->feat.dev_paths = NULL;	/* argv does not outlive the ctr */
+	sc->selector = SWARM_SELECT_LEAST_LOADED;
+	sc->placement = SWARM_PLACE_COACTIVATION;
+	spin_lock_init(&sc->lock);
+	bio_list_init(&sc->deferred);
+	INIT_WORK(&sc->worker, swarm_worker);
+	INIT_DELAYED_WORK(&sc->tput_work, swarm_tput_work);
+	INIT_LIST_HEAD(&sc->list);
 
 	r = swarm_get_devices(ti, sc, &t);
 	if (r)
 		goto bad_free;
 
-	r = swarm_stats_init(&sc->stats, t.nr_devs);
-	if (r) {
-		ti->error = "Cannot allocate statistics";
+	r = -ENOMEM;
+	ti->error = "Cannot allocate memory";
+	if (swarm_stats_init(&sc->stats, t.nr_devs))
 		goto bad_put;
-	}
+	if (bioset_init(&sc->bs, BIO_POOL_SIZE, offsetof(struct swarm_clone, bio), 0))
+		goto bad_stats;
+	sc->wq = alloc_workqueue("dm-swarm", WQ_MEM_RECLAIM, 0);
+	if (!sc->wq)
+		goto bad_bs;
 
 	r = dm_set_target_max_io_len(ti, sc->geom.entry_sectors);
 	if (r)
-		goto bad_stats;
+		goto bad_wq;
 
 	ti->num_flush_bios = sc->geom.nr_devs;
 	ti->num_discard_bios = 1;
 	ti->num_write_zeroes_bios = 1;
+	ti->per_io_data_size = sizeof(struct swarm_io);
 	ti->private = sc;
+	swarm_ctl_add(sc);
 	return 0;
 
+bad_wq:
+	destroy_workqueue(sc->wq);
+bad_bs:
+	bioset_exit(&sc->bs);
 bad_stats:
 	swarm_stats_exit(&sc->stats);
 bad_put:
@@ -135,73 +222,346 @@ static void swarm_dtr(struct dm_target *ti)
 {
 	struct swarm_c *sc = ti->private;
 
+	swarm_ctl_del(sc);
+	cancel_delayed_work_sync(&sc->tput_work);
+	destroy_workqueue(sc->wq);
+	swarm_put_map(rcu_dereference_protected(sc->map, 1));
+	bioset_exit(&sc->bs);
 	swarm_stats_exit(&sc->stats);
 	swarm_put_devices(ti, sc, sc->geom.nr_devs);
 	kfree(sc);
 }
 
-static inline void swarm_remap(struct swarm_c *sc, struct bio *bio, u32 dev)
+/* ---- I/O path ---- */
+
+static inline void swarm_start(struct swarm_c *sc, struct bio *bio,
+			       struct swarm_io *io, u32 dev)
 {
-	bio_set_dev(bio, sc->devs[dev].dm_dev->bdev);
+	io->dev = dev;
+	io->bytes = bio->bi_iter.bi_size;
+	io->start_ns = ktime_get_ns();
+	swarm_load_start(&sc->stats, dev, io->bytes, io->start_ns);
 	swarm_stats_account(&sc->stats, dev, bio);
+}
+
+static void swarm_defer(struct swarm_c *sc, struct bio *bio)
+{
+	spin_lock_irq(&sc->lock);
+	bio_list_add(&sc->deferred, bio);
+	spin_unlock_irq(&sc->lock);
+	queue_work(sc->wq, &sc->worker);
+}
+
+static void swarm_clone_endio(struct bio *clone)
+{
+	struct swarm_clone *c = container_of(clone, struct swarm_clone, bio);
+	struct bio *orig = c->orig;
+	struct swarm_io *io = swarm_io(orig);
+	blk_status_t st = clone->bi_status;
+
+	swarm_load_done(&c->sc->stats, c->dev, clone->bi_iter.bi_size,
+			ktime_get_ns());
+	if (st)
+		atomic_cmpxchg(&io->error, 0, (__force int)st);
+	bio_put(clone);
+	if (atomic_dec_and_test(&io->pending)) {
+		orig->bi_status = (__force blk_status_t)atomic_read(&io->error);
+		bio_endio(orig);
+	}
+}
+
+/*
+ * Write one entry to each of its @n copies: one clone each. The bio dm
+ * gave us completes when every clone has, with the first error of any.
+ * Runs in the worker: GFP_NOIO from a bioset cannot fail.
+ */
+static void swarm_fan_out(struct swarm_c *sc, struct bio *bio,
+			  const u64 *copies, u32 n, sector_t in_entry)
+{
+	struct swarm_io *io = swarm_io(bio);
+	u32 bytes = bio->bi_iter.bi_size, i;
+
+	io->dev = SWARM_IO_NONE;	/* accounted per clone */
+	atomic_set(&io->pending, n);
+	atomic_set(&io->error, 0);
+	this_cpu_inc(sc->stats.pcpu->writes);
+	for (i = 0; i < n; i++) {
+		struct swarm_loc l = swarm_loc_decode(copies[i]);
+		struct bio *clone = bio_alloc_clone(sc->devs[l.dev].dm_dev->bdev,
+						    bio, GFP_NOIO, &sc->bs);
+		struct swarm_clone *c = container_of(clone, struct swarm_clone, bio);
+
+		c->orig = bio;
+		c->sc = sc;
+		c->dev = l.dev;
+		c->start_ns = ktime_get_ns();
+		clone->bi_iter.bi_sector = swarm_slot_sector(&sc->geom, l.slot) + in_entry;
+		clone->bi_end_io = swarm_clone_endio;
+		swarm_load_start(&sc->stats, l.dev, bytes, c->start_ns);
+		swarm_stats_account(&sc->stats, l.dev, clone);
+		submit_bio_noacct(clone);
+	}
+}
+
+/* The copy a read goes to. */
+static u32 swarm_choose(struct swarm_c *sc, const u64 *copies, u32 n, u32 bytes)
+{
+	u64 inflight[SWARM_MAX_COPIES];
+	u32 tput[SWARM_MAX_COPIES], i, pick = 0;
+
+	if (READ_ONCE(sc->selector) == SWARM_SELECT_LEAST_LOADED) {
+		for (i = 0; i < n; i++) {
+			struct swarm_dev_load *l =
+				&sc->stats.load[swarm_loc_decode(copies[i]).dev];
+
+			inflight[i] = atomic64_read(&l->inflight_bytes);
+			tput[i] = READ_ONCE(l->tput);
+		}
+		pick = swarm_least_loaded(inflight, tput, n, bytes);
+	}
+	this_cpu_inc(sc->stats.pcpu->multi_copy_reads);
+	if (pick)
+		this_cpu_inc(sc->stats.pcpu->redirected_reads);
+	return pick;
+}
+
+/*
+ * Map a bio that lies within one entry. From map() (@can_sleep false) a
+ * write to several copies is deferred to the worker, which calls this
+ * again with @can_sleep true and fans it out.
+ *
+ * Return: DM_MAPIO_REMAPPED or DM_MAPIO_SUBMITTED.
+ */
+static int swarm_map_entry(struct swarm_c *sc, struct bio *bio, bool can_sleep)
+{
+	const struct swarm_geom *g = &sc->geom;
+	sector_t offset = dm_target_offset(sc->ti, bio->bi_iter.bi_sector);
+	sector_t in_entry = offset & (g->entry_sectors - 1);
+	u64 entry = offset >> g->entry_shift;
+	bool write = op_is_write(bio_op(bio));
+	u64 copies[SWARM_MAX_COPIES];
+	struct swarm_live_map *lm;
+	struct swarm_loc loc;
+	const u64 *c;
+	u32 n = 1;
+
+	rcu_read_lock();
+	if (write) {
+		if (!READ_ONCE(sc->has_data))
+			WRITE_ONCE(sc->has_data, true);
+		if (unlikely(READ_ONCE(sc->committing))) {
+			/* The commit requeues it once the new map is live. */
+			rcu_read_unlock();
+			swarm_defer(sc, bio);
+			return DM_MAPIO_SUBMITTED;
+		}
+	}
+	lm = rcu_dereference(sc->map);
+	if (!lm) {
+		loc = swarm_striped_loc(g, entry);
+	} else {
+		n = swarm_map_copies(&lm->m, entry, &c);
+		if (n == 1) {
+			loc = swarm_loc_decode(c[0]);
+		} else if (!write) {
+			loc = swarm_loc_decode(c[swarm_choose(sc, c, n,
+							      bio->bi_iter.bi_size)]);
+		} else {
+			memcpy(copies, c, n * sizeof(*c));
+		}
+	}
+	rcu_read_unlock();
+
+	if (n > 1 && write) {
+		if (!can_sleep) {
+			swarm_defer(sc, bio);
+			return DM_MAPIO_SUBMITTED;
+		}
+		swarm_fan_out(sc, bio, copies, n, in_entry);
+		return DM_MAPIO_SUBMITTED;
+	}
+
+	bio_set_dev(bio, sc->devs[loc.dev].dm_dev->bdev);
+	bio->bi_iter.bi_sector = swarm_slot_sector(g, loc.slot) + in_entry;
+	if (bio_op(bio) == REQ_OP_READ || bio_op(bio) == REQ_OP_WRITE) {
+		if (write)
+			this_cpu_inc(sc->stats.pcpu->writes);
+		else
+			this_cpu_inc(sc->stats.pcpu->reads);
+		swarm_start(sc, bio, swarm_io(bio), loc.dev);
+	} else {
+		swarm_stats_account(&sc->stats, loc.dev, bio);
+	}
+	return DM_MAPIO_REMAPPED;
 }
 
 static int swarm_map(struct dm_target *ti, struct bio *bio)
 {
 	struct swarm_c *sc = ti->private;
 	const struct swarm_geom *g = &sc->geom;
-	struct swarm_loc loc;
-	sector_t offset, in_entry;
+	sector_t in_entry;
 	u32 left;
 
+	swarm_io(bio)->dev = SWARM_IO_NONE;
 	if (unlikely(bio->bi_opf & REQ_PREFLUSH)) {
 		/* An empty flush: dm core sends one per member. */
-		swarm_remap(sc, bio, dm_bio_get_target_bio_nr(bio));
+		u32 dev = dm_bio_get_target_bio_nr(bio);
+
+		bio_set_dev(bio, sc->devs[dev].dm_dev->bdev);
+		swarm_stats_account(&sc->stats, dev, bio);
 		return DM_MAPIO_REMAPPED;
 	}
-
-	offset = dm_target_offset(ti, bio->bi_iter.bi_sector);
-	in_entry = offset & (g->entry_sectors - 1);
 
 	/*
 	 * Reads and writes never cross an entry (max_io_len); discards and
 	 * write-zeroes may, and dm core resubmits what we do not take.
 	 */
+	in_entry = dm_target_offset(ti, bio->bi_iter.bi_sector) &
+		   (g->entry_sectors - 1);
 	left = g->entry_sectors - in_entry;
 	if (unlikely(bio_sectors(bio) > left))
 		dm_accept_partial_bio(bio, left);
 
-	loc = swarm_striped_loc(g, offset >> g->entry_shift);
-	bio->bi_iter.bi_sector = swarm_slot_sector(g, loc.slot) + in_entry;
-	swarm_remap(sc, bio, loc.dev);
-	return DM_MAPIO_REMAPPED;
+	return swarm_map_entry(sc, bio, false);
 }
+
+static int swarm_end_io(struct dm_target *ti, struct bio *bio,
+			blk_status_t *error)
+{
+	struct swarm_c *sc = ti->private;
+	struct swarm_io *io = swarm_io(bio);
+
+	if (io->dev != SWARM_IO_NONE)
+		swarm_load_done(&sc->stats, io->dev, io->bytes, ktime_get_ns());
+	return DM_ENDIO_DONE;
+}
+
+static void swarm_worker(struct work_struct *work)
+{
+	struct swarm_c *sc = container_of(work, struct swarm_c, worker);
+	struct bio_list bios;
+	struct bio *bio;
+
+	spin_lock_irq(&sc->lock);
+	bios = sc->deferred;
+	bio_list_init(&sc->deferred);
+	spin_unlock_irq(&sc->lock);
+
+	while ((bio = bio_list_pop(&bios)))
+		if (swarm_map_entry(sc, bio, true) == DM_MAPIO_REMAPPED)
+			dm_submit_bio_remap(bio, NULL);
+}
+
+static void swarm_tput_work(struct work_struct *work)
+{
+	struct swarm_c *sc = container_of(to_delayed_work(work), struct swarm_c,
+					  tput_work);
+
+	swarm_load_estimate(&sc->stats);
+	queue_delayed_work(sc->wq, &sc->tput_work, HZ);
+}
+
+/**
+ * swarm_commit_map() - make @lm the live map.
+ * @sc: the target.
+ * @lm: the new map; on success the target owns the reference.
+ * @drop: the upload allows the data on the device to be lost.
+ *
+ * Writes arriving meanwhile wait, and go by the new map. A device that
+ * holds written data refuses a map that would strand it, unless @drop.
+ *
+ * Return: 0 or -EBUSY.
+ */
+int swarm_commit_map(struct swarm_c *sc, struct swarm_live_map *lm, bool drop)
+{
+	struct swarm_live_map *old;
+	int r = 0;
+
+	WRITE_ONCE(sc->committing, true);
+	/* Every write from now on sees committing; earlier ones set has_data. */
+	synchronize_rcu();
+	if (READ_ONCE(sc->has_data) && !drop) {
+		r = -EBUSY;
+	} else {
+		old = rcu_dereference_protected(sc->map, 1);
+		lm->generation = (old ? old->generation : 0) + 1;
+		rcu_assign_pointer(sc->map, lm);
+		swarm_put_map(old);
+	}
+	WRITE_ONCE(sc->committing, false);
+	queue_work(sc->wq, &sc->worker);
+	return r;
+}
+
+/* ---- status, messages, limits ---- */
+
+static const char *const swarm_selector_names[] = {
+	[SWARM_SELECT_STATIC] = "static",
+	[SWARM_SELECT_LEAST_LOADED] = "least-loaded",
+};
+
+static const char *const swarm_placement_names[] = {
+	[SWARM_PLACE_ROUNDROBIN] = "roundrobin",
+	[SWARM_PLACE_COACTIVATION] = "coactivation",
+};
 
 static void swarm_status(struct dm_target *ti, status_type_t type,
 			 unsigned int status_flags, char *result,
 			 unsigned int maxlen)
 {
 	struct swarm_c *sc = ti->private;
+	struct swarm_live_map *lm;
+	struct swarm_pcpu *sum;
+	u64 gen = 0, clusters = 0, copies = sc->geom.nr_entries;
 	unsigned int sz = 0;
 	u32 i;
 
 	switch (type) {
 	case STATUSTYPE_INFO:
-		/* <nr_devs> (<dev> <reads> <writes> <read_sect> <write_sect>)... */
+		/*
+		 * <nr_devs> (<dev> <reads> <writes> <read_sect> <write_sect>)...
+		 * <generation> <clusters> <copies> <reads> <writes>
+		 * <multi_copy_reads> <redirected_reads> <selector> <placement>
+		 */
+		sum = kmalloc(swarm_pcpu_size(sc->geom.nr_devs), GFP_NOIO);
+		if (!sum) {
+			DMEMIT("Cannot allocate memory");
+			break;
+		}
+		swarm_stats_sum(&sc->stats, sum);
 		DMEMIT("%u", sc->geom.nr_devs);
 		for (i = 0; i < sc->geom.nr_devs; i++) {
-			struct swarm_dev_stats s;
+			const struct swarm_dev_stats *s = &sum->dev[i];
 
-			swarm_stats_sum(&sc->stats, i, &s);
 			DMEMIT(" %s %llu %llu %llu %llu", sc->devs[i].dm_dev->name,
-			       s.reads, s.writes, s.read_sectors,
-			       s.write_sectors);
+			       s->reads, s->writes, s->read_sectors,
+			       s->write_sectors);
 		}
+		rcu_read_lock();
+		lm = rcu_dereference(sc->map);
+		if (lm) {
+			gen = lm->generation;
+			clusters = lm->m.nr_clusters;
+			copies = lm->m.nr_copies;
+		}
+		rcu_read_unlock();
+		DMEMIT(" %llu %llu %llu %llu %llu %llu %llu %s %s", gen, clusters,
+		       copies, sum->reads, sum->writes, sum->multi_copy_reads,
+		       sum->redirected_reads,
+		       swarm_selector_names[READ_ONCE(sc->selector)],
+		       swarm_placement_names[READ_ONCE(sc->placement)]);
+		kfree(sum);
 		break;
 	case STATUSTYPE_TABLE:
 		DMEMIT("%u %u", sc->geom.entry_sectors, sc->geom.nr_devs);
 		for (i = 0; i < sc->geom.nr_devs; i++)
 			DMEMIT(" %s", sc->devs[i].dm_dev->name);
+		if (sc->feat.given)
+			DMEMIT(" %u", 2 * hweight32(sc->feat.given));
+		if (sc->feat.given & SWARM_FEAT_MAX_COPIES)
+			DMEMIT(" max_copies %u", sc->feat.max_copies);
+		if (sc->feat.given & SWARM_FEAT_SPARE)
+			DMEMIT(" spare %u", sc->feat.spare_pct);
 		break;
 	case STATUSTYPE_IMA:
 		DMEMIT_TARGET_NAME_VERSION(ti->type);
@@ -212,6 +572,70 @@ static void swarm_status(struct dm_target *ti, status_type_t type,
 		DMEMIT(";");
 		break;
 	}
+}
+
+static int swarm_lookup_name(const char *const *names, unsigned int n,
+			     const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		if (!strcasecmp(names[i], name))
+			return i;
+	return -1;
+}
+
+/*
+ * dmsetup message <dev> 0 selector static|least-loaded
+ * dmsetup message <dev> 0 placement roundrobin|coactivation
+ */
+static int swarm_message(struct dm_target *ti, unsigned int argc, char **argv,
+			 char *result, unsigned int maxlen)
+{
+	struct swarm_c *sc = ti->private;
+	int v;
+
+	if (argc == 2 && !strcasecmp(argv[0], "selector")) {
+		v = swarm_lookup_name(swarm_selector_names,
+				      ARRAY_SIZE(swarm_selector_names), argv[1]);
+		if (v < 0) {
+			DMWARN("selector must be static or least-loaded, not %s",
+			       argv[1]);
+			return -EINVAL;
+		}
+		WRITE_ONCE(sc->selector, v);
+		return 0;
+	}
+	if (argc == 2 && !strcasecmp(argv[0], "placement")) {
+		v = swarm_lookup_name(swarm_placement_names,
+				      ARRAY_SIZE(swarm_placement_names), argv[1]);
+		if (v < 0) {
+			DMWARN("placement must be roundrobin or coactivation, not %s",
+			       argv[1]);
+			return -EINVAL;
+		}
+		WRITE_ONCE(sc->placement, v);
+		return 0;
+	}
+	DMWARN("unknown message '%s': try selector or placement",
+	       argc ? argv[0] : "");
+	return -EINVAL;
+}
+
+static void swarm_resume(struct dm_target *ti)
+{
+	struct swarm_c *sc = ti->private;
+
+	swarm_ctl_resume(sc);
+	queue_delayed_work(sc->wq, &sc->tput_work, HZ);
+}
+
+static void swarm_postsuspend(struct dm_target *ti)
+{
+	struct swarm_c *sc = ti->private;
+
+	cancel_delayed_work_sync(&sc->tput_work);
+	flush_workqueue(sc->wq);
 }
 
 static int swarm_iterate_devices(struct dm_target *ti,
@@ -241,24 +665,37 @@ static void swarm_io_hints(struct dm_target *ti, struct queue_limits *limits)
 
 static struct target_type swarm_target = {
 	.name = "swarm",
-	.version = {0, 1, 0},
+	.version = {0, 2, 0},
 	.module = THIS_MODULE,
 	.ctr = swarm_ctr,
 	.dtr = swarm_dtr,
 	.map = swarm_map,
+	.end_io = swarm_end_io,
 	.status = swarm_status,
+	.message = swarm_message,
+	.postsuspend = swarm_postsuspend,
+	.resume = swarm_resume,
 	.iterate_devices = swarm_iterate_devices,
 	.io_hints = swarm_io_hints,
 };
 
 static int __init dm_swarm_init(void)
 {
-	return dm_register_target(&swarm_target);
+	int r = dm_register_target(&swarm_target);
+
+	if (r)
+		return r;
+	r = swarm_ctl_init();
+	if (r)
+		dm_unregister_target(&swarm_target);
+	return r;
 }
 
 static void __exit dm_swarm_exit(void)
 {
+	swarm_ctl_exit();
 	dm_unregister_target(&swarm_target);
+	rcu_barrier();	/* maps freed by call_rcu() */
 }
 
 module_init(dm_swarm_init);

@@ -7,7 +7,10 @@
 #ifndef DM_SWARM_PLACE_CASES_H
 #define DM_SWARM_PLACE_CASES_H
 
-/* An upload built from a compact description. */
+/*
+ * An upload built from a compact description. Tests keep it static: it is
+ * too large for a kernel stack.
+ */
 struct tup {
 	struct swarm_upload u;
 	struct swarm_cluster c[64];
@@ -132,11 +135,12 @@ static void case_eq7(void *ctx)
 		{0, 3}, {1, 3}, {2, 2}, {3, 2},		/* striped rest */
 	};
 	struct swarm_geom g = tgeom(4, 100, 40);
-	struct tup t = {};
-	struct swarm_map m;
+	static struct tup t;
+	static struct swarm_map m;
 	u64 e;
 
 	/* Ids out of order and frequencies mixed: Eq. 7 goes by id. */
+	memset(&t, 0, sizeof(t));
 	tup_add(&t, 1, 3, c1, 5);
 	tup_add(&t, 2, 9, c2, 2);
 	tup_add(&t, 0, 5, c0, 3);
@@ -165,9 +169,10 @@ static void case_replication(void *ctx)
 
 	for (i = 0; i < 2; i++) {
 		struct swarm_loc l[SWARM_MAX_COPIES];
-		struct tup t = {};
-		struct swarm_map m;
+		static struct tup t;
+		static struct swarm_map m;
 
+		memset(&t, 0, sizeof(t));
 		tup_add(&t, 0, 10, c0, 4);
 		tup_add(&t, 1, 5, c1, 4);
 		CHECK(ctx, !tplace(&g, &t, pol[i], 2, 0, &m), "place");
@@ -191,9 +196,10 @@ static void case_budget(void *ctx)
 	static const u64 h0[] = { 0, 2 }, h1[] = { 0, 3 }, c0[] = { 1, 4 }, c1[] = { 1, 5 };
 	struct swarm_geom g = tgeom(2, 5, 9);	/* 10 slots, 9 entries: 1 spare */
 	struct swarm_loc l[SWARM_MAX_COPIES];
-	struct tup t = {};
-	struct swarm_map m;
+	static struct tup t;
+	static struct swarm_map m;
 
+	memset(&t, 0, sizeof(t));
 	tup_add(&t, 0, 1, c0, 2);
 	tup_add(&t, 1, 1, c1, 2);
 	tup_add(&t, 2, 8, h0, 2);
@@ -237,10 +243,11 @@ static void case_anti_affinity(void *ctx)
 {
 	static const u64 c0[] = { 0, 1 }, c1[] = { 2, 3, 4, 5, 6, 7 }, c2[] = { 8, 9 };
 	struct swarm_geom g = tgeom(4, 100, 16);
-	struct tup t = {};
-	struct swarm_map m;
+	static struct tup t;
+	static struct swarm_map m;
 	u32 load[4];
 
+	memset(&t, 0, sizeof(t));
 	tup_add(&t, 0, 10, c0, 2);
 	tup_add(&t, 1, 9, c1, 6);
 	tup_add(&t, 2, 8, c2, 2);
@@ -264,11 +271,12 @@ static void case_anti_affinity(void *ctx)
 static void case_capacity_balance(void *ctx)
 {
 	struct swarm_geom g = tgeom(4, 100, 64);
-	struct tup t = {};
-	struct swarm_map m;
+	static struct tup t;
+	static struct swarm_map m;
 	u64 mn = U64_MAX, mx = 0;
 	u32 i;
 
+	memset(&t, 0, sizeof(t));
 	for (i = 0; i < 8; i++) {
 		u64 mem[3] = { i * 3, i * 3 + 1, i * 3 + 2 };
 
@@ -294,10 +302,11 @@ static void case_random(void *ctx)
 		u32 n = 1 + iter % 6, nc, i, j, pol = iter & 1;
 		u64 entries = 20 + iter % 50;
 		struct swarm_geom g = tgeom(n, (entries + n - 1) / n + iter % 7, entries);
-		struct tup t = {};
-		struct swarm_map m;
+		static struct tup t;
+		static struct swarm_map m;
 		u32 maxc = 1 + iter % 4;
 
+		memset(&t, 0, sizeof(t));
 		nc = 1 + iter % 20;
 		for (i = 0; i < nc && t.u.nr_members < 900; i++) {
 			u64 mem[40];
@@ -338,7 +347,7 @@ static void case_validation(void *ctx)
 {
 	static const u64 ok[] = { 1, 2, 3 };
 	struct swarm_geom g = tgeom(2, 10, 10);
-	struct tup t;
+	static struct tup t;
 	char *err;
 
 	memset(&t, 0, sizeof(t));

@@ -29,6 +29,13 @@ static const struct swarm_bad_line swarm_bad_lines[] = {
 	{ "8 2 a b 2 x", "Feature argument count does not match the arguments given" },
 	{ "8 2 a b 0 x", "Feature argument count does not match the arguments given" },
 	{ "8 2 a b 1 frobnicate", "Unknown feature" },
+	{ "8 2 a b 2 frobnicate 1", "Unknown feature" },
+	{ "8 2 a b 1 max_copies", "Feature needs a value" },
+	{ "8 2 a b 2 max_copies 0", "Invalid max_copies (1..8)" },
+	{ "8 2 a b 2 max_copies 9", "Invalid max_copies (1..8)" },
+	{ "8 2 a b 2 max_copies x", "Invalid max_copies (1..8)" },
+	{ "8 2 a b 2 spare 101", "Invalid spare (0..100 per cent)" },
+	{ "8 2 a b 3 spare 10 max_copies", "Feature needs a value" },
 };
 
 #endif /* DM_SWARM_VECTORS_H */

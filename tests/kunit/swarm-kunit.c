@@ -8,7 +8,14 @@
 #include <linux/module.h>
 
 #include "../../kmod/swarm-layout.c"
+#include "../../kmod/swarm-place.c"
+#include "../../kmod/swarm-select.h"
 #include "../common/swarm-vectors.h"
+
+#define CHECK(ctx, cond, ...) \
+	KUNIT_EXPECT_TRUE_MSG(((struct kunit *)(ctx)), cond, __VA_ARGS__)
+#include "../common/place-cases.h"
+#include "../common/select-cases.h"
 
 #define SECTORS_PER_GIB BIT_ULL(21)
 #define MAX_WORDS 80
@@ -52,6 +59,14 @@ static void parse_valid(struct kunit *test)
 	KUNIT_EXPECT_STREQ(test, "a", t.dev_paths[0]);
 	KUNIT_EXPECT_STREQ(test, "d", t.dev_paths[3]);
 	KUNIT_EXPECT_EQ(test, 0U, t.nr_feature_args);
+	KUNIT_EXPECT_EQ(test, 8U, t.max_copies);
+	KUNIT_EXPECT_EQ(test, 0U, t.spare_pct);
+
+	KUNIT_ASSERT_EQ(test, 0, parse_line(test, "8 2 a b 4 max_copies 3 spare 20",
+					    &t, &err));
+	KUNIT_EXPECT_EQ(test, 3U, t.max_copies);
+	KUNIT_EXPECT_EQ(test, 20U, t.spare_pct);
+	KUNIT_EXPECT_EQ(test, SWARM_FEAT_MAX_COPIES | SWARM_FEAT_SPARE, t.given);
 
 	/* Boundaries: 4 KiB and 1 MiB entries, 1 and 64 devices. */
 	KUNIT_EXPECT_EQ(test, 0, parse_line(test, "2048 1 a", &t, &err));
@@ -190,7 +205,47 @@ static struct kunit_suite swarm_mapping_suite = {
 	.test_cases = swarm_mapping_cases,
 };
 
-kunit_test_suites(&swarm_table_suite, &swarm_mapping_suite);
+#define SHARED_CASE(f) \
+	static void f ## _kunit(struct kunit *test) { f(test); }
+SHARED_CASE(case_eq7)
+SHARED_CASE(case_replication)
+SHARED_CASE(case_budget)
+SHARED_CASE(case_anti_affinity)
+SHARED_CASE(case_capacity_balance)
+SHARED_CASE(case_random)
+SHARED_CASE(case_validation)
+SHARED_CASE(case_least_loaded)
+SHARED_CASE(case_spread)
+
+static struct kunit_case swarm_place_cases[] = {
+	KUNIT_CASE(case_eq7_kunit),
+	KUNIT_CASE(case_replication_kunit),
+	KUNIT_CASE(case_budget_kunit),
+	KUNIT_CASE(case_anti_affinity_kunit),
+	KUNIT_CASE(case_capacity_balance_kunit),
+	KUNIT_CASE(case_random_kunit),
+	KUNIT_CASE(case_validation_kunit),
+	{}
+};
+
+static struct kunit_suite swarm_place_suite = {
+	.name = "dm-swarm-place",
+	.test_cases = swarm_place_cases,
+};
+
+static struct kunit_case swarm_select_cases[] = {
+	KUNIT_CASE(case_least_loaded_kunit),
+	KUNIT_CASE(case_spread_kunit),
+	{}
+};
+
+static struct kunit_suite swarm_select_suite = {
+	.name = "dm-swarm-select",
+	.test_cases = swarm_select_cases,
+};
+
+kunit_test_suites(&swarm_table_suite, &swarm_mapping_suite, &swarm_place_suite,
+		  &swarm_select_suite);
 
 MODULE_DESCRIPTION("KUnit tests for dm-swarm");
 MODULE_LICENSE("GPL");

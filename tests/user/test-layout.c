@@ -52,6 +52,10 @@ static void good_lines(void)
 	EXPECT(!strcmp(t.dev_paths[3], "/dev/d"), "dev %s", t.dev_paths[3]);
 	EXPECT(!parse_line("128 2 a b 0", &t, &err, buf, argv), "%s", err);
 	EXPECT(!parse_line("+2048 1 a", &t, &err, buf, argv), "%s", err);
+	EXPECT(t.max_copies == 8 && t.spare_pct == 0 && !t.given, "defaults");
+	EXPECT(!parse_line("8 2 a b 4 max_copies 2 SPARE 10", &t, &err, buf, argv),
+	       "%s", err);
+	EXPECT(t.max_copies == 2 && t.spare_pct == 10 && t.given == 3, "features");
 }
 
 /* Every entry has one slot, and no two entries share one. */

@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* User-space run of the shared placement cases. */
 #include "../../kmod/swarm-place.c"
+#include "../../kmod/swarm-select.h"
 #include "utest.h"
 
 #define min(a, b) ((a) < (b) ? (a) : (b))
 #define max(a, b) ((a) > (b) ? (a) : (b))
 #define CHECK(ctx, cond, ...) do { (void)(ctx); EXPECT(cond, __VA_ARGS__); } while (0)
 #include "../common/place-cases.h"
+#include "../common/select-cases.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define CASE(f) { #f, f ## _run }
@@ -18,6 +20,8 @@ RUN(case_anti_affinity)
 RUN(case_capacity_balance)
 RUN(case_random)
 RUN(case_validation)
+RUN(case_least_loaded)
+RUN(case_spread)
 
 int main(void)
 {
@@ -25,6 +29,7 @@ int main(void)
 		CASE(case_eq7), CASE(case_replication), CASE(case_budget),
 		CASE(case_anti_affinity), CASE(case_capacity_balance),
 		CASE(case_random), CASE(case_validation),
+		CASE(case_least_loaded), CASE(case_spread),
 	};
 
 	return utest_run("place", cases, ARRAY_SIZE(cases));

@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 typedef uint8_t u8;
 typedef uint16_t u16;
@@ -87,6 +88,8 @@ static inline int kstrtou32(const char *s, unsigned int base, u32 *res)
 	return 0;
 }
 
+#define min_t(t, a, b)		((t)(a) < (t)(b) ? (t)(a) : (t)(b))
+#define max_t(t, a, b)		((t)(a) > (t)(b) ? (t)(a) : (t)(b))
 #define BIT_ULL(n)		(1ULL << (n))
 #define hweight64(x)		((unsigned int)__builtin_popcountll(x))
 
