@@ -21,7 +21,8 @@ SWARMCTL_CFLAGS := -O2 -g -Wall -Wextra -Werror -std=gnu11 \
 	-Iuapi -Iuserspace -Iuserspace/include
 LIBSWARM_DEPS := userspace/libswarm.c userspace/libswarm.h \
 	uapi/linux/dm-swarm.h
-SWARM_USER_TESTS := build/user-tests/test-mapfile
+SWARM_USER_TESTS := build/user-tests/test-mapfile \
+	build/user-tests/test-libswarm build/user-tests/test-swarmctl
 USER_TESTS := build/user-tests/test-layout build/user-tests/test-place \
 	$(SWARM_USER_TESTS)
 
@@ -50,6 +51,16 @@ $(SWARM_USER_TESTS): build/user-tests/%: tests/user/%.c $(LIBSWARM_DEPS) \
 		tests/user/utest.h
 	@mkdir -p $(dir $@)
 	$(CC) $(USER_CFLAGS) -Iuapi -Iuserspace -o $@ $< userspace/libswarm.c
+
+# test-swarmctl runs build/user/swarmctl on a fake control device, a
+# preloaded library kept out of build/user/.
+build/user-tests/test-swarmctl: build/user/swarmctl \
+	build/user-tests/fake-control.so
+
+build/user-tests/fake-control.so: tests/user/fake-control.c \
+		uapi/linux/dm-swarm.h
+	@mkdir -p $(dir $@)
+	$(CC) $(SWARMCTL_CFLAGS) -shared -fPIC -o $@ $<
 
 userspace: build/user/swarmctl
 

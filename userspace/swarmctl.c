@@ -59,6 +59,11 @@ static int __attribute__((format(printf, 1, 2))) usage(const char *fmt, ...)
 	return EXIT_USAGE;
 }
 
+static const char *plural(uint64_t n)
+{
+	return n == 1 ? "" : "s";
+}
+
 /* A device the ioctls can name, and an open control device. */
 struct target {
 	struct swarm_dev dev;
@@ -139,16 +144,20 @@ static int upload(struct target *t, const char *file,
 		fail("%s", err);
 		return EXIT_FAILURE;
 	}
-	printf("uploaded %" PRIu32 " clusters, %" PRIu64 " members, %" PRIu32
-	       " weights to %" PRIu32 ":%" PRIu32 "\n", map->nr_clusters,
-	       map->nr_members, map->nr_weights, t->dev.major, t->dev.minor);
+	printf("uploaded %" PRIu32 " cluster%s, %" PRIu64 " member%s, %" PRIu32
+	       " weight%s to %" PRIu32 ":%" PRIu32 "\n", map->nr_clusters,
+	       plural(map->nr_clusters), map->nr_members,
+	       plural(map->nr_members), map->nr_weights,
+	       plural(map->nr_weights), t->dev.major, t->dev.minor);
 	if (get_stats(t, &st))
 		return EXIT_FAILURE;
-	printf("generation %llu: %llu clusters, %llu copies of %llu entries\n",
+	printf("generation %llu: %llu cluster%s, %llu cop%s of %llu entr%s\n",
 	       (unsigned long long)st.s.map_generation,
-	       (unsigned long long)st.s.nr_clusters,
+	       (unsigned long long)st.s.nr_clusters, plural(st.s.nr_clusters),
 	       (unsigned long long)st.s.nr_copies,
-	       (unsigned long long)st.s.nr_entries);
+	       st.s.nr_copies == 1 ? "y" : "ies",
+	       (unsigned long long)st.s.nr_entries,
+	       st.s.nr_entries == 1 ? "y" : "ies");
 	return 0;
 }
 
@@ -334,13 +343,13 @@ static void print_stats_table(const struct swarm_stats *st)
 	const struct dm_swarm_stats *s = &st->s;
 	uint32_t i;
 
-	printf("%4s %12s %12s %10s %12s %8s %8s %10s %10s\n", "dev", "reads",
+	printf("%4s %12s %12s %10s %12s %9s %9s %10s %10s\n", "dev", "reads",
 	       "writes", "MiB read", "MiB written", "inflight", "peak",
 	       "busy ms", "MiB/s est");
 	for (i = 0; i < nr_devs(st); i++) {
 		const struct dm_swarm_dev_stats *d = &st->devs[i];
 
-		printf("%4" PRIu32 " %12llu %12llu %10.1f %12.1f %8llu %8llu "
+		printf("%4" PRIu32 " %12llu %12llu %10.1f %12.1f %9llu %9llu "
 		       "%10llu %10.1f\n", i, (unsigned long long)d->reads,
 		       (unsigned long long)d->writes, d->read_bytes / MIB,
 		       d->write_bytes / MIB, (unsigned long long)d->inflight,
