@@ -326,8 +326,8 @@ static int parse_weight(struct parser *p, const char *pos, const char *end)
 		return r;
 	if (w.a == w.b)
 		return perr(p, "weight joins cluster %" PRIu32 " to itself", w.a);
-	if (map->nr_weights == UINT32_MAX)
-		return perr(p, "more than %" PRIu32 " weights", UINT32_MAX);
+	if (map->nr_weights == DM_SWARM_MAX_CLUSTERS)	/* the kernel's limit */
+		return perr(p, "more than %u weights", DM_SWARM_MAX_CLUSTERS);
 	if (grow((void **)&map->weights, &map->cap_weights, map->nr_weights,
 		 1, sizeof(*map->weights)))
 		return perr(p, "out of memory"), -ENOMEM;
@@ -486,9 +486,14 @@ int swarm_map_check_entries(const struct swarm_map *map, const char *name,
 
 /* ---- Devices and ioctls ---- */
 
-/* What an errno from the control device most likely means. */
-static const char *hint(int e)
+/*
+ * What an errno from the control device most likely means at @step. Only
+ * MAP_COMMIT logs its reason in the kernel log.
+ */
+static const char *hint(const char *step, int e)
 {
+	bool commit = !strcmp(step, "MAP_COMMIT");
+
 	switch (e) {
 	case EPERM:
 	case EACCES:
@@ -498,15 +503,20 @@ static const char *hint(int e)
 		return " (not a swarm device?)";
 	case ENOTTY:
 		return " (not the dm-swarm control device?)";
-	case EINVAL:
-	case ERANGE:
-	case EEXIST:
-		return " (see the kernel log)";
+	case E2BIG:
+		return " (over a kernel limit)";
 	case EBUSY:
-		return " (another upload to this device is in progress?)";
-	default:
-		return "";
+		return commit ?
+		       " (the device holds data the new map would lose; allow it with the drop-data flag)" :
+		       " (another upload to this device is in progress?)";
+	case ESTALE:
+		return commit ? " (the device's table changed during the upload)" : "";
+	case ERANGE:
+		if (!strcmp(step, "PLACEMENT"))
+			return " (an entry beyond the device?)";
+		break;
 	}
+	return commit ? " (see the kernel log)" : "";
 }
 
 static int do_ioctl(int fd, unsigned long req, void *arg)
@@ -596,7 +606,8 @@ int swarm_version(int fd, struct dm_swarm_version *v, char *err, size_t errlen)
 	v->size = sizeof(*v);
 	r = do_ioctl(fd, DM_SWARM_VERSION, v);
 	if (r)
-		seterr(err, errlen, "VERSION: %s%s", strerror(-r), hint(-r));
+		seterr(err, errlen, "VERSION: %s%s", strerror(-r),
+		       hint("VERSION", -r));
 	return r;
 }
 
@@ -696,7 +707,8 @@ static int upload_clusters(int fd, const struct swarm_dev *dev,
 			seterr(err, errlen, "MAP_ADD (clusters %" PRIu32 "..%"
 			       PRIu32 " of %" PRIu32 ", %" PRIu64
 			       " members): %s%s", i, i + n - 1, map->nr_clusters,
-			       (uint64_t)a.nr_members, strerror(-r), hint(-r));
+			       (uint64_t)a.nr_members, strerror(-r),
+			       hint("MAP_ADD", -r));
 			break;
 		}
 		i += n;
@@ -742,7 +754,8 @@ static int upload_weights(int fd, const struct swarm_dev *dev,
 		if (r) {
 			seterr(err, errlen, "MAP_WEIGHTS (weights %" PRIu32 "..%"
 			       PRIu32 " of %" PRIu32 "): %s%s", i, i + n - 1,
-			       map->nr_weights, strerror(-r), hint(-r));
+			       map->nr_weights, strerror(-r),
+			       hint("MAP_WEIGHTS", -r));
 			break;
 		}
 		i += n;
@@ -792,7 +805,8 @@ int swarm_map_upload_opts(int fd, const struct swarm_dev *dev,
 		return r;
 	r = do_ioctl(fd, DM_SWARM_MAP_BEGIN, &b);
 	if (r) {
-		seterr(err, errlen, "MAP_BEGIN: %s%s", strerror(-r), hint(-r));
+		seterr(err, errlen, "MAP_BEGIN: %s%s", strerror(-r),
+		       hint("MAP_BEGIN", -r));
 		return r;
 	}
 	r = upload_clusters(fd, dev, map, &o, err, errlen);
@@ -802,13 +816,17 @@ int swarm_map_upload_opts(int fd, const struct swarm_dev *dev,
 		r = dev_req(fd, DM_SWARM_MAP_COMMIT, dev);
 		if (r)
 			seterr(err, errlen, "MAP_COMMIT: %s%s", strerror(-r),
-			       hint(-r));
+			       hint("MAP_COMMIT", -r));
 	}
 	if (!r)
 		return 0;
+	/*
+	 * A failed MAP_COMMIT has dropped the upload already: -ENOENT means
+	 * nothing is staged, which is what the abort is for.
+	 */
 	a = dev_req(fd, DM_SWARM_MAP_ABORT, dev);
 	len = err ? strlen(err) : 0;
-	if (a && len < errlen)
+	if (a && a != -ENOENT && len < errlen)
 		seterr(err + len, errlen - len, "; MAP_ABORT: %s", strerror(-a));
 	return r;
 }
@@ -835,7 +853,8 @@ int swarm_stats(int fd, const struct swarm_dev *dev, struct swarm_stats *st,
 	st->s.devs = (uintptr_t)st->devs;
 	r = do_ioctl(fd, DM_SWARM_STATS, &st->s);
 	if (r)
-		seterr(err, errlen, "STATS: %s%s", strerror(-r), hint(-r));
+		seterr(err, errlen, "STATS: %s%s", strerror(-r),
+		       hint("STATS", -r));
 	return r;
 }
 
@@ -845,7 +864,8 @@ int swarm_stats_reset(int fd, const struct swarm_dev *dev,
 	int r = dev_req(fd, DM_SWARM_STATS_RESET, dev);
 
 	if (r)
-		seterr(err, errlen, "STATS_RESET: %s%s", strerror(-r), hint(-r));
+		seterr(err, errlen, "STATS_RESET: %s%s", strerror(-r),
+		       hint("STATS_RESET", -r));
 	return r;
 }
 
@@ -871,7 +891,7 @@ int swarm_placement(int fd, const struct swarm_dev *dev,
 			seterr(err, errlen, "PLACEMENT (entries %" PRIu64 "..%"
 			       PRIu64 "): %s%s", (uint64_t)p[i].entry,
 			       (uint64_t)p[i + k - 1].entry, strerror(-r),
-			       hint(-r));
+			       hint("PLACEMENT", -r));
 			return r;
 		}
 		i += k;

@@ -30,6 +30,7 @@ static const char *const names[] = {
 };
 
 static struct dm_swarm_map_begin begin;
+static int staged;
 static unsigned long long generation, clusters, copies = NR_ENTRIES;
 
 static void trace(const char *fmt, ...)
@@ -123,6 +124,8 @@ static int fake(unsigned long req, void *arg)
 		     ((struct dm_swarm_map_begin *)arg)->nr_weights);
 	else
 		trace("%s\n", name);
+	if (req == DM_SWARM_MAP_COMMIT)
+		staged = 0;	/* used up, as in the kernel, even on failure */
 	if (e)
 		return -e;
 	switch (req) {
@@ -133,6 +136,12 @@ static int fake(unsigned long req, void *arg)
 		return 0;
 	case DM_SWARM_MAP_BEGIN:
 		begin = *(struct dm_swarm_map_begin *)arg;
+		staged = 1;
+		return 0;
+	case DM_SWARM_MAP_ABORT:
+		if (!staged)
+			return -ENOENT;
+		staged = 0;
 		return 0;
 	case DM_SWARM_MAP_COMMIT:
 		generation++;

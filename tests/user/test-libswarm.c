@@ -418,12 +418,18 @@ static const struct fail_case fail_cases[] = {
 	{ DM_SWARM_MAP_BEGIN, 1, ENODEV, 0, false,
 	  "MAP_BEGIN: No such device (not a swarm device?)" },
 	{ DM_SWARM_MAP_ADD, 2, EINVAL, 0, true,
-	  "MAP_ADD (clusters 2..3 of 5, 4 members): Invalid argument (see the kernel log)" },
+	  "MAP_ADD (clusters 2..3 of 5, 4 members): Invalid argument" },
 	{ DM_SWARM_MAP_ADD, 1, ENOMEM, 0, true,
 	  "MAP_ADD (clusters 0..1 of 5, 3 members): Cannot allocate memory" },
 	{ DM_SWARM_MAP_WEIGHTS, 2, EFAULT, 0, true,
 	  "MAP_WEIGHTS (weights 2..2 of 3): Bad address" },
-	{ DM_SWARM_MAP_COMMIT, 1, ERANGE, 0, true,
+	{ DM_SWARM_MAP_BEGIN, 1, E2BIG, 0, false,
+	  "MAP_BEGIN: Argument list too long (over a kernel limit)" },
+	{ DM_SWARM_MAP_COMMIT, 1, EBUSY, ENOENT, true,
+	  "MAP_COMMIT: Device or resource busy (the device holds data the new map would lose; allow it with the drop-data flag)" },
+	{ DM_SWARM_MAP_COMMIT, 1, ESTALE, ENOENT, true,
+	  "MAP_COMMIT: Stale file handle (the device's table changed during the upload)" },
+	{ DM_SWARM_MAP_COMMIT, 1, ERANGE, ENOENT, true,
 	  "MAP_COMMIT: Numerical result out of range (see the kernel log)" },
 	{ DM_SWARM_MAP_COMMIT, 1, EEXIST, ENODEV, true,
 	  "MAP_COMMIT: File exists (see the kernel log); MAP_ABORT: No such device" },
@@ -541,10 +547,10 @@ static void placement(void)
 	fake_reset();
 	fk.fail_req = DM_SWARM_PLACEMENT;
 	fk.fail_nth = 2;
-	fk.fail_errno = EINVAL;
+	fk.fail_errno = ERANGE;
 	EXPECT(swarm_placement(FAKE_FD, &test_dev, p, n, err, sizeof(err)) ==
-	       -EINVAL && !strcmp(err,
-	       "PLACEMENT (entries 196608..209997): Invalid argument (see the kernel log)"),
+	       -ERANGE && !strcmp(err,
+	       "PLACEMENT (entries 196608..209997): Numerical result out of range (an entry beyond the device?)"),
 	       "'%s'", err);
 	free(p);
 }

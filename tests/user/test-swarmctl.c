@@ -254,6 +254,13 @@ static void upload_errors(void)
 				 "(see the kernel log)\n") && !*out,
 	       "exit %d, '%s'", r, err);
 	EXPECT(strstr(trace, "MAP_COMMIT\nMAP_ABORT\n"), "'%s'", trace);
+	r = FAKE_ENV("FAKE_SWARM_FAIL=MAP_ADD:7", "map", "upload", "253:7",
+		     good_map);
+	EXPECT(r == 1 && !strcmp(err, "swarmctl: MAP_ADD (clusters 0..1 of 2, "
+				 "5 members): Argument list too long (over a "
+				 "kernel limit)\n") &&
+	       strstr(trace, "MAP_ADD\nMAP_ABORT\n") &&
+	       !strstr(trace, "MAP_COMMIT"), "exit %d, '%s'", r, err);
 	snprintf(want, sizeof(want), "swarmctl: %s:2: member 1024 of cluster 0 "
 		 "is beyond the device's 1024 entries\n", far_map);
 	r = FAKE("map", "upload", "253:7", far_map);
