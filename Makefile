@@ -62,13 +62,18 @@ build/user-tests/fake-control.so: tests/user/fake-control.c \
 	@mkdir -p $(dir $@)
 	$(CC) $(SWARMCTL_CFLAGS) -shared -fPIC -o $@ $<
 
-userspace: build/user/swarmctl
+userspace: build/user/swarmctl build/user/swarm-ioctl-test
+
+# A raw-ioctl test driven inside the VM (tests/vm/clustermap.sh).
+build/user/swarm-ioctl-test: tests/vm/ioctl-test.c uapi/linux/dm-swarm.h
+	@mkdir -p $(dir $@)
+	$(CC) $(SWARMCTL_CFLAGS) -o $@ $<
 
 build/user/swarmctl: userspace/swarmctl.c $(LIBSWARM_DEPS)
 	@mkdir -p $(dir $@)
 	$(CC) $(SWARMCTL_CFLAGS) -o $@ userspace/swarmctl.c userspace/libswarm.c
 
-user-test: build/user/swarmctl $(USER_TESTS)
+user-test: userspace $(USER_TESTS)
 	@rc=0; for t in $(USER_TESTS); do ./$$t || rc=1; done; exit $$rc
 
 checkpatch:

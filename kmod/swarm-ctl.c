@@ -640,6 +640,13 @@ static long swarm_ctl_ioctl(struct file *f, unsigned int cmd, unsigned long arg)
 	return r;
 }
 
+static int swarm_ctl_open(struct inode *inode, struct file *f)
+{
+	/* misc_open() left the miscdevice here: the file has no upload. */
+	f->private_data = NULL;
+	return nonseekable_open(inode, f);
+}
+
 static int swarm_ctl_release(struct inode *inode, struct file *f)
 {
 	mutex_lock(&swarm_ctl_mutex);
@@ -651,7 +658,7 @@ static int swarm_ctl_release(struct inode *inode, struct file *f)
 
 static const struct file_operations swarm_ctl_fops = {
 	.owner = THIS_MODULE,
-	.open = nonseekable_open,
+	.open = swarm_ctl_open,
 	.release = swarm_ctl_release,
 	.unlocked_ioctl = swarm_ctl_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
