@@ -82,7 +82,7 @@ checkpatch:
 check: deps userspace
 	@scripts/check.sh
 
-demo: deps
+demo: deps userspace
 	@scripts/demo.sh
 
 clean:

@@ -43,7 +43,6 @@ struct swarm_live_map {
  * @md: the mapped device, to find the target by dev_t.
  * @list: on the control device's list, under swarm_ctl_mutex.
  * @resume_seq: order of the last resume (0 = never): the newest is live.
- * @upload_owner: the control file staging an upload for this device.
  * @geom: geometry.
  * @feat: the table's features (max_copies, spare).
  * @selector: enum swarm_selector, set by message.
@@ -65,7 +64,6 @@ struct swarm_c {
 	struct mapped_device *md;
 	struct list_head list;
 	u64 resume_seq;
-	struct file *upload_owner;
 	struct swarm_geom geom;
 	struct swarm_table feat;
 	u32 selector;

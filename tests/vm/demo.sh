@@ -7,9 +7,10 @@ modprobe dm-swarm || exit 1
 M=""
 for i in 0 1 2 3; do M="$M /dev/$(nvme_dev $i)"; done
 SZ=$(dev_sectors $(echo $M | cut -d' ' -f1))
-LEN=$((SZ * N))
+# Three quarters of the capacity: the rest holds replicas.
+LEN=$((SZ * N * 3 / 4 / 8 * 8))
 echo
-echo "### dmsetup create swarm0 (4 KiB entries over$M)"
+echo "### dmsetup create swarm0 (4 KiB entries over$M, 3/4 of their capacity)"
 dmsetup create swarm0 --table "0 $LEN swarm 8 $N$M" || exit 1
 DM=$(dm_node swarm0)
 dmsetup table swarm0
@@ -38,4 +39,32 @@ while read -r dev r w rs ws; do
 	printf '%-8s %5s %10s %8s %9d %12d | %16s %7s\n' "$name" "$dev" "$r" "$w" \
 		$((rs / 2048)) $((ws / 2048)) "$(blkstat "$name" 1)" "$(blkstat "$name" 5)"
 done
+
+echo
+echo "### a cluster map: 1024 clusters of 32 entries, each sharing 8 with the next"
+awk 'BEGIN {
+	for (c = 0; c < 1024; c++) {
+		s = c * 24
+		printf "%d %d %d", c, s, 1024 - c
+		for (i = 0; i < 32; i++) printf " %d", s + i
+		printf "\n"
+	}
+	for (c = 0; c < 1023; c++) printf "weight %d %d 1\n", c, c + 1
+}' >/tmp/demo.map
+swarmctl map upload --drop-data "$DM" /tmp/demo.map
+swarmctl map show "$DM"
+echo "entries 24-27 (in two clusters) and 100:"
+swarmctl map show "$DM" 24-27 100 | sed 's/^/    /'
+echo
+echo "### rewrite every entry (every copy), verify"
+$FIO --name=refill --rw=write --bs=256k --iodepth=16 --size=100% \
+	--verify=crc32c --do_verify=1 2>&1 | summ
+swarmctl stats reset "$DM"
+echo
+echo "### 4 KiB random reads of the clustered entries, 4 jobs x queue depth 16, 10 s"
+$FIO --name=clustered --rw=randread --bs=4k --iodepth=16 --numjobs=4 \
+	--size=$((24 * 1024 * 4096)) --time_based --runtime=10 2>&1 | summ
+echo
+echo "### swarmctl stats"
+swarmctl stats "$DM"
 dmsetup remove swarm0

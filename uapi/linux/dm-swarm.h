@@ -276,6 +276,46 @@ struct dm_swarm_placement_req {
 	__u64 entries;
 };
 
+/**
+ * DOC: ioctls
+ *
+ * The request number is matched, not its size: each struct carries its own.
+ * Errors common to all: EPERM without CAP_SYS_ADMIN; EFAULT for a bad
+ * address; EINVAL for a size smaller than the struct or a non-zero flag
+ * or pad; E2BIG for unknown non-zero trailing bytes; ENODEV when the
+ * device is not a live swarm; ENOTTY for an unknown request.
+ *
+ * DM_SWARM_VERSION: fills in the ABI version.
+ *
+ * DM_SWARM_MAP_BEGIN: stages an upload in this file. EBUSY if this file
+ * or any other stages one for the device; EINVAL for zero counts or
+ * more clusters than members; E2BIG over the DM_SWARM_MAX_* limits.
+ *
+ * DM_SWARM_MAP_ADD: adds a batch. ENOENT before MAP_BEGIN; EINVAL for an
+ * empty cluster, a batch over DM_SWARM_MAX_BATCH, counts that disagree
+ * with the batch or exceed MAP_BEGIN's; ERANGE for an entry, medoid or
+ * id out of range; E2BIG for a cluster over DM_SWARM_MAX_CLUSTER_SIZE.
+ * A failed batch leaves the staged upload as it was.
+ *
+ * DM_SWARM_MAP_WEIGHTS: adds co-activation weights. ENOENT, EINVAL and
+ * ERANGE as for MAP_ADD; EINVAL for a weight of a cluster with itself.
+ *
+ * DM_SWARM_MAP_COMMIT: validates the whole upload, places it and makes
+ * it the live map; the staged upload is used up either way. ENOENT
+ * before MAP_BEGIN; EINVAL when fewer clusters, members or weights
+ * arrived than announced, a cluster is empty or its medoid is not a
+ * member; EEXIST for an entry twice in one cluster or a duplicate id;
+ * ESTALE when the device's table changed size; EBUSY when the device
+ * holds data and DM_SWARM_MAP_DROP_DATA was not given; ENOMEM. The
+ * kernel log says which rule failed.
+ *
+ * DM_SWARM_MAP_ABORT: drops the staged upload. ENOENT if there is none.
+ *
+ * DM_SWARM_STATS: reads statistics. DM_SWARM_STATS_RESET: zeroes them.
+ *
+ * DM_SWARM_PLACEMENT: where entries live. EINVAL for 0 or more than
+ * DM_SWARM_MAX_BATCH entries; ERANGE for an entry beyond the device.
+ */
 #define DM_SWARM_IOCTL	0xfd	/* the device-mapper family; numbers from 0x40 */
 
 #define DM_SWARM_VERSION	_IOWR(DM_SWARM_IOCTL, 0x40, struct dm_swarm_version)
