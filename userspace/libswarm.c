@@ -915,9 +915,9 @@ const char *swarm_placement_name(uint32_t placement)
 {
 	switch (placement) {
 	case DM_SWARM_PLACE_ROUNDROBIN:
-		return "round-robin";
+		return "roundrobin";
 	case DM_SWARM_PLACE_COACTIVATION:
-		return "co-activation";
+		return "coactivation";
 	default:
 		return "unknown";
 	}

@@ -651,9 +651,9 @@ static void names(void)
 		       "least-loaded") &&
 	       !strcmp(swarm_selector_name(77), "unknown"), "selector names");
 	EXPECT(!strcmp(swarm_placement_name(DM_SWARM_PLACE_ROUNDROBIN),
-		       "round-robin") &&
+		       "roundrobin") &&
 	       !strcmp(swarm_placement_name(DM_SWARM_PLACE_COACTIVATION),
-		       "co-activation") &&
+		       "coactivation") &&
 	       !strcmp(swarm_placement_name(77), "unknown"), "placement names");
 }
 
