@@ -24,7 +24,7 @@ LIBSWARM_DEPS := userspace/libswarm.c userspace/libswarm.h \
 SWARM_USER_TESTS := build/user-tests/test-mapfile \
 	build/user-tests/test-libswarm build/user-tests/test-swarmctl
 USER_TESTS := build/user-tests/test-layout build/user-tests/test-place \
-	$(SWARM_USER_TESTS)
+	$(SWARM_USER_TESTS) build/user-tests/test-record
 
 .PHONY: all module install clean deps check demo user-test checkpatch \
 	userspace
@@ -62,7 +62,7 @@ build/user-tests/fake-control.so: tests/user/fake-control.c \
 	@mkdir -p $(dir $@)
 	$(CC) $(SWARMCTL_CFLAGS) -shared -fPIC -o $@ $<
 
-userspace: build/user/swarmctl build/user/swarm-ioctl-test
+userspace: build/user/swarmctl build/user/swarm-ioctl-test build/user/swarm-replay
 
 # A raw-ioctl test driven inside the VM (tests/vm/clustermap.sh).
 build/user/swarm-ioctl-test: tests/vm/ioctl-test.c uapi/linux/dm-swarm.h
@@ -88,3 +88,15 @@ demo: deps userspace
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null
 	rm -rf build
+
+# Trace capture: grouping of traced reads into steps, and a replayer the
+# VM tests use to produce known steps.
+build/user-tests/test-record: tests/user/test-record.c userspace/trace-record.c \
+		userspace/trace-record.h $(LIBSWARM_DEPS) tests/user/utest.h
+	@mkdir -p $(dir $@)
+	$(CC) $(USER_CFLAGS) -Iuapi -Iuserspace -o $@ $< userspace/trace-record.c \
+		userspace/libswarm.c
+
+build/user/swarm-replay: tests/vm/replay.c
+	@mkdir -p $(dir $@)
+	$(CC) $(SWARMCTL_CFLAGS) -o $@ $<

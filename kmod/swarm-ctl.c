@@ -580,6 +580,56 @@ static int swarm_placement_get(void __user *u)
 	return 0;
 }
 
+#define SWARM_TRACE_CHUNK	256U
+
+static int swarm_trace_ioctl(void __user *u)
+{
+	struct dm_swarm_trace t;
+	struct dm_swarm_trace_event *buf;
+	struct swarm_c *sc;
+	u32 copied = 0;
+	int r;
+
+	r = swarm_get_req(&t, sizeof(t), u);
+	if (r)
+		return r;
+	if ((t.flags & ~DM_SWARM_TRACE_FLAGS_ALL) || t.pad)
+		return -EINVAL;
+	r = swarm_find_req(t.dev_major, t.dev_minor, &sc);
+	if (r)
+		return r;
+	if (t.flags & DM_SWARM_TRACE_START) {
+		r = swarm_trace_start(&sc->trace, t.ring);
+		if (r)
+			return r;
+	}
+
+	buf = kmalloc_array(SWARM_TRACE_CHUNK, sizeof(*buf), GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
+	while (copied < t.nr_events) {
+		u32 n = swarm_trace_take(&sc->trace, buf,
+					 min(SWARM_TRACE_CHUNK, t.nr_events - copied));
+
+		if (!n)
+			break;
+		/* Events taken but not delivered are lost, like drops. */
+		if (copy_to_user(u64_to_user_ptr(t.events) + copied * sizeof(*buf),
+				 buf, n * sizeof(*buf))) {
+			kfree(buf);
+			return -EFAULT;
+		}
+		copied += n;
+	}
+	kfree(buf);
+
+	if (t.flags & DM_SWARM_TRACE_STOP)
+		swarm_trace_stop(&sc->trace);
+	swarm_trace_counters(&sc->trace, &t.recorded, &t.dropped, &t.active);
+	t.nr_events = copied;
+	return copy_to_user(u, &t, sizeof(t)) ? -EFAULT : 0;
+}
+
 static int swarm_version(void __user *u)
 {
 	struct dm_swarm_version v;
@@ -631,6 +681,9 @@ static long swarm_ctl_ioctl(struct file *f, unsigned int cmd, unsigned long arg)
 		break;
 	case _IOC_NR(DM_SWARM_PLACEMENT):
 		r = swarm_placement_get(u);
+		break;
+	case _IOC_NR(DM_SWARM_TRACE):
+		r = swarm_trace_ioctl(u);
 		break;
 	default:
 		r = -ENOTTY;

@@ -178,6 +178,7 @@ static int swarm_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 	INIT_WORK(&sc->worker, swarm_worker);
 	INIT_DELAYED_WORK(&sc->tput_work, swarm_tput_work);
 	INIT_LIST_HEAD(&sc->list);
+	swarm_trace_init(&sc->trace);
 
 	r = swarm_get_devices(ti, sc, &t);
 	if (r)
@@ -223,6 +224,7 @@ static void swarm_dtr(struct dm_target *ti)
 	struct swarm_c *sc = ti->private;
 
 	swarm_ctl_del(sc);
+	swarm_trace_stop(&sc->trace);
 	cancel_delayed_work_sync(&sc->tput_work);
 	destroy_workqueue(sc->wq);
 	swarm_put_map(rcu_dereference_protected(sc->map, 1));
@@ -345,6 +347,8 @@ static int swarm_map_entry(struct swarm_c *sc, struct bio *bio, bool can_sleep)
 	const u64 *c;
 	u32 n = 1;
 
+	if (!write)
+		swarm_trace_read(&sc->trace, entry);
 	rcu_read_lock();
 	if (write) {
 		if (!READ_ONCE(sc->has_data))
@@ -588,6 +592,7 @@ static int swarm_lookup_name(const char *const *names, unsigned int n,
 /*
  * dmsetup message <dev> 0 selector static|least-loaded
  * dmsetup message <dev> 0 placement roundrobin|coactivation
+ * dmsetup message <dev> 0 trace on [<ring events>]|off
  */
 static int swarm_message(struct dm_target *ti, unsigned int argc, char **argv,
 			 char *result, unsigned int maxlen)
@@ -617,7 +622,22 @@ static int swarm_message(struct dm_target *ti, unsigned int argc, char **argv,
 		WRITE_ONCE(sc->placement, v);
 		return 0;
 	}
-	DMWARN("unknown message '%s': try selector or placement",
+	if ((argc == 2 || argc == 3) && !strcasecmp(argv[0], "trace")) {
+		u32 n = 0;
+
+		if (argc == 2 && !strcasecmp(argv[1], "off")) {
+			swarm_trace_stop(&sc->trace);
+			return 0;
+		}
+		if (!strcasecmp(argv[1], "on") &&
+		    (argc == 2 || !kstrtou32(argv[2], 10, &n)) &&
+		    n <= DM_SWARM_TRACE_MAX_RING)
+			return swarm_trace_start(&sc->trace, n);
+		DMWARN("trace takes on [<events>, at most %u] or off",
+		       DM_SWARM_TRACE_MAX_RING);
+		return -EINVAL;
+	}
+	DMWARN("unknown message '%s': try selector, placement or trace",
 	       argc ? argv[0] : "");
 	return -EINVAL;
 }

@@ -18,6 +18,7 @@
 #include "swarm-map.h"
 #include "swarm-select.h"
 #include "swarm-stats.h"
+#include "swarm-trace.h"
 
 struct swarm_member {
 	struct dm_dev *dm_dev;
@@ -57,6 +58,7 @@ struct swarm_live_map {
  * @tput_work: refreshes the members' throughput estimates.
  * @bs: clones of writes that go to several copies.
  * @stats: counters.
+ * @trace: the trace of reads.
  * @devs: the members.
  */
 struct swarm_c {
@@ -78,6 +80,7 @@ struct swarm_c {
 	struct delayed_work tput_work;
 	struct bio_set bs;
 	struct swarm_stats stats;
+	struct swarm_trace trace;
 	struct swarm_member devs[];
 };
 

@@ -277,6 +277,58 @@ struct dm_swarm_placement_req {
 };
 
 /**
+ * struct dm_swarm_trace_event - one traced read of one entry.
+ * @entry: the entry read.
+ * @time_ns: when it was mapped, CLOCK_MONOTONIC nanoseconds.
+ * @pid: the submitting thread.
+ * @tgid: its process.
+ */
+struct dm_swarm_trace_event {
+	__u64 entry;
+	__u64 time_ns;
+	__u32 pid;
+	__u32 tgid;
+};
+
+/* Flags of struct dm_swarm_trace. */
+#define DM_SWARM_TRACE_START	_BITUL(0)	/* (re)start with an empty ring */
+#define DM_SWARM_TRACE_STOP	_BITUL(1)	/* stop and free the ring, after reading */
+#define DM_SWARM_TRACE_FLAGS_ALL	(DM_SWARM_TRACE_START | DM_SWARM_TRACE_STOP)
+
+#define DM_SWARM_TRACE_MAX_RING	0x1000000U	/* 16M events */
+
+/**
+ * struct dm_swarm_trace - DM_SWARM_TRACE: control and read the trace of
+ *	reads.
+ * @size: sizeof(struct dm_swarm_trace).
+ * @flags: DM_SWARM_TRACE_* flags; 0 only reads.
+ * @dev_major: the swarm device.
+ * @dev_minor: the swarm device.
+ * @ring: with DM_SWARM_TRACE_START, the ring size in events (rounded up
+ *	to a power of two, 0 = 65536, at most DM_SWARM_TRACE_MAX_RING).
+ * @nr_events: in: room in @events; out: events copied (oldest first),
+ *	which leaves the ring.
+ * @events: user address of @nr_events struct dm_swarm_trace_event.
+ * @recorded: out: events recorded since the start.
+ * @dropped: out: events dropped because the ring was full.
+ * @active: out: 1 while tracing.
+ * @pad: zero.
+ */
+struct dm_swarm_trace {
+	__u32 size;
+	__u32 flags;
+	__u32 dev_major;
+	__u32 dev_minor;
+	__u32 ring;
+	__u32 nr_events;
+	__u64 events;
+	__u64 recorded;
+	__u64 dropped;
+	__u32 active;
+	__u32 pad;
+};
+
+/**
  * DOC: ioctls
  *
  * The request number is matched, not its size: each struct carries its own.
@@ -315,6 +367,10 @@ struct dm_swarm_placement_req {
  *
  * DM_SWARM_PLACEMENT: where entries live. EINVAL for 0 or more than
  * DM_SWARM_MAX_BATCH entries; ERANGE for an entry beyond the device.
+ *
+ * DM_SWARM_TRACE: starts, reads and stops the trace of reads (also
+ * switched by "dmsetup message <dev> 0 trace on [events]|off"). EINVAL
+ * for unknown flags or a ring over DM_SWARM_TRACE_MAX_RING; ENOMEM.
  */
 #define DM_SWARM_IOCTL	0xfd	/* the device-mapper family; numbers from 0x40 */
 
@@ -327,5 +383,6 @@ struct dm_swarm_placement_req {
 #define DM_SWARM_STATS		_IOWR(DM_SWARM_IOCTL, 0x46, struct dm_swarm_stats)
 #define DM_SWARM_STATS_RESET	_IOW(DM_SWARM_IOCTL, 0x47, struct dm_swarm_dev_req)
 #define DM_SWARM_PLACEMENT	_IOWR(DM_SWARM_IOCTL, 0x48, struct dm_swarm_placement_req)
+#define DM_SWARM_TRACE		_IOWR(DM_SWARM_IOCTL, 0x49, struct dm_swarm_trace)
 
 #endif /* _UAPI_LINUX_DM_SWARM_H */

@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * swarmctl trace record: capture the reads of a live swarm device through
+ * the kernel's trace ring and write them as an activation trace.
+ */
+#ifndef SWARM_TRACE_RECORD_H
+#define SWARM_TRACE_RECORD_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <linux/dm-swarm.h>
+
+/**
+ * struct swarm_step - one step: the entries a task read in one burst.
+ * @start_ns: time of its first read.
+ * @first: index of its first entry in the entry array.
+ * @nr: number of distinct entries.
+ */
+struct swarm_step {
+	uint64_t start_ns;
+	size_t first;
+	size_t nr;
+};
+
+/*
+ * Group @n events into steps: per thread, in time order, a new step starts
+ * when more than @gap_ns passed since that thread's previous read. Steps
+ * come out ordered by start time, each entry once per step, in order of
+ * first read. Returns the number of steps, or -1 if out of memory; the
+ * caller frees *steps and *entries. Sorts @ev in place.
+ */
+long swarm_group_steps(struct dm_swarm_trace_event *ev, size_t n,
+		       uint64_t gap_ns, struct swarm_step **steps,
+		       uint64_t **entries);
+
+/* The "trace record" command; argv[0] is "record". */
+int swarm_cmd_trace_record(int argc, char **argv);
+
+#endif /* SWARM_TRACE_RECORD_H */
