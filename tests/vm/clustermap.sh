@@ -104,6 +104,31 @@ r0=$(devreads "${c%/*}")
 dd if="$DM" of=/dev/null bs=4096 skip=7 count=1 iflag=direct 2>/dev/null
 expect_eq read-single-copy-member $((r0 + 1)) "$(devreads "${c%/*}")"
 
+# Reads of sampled entries land on a member that holds a copy, only there;
+# the content of every copy equals what the swarm device returns.
+allreads() { dmsetup status swarm0 | awk '{ for (i = 0; i < $4; i++) printf "%s ", $(6 + i * 5); print "" }'; }
+bad=0
+badc=0
+for e in 0 5 47 48 63 64 100 500 1000 1001 2000 3000 3087 3088 4000 4095; do
+	cps=$(copies_of $e)
+	b=$(allreads)
+	dd if="$DM" of=/tmp/ent bs=4096 skip=$e count=1 iflag=direct 2>/dev/null
+	a=$(allreads)
+	went=$(echo "$b $a" | awk '{ for (i = 1; i <= 4; i++) if ($(i + 4) - $i == 1) d = d " " (i - 1); else if ($(i + 4) != $i) d = d " x"; print d }')
+	case " $(echo "$cps" | tr ' ' '\n' | cut -d/ -f1 | tr '\n' ' ')" in
+	*" ${went# } "*) ;;
+	*) bad=$((bad + 1)); echo "entry $e: read went to '$went', copies $cps" ;;
+	esac
+	want=$(md5sum </tmp/ent | cut -d' ' -f1)
+	for c in $cps; do
+		eval "mdev=/dev/\$D${c%/*}"
+		got=$(dd if="$mdev" bs=4096 skip="${c#*/}" count=1 iflag=direct 2>/dev/null | md5sum | cut -d' ' -f1)
+		[ "$got" = "$want" ] || { badc=$((badc + 1)); echo "entry $e copy $c differs"; }
+	done
+done
+expect_eq sampled-reads-on-a-copy 0 "$bad"
+expect_eq sampled-copies-hold-data 0 "$badc"
+
 # A bad map file changes nothing and names its line.
 printf '0 1 1 1 2\n1 9 1 3 4\n' >/tmp/bad.txt
 out=$(swarmctl map upload "$DM" /tmp/bad.txt 2>&1)
