@@ -19,8 +19,11 @@
 #include <linux/mm.h>
 #include <linux/sort.h>
 
-/* Placement runs in process context (the commit ioctl). */
-#define swarm_zalloc(n, size)	kvcalloc(n, size, GFP_KERNEL)
+/*
+ * Placement runs in process context (the commit ioctl). Sizes follow the
+ * device and the upload: fail quietly when they are too large.
+ */
+#define swarm_zalloc(n, size)	kvcalloc(n, size, GFP_KERNEL | __GFP_NOWARN)
 #define swarm_free(p)		kvfree(p)
 #else
 #include "swarm-user.h"

@@ -209,11 +209,11 @@ static int swarm_map_begin(struct file *f, void __user *u)
 	st->want_members = b.nr_members;
 	st->want_weights = b.nr_weights;
 	st->up.clusters = kvcalloc(b.nr_clusters, sizeof(*st->up.clusters),
-				   GFP_KERNEL_ACCOUNT);
-	st->up.members = kvcalloc(b.nr_members, sizeof(u64), GFP_KERNEL_ACCOUNT);
+				   GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
+	st->up.members = kvcalloc(b.nr_members, sizeof(u64), GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
 	if (b.nr_weights)
 		st->up.weights = kvcalloc(b.nr_weights, sizeof(*st->up.weights),
-					  GFP_KERNEL_ACCOUNT);
+					  GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
 	if (!st->up.clusters || !st->up.members ||
 	    (b.nr_weights && !st->up.weights)) {
 		swarm_staged_free(st);

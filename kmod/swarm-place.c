@@ -158,15 +158,19 @@ struct place_state {
 	u32 *id_to_idx;
 	u64 next[SWARM_MAX_DEVS];	/* next free slot of each member */
 	u64 ptr;			/* the global pointer p of Eq. 7 */
+	bool full;			/* a copy found no free slot */
 };
 
 static void grant_copies(struct place_state *s)
 {
 	const struct swarm_upload *u = s->u;
-	u64 cap = (u64)s->g->nr_devs * s->g->dev_slots;
-	u64 avail = cap - div_u64(cap * s->p->spare_pct, 100);
-	u64 budget = avail > s->g->nr_entries ? avail - s->g->nr_entries : 0;
-	u32 i;
+	u64 cap = (u64)s->g->nr_devs * s->g->dev_slots, avail, budget;
+	u32 i, rem;
+
+	/* avail = cap - cap * spare / 100, without overflowing */
+	avail = div_u64_rem(cap, 100, &rem);
+	avail = cap - avail * s->p->spare_pct - rem * s->p->spare_pct / 100;
+	budget = avail > s->g->nr_entries ? avail - s->g->nr_entries : 0;
 
 	for (i = 0; i < u->nr_clusters; i++) {
 		const struct swarm_cluster *c = &u->clusters[s->order[i].idx];
@@ -235,13 +239,20 @@ static u32 member_with_room(const struct place_state *s, u32 dev)
 	for (i = 0; i < n; i++, dev = dev + 1 == n ? 0 : dev + 1)
 		if (s->next[dev] < s->g->dev_slots)
 			return dev;
-	return U32_MAX;	/* cannot happen: the budget leaves room */
+	return U32_MAX;	/* add_copy() refuses it */
 }
 
 static void add_copy(struct place_state *s, u64 e, u32 dev)
 {
 	struct swarm_map *m = s->m;
-	u64 w = swarm_loc_encode(dev, s->next[dev]++);
+	u64 w;
+
+	/* The budget leaves room for every copy; never write past it. */
+	if (dev >= s->g->nr_devs) {
+		s->full = true;
+		return;
+	}
+	w = swarm_loc_encode(dev, s->next[dev]++);
 
 	m->nr_copies++;
 	if (s->want[e] <= 1) {
@@ -264,6 +275,8 @@ static u64 run_mask(u32 start, u32 r, u32 n)
 	return mask;
 }
 
+#define SWARM_WEIGHT_CAP	BIT_ULL(40)
+
 static u32 pick_start(struct place_state *s, u32 idx, u64 granted)
 {
 	u32 n = s->g->nr_devs, r, base, start, best = 0;
@@ -278,8 +291,8 @@ static u32 pick_start(struct place_state *s, u32 idx, u64 granted)
 		u32 d;
 
 		for (k = s->adj_first[idx]; k < s->adj_first[idx + 1]; k++)
-			if (s->placed[s->adj_to[k]])
-				overlap += s->adj_w[k] *
+			if (s->placed[s->adj_to[k]])	/* capped: no overflow */
+				overlap += min_t(u64, s->adj_w[k], SWARM_WEIGHT_CAP) *
 					hweight64(mask & s->extra_mask[s->adj_to[k]]);
 		for (d = 0; d < n; d++)
 			if (mask & (1ULL << d))
@@ -438,7 +451,8 @@ static int build_adjacency(struct place_state *s)
  * @m: the map to fill; swarm_map_free() it when done.
  * @error: set on failure.
  *
- * Return: 0, -EINVAL for bad parameters or -ENOMEM.
+ * Return: 0, -EINVAL for bad parameters, -ENOMEM, or -ENOSPC if a copy
+ * found no slot (the budget rules that out).
  */
 int swarm_place(const struct swarm_geom *g, const struct swarm_upload *u,
 		const struct swarm_place_params *p, struct swarm_map *m,
@@ -482,6 +496,11 @@ int swarm_place(const struct swarm_geom *g, const struct swarm_upload *u,
 		goto out;
 	lay_out_clusters(&s);
 	stripe_the_rest(&s);
+	if (s.full) {
+		*error = "No free slot for a copy";
+		r = -ENOSPC;
+		goto out;
+	}
 
 	for (e = 0; e < m->nr_entries; e++)
 		if ((m->loc[e] & SWARM_LOC_MULTI) &&

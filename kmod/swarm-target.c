@@ -446,6 +446,9 @@ static void swarm_worker(struct work_struct *work)
 	struct bio_list bios;
 	struct bio *bio;
 
+	/* A commit in progress queues us again when it is done. */
+	if (READ_ONCE(sc->committing))
+		return;
 	spin_lock_irq(&sc->lock);
 	bios = sc->deferred;
 	bio_list_init(&sc->deferred);

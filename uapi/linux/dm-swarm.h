@@ -36,7 +36,7 @@
 /* Limits the kernel enforces. */
 #define DM_SWARM_MAX_CLUSTERS		0x1000000U	/* 16M */
 #define DM_SWARM_MAX_CLUSTER_SIZE	0x100000U	/* 1M */
-#define DM_SWARM_MAX_MEMBERS		0x10000000ULL	/* 256M */
+#define DM_SWARM_MAX_MEMBERS		0x8000000ULL	/* 128M */
 #define DM_SWARM_MAX_BATCH		0x10000U	/* 64K */
 #define DM_SWARM_MAX_DEVS		64
 
