@@ -688,7 +688,8 @@ static void swarm_io_hints(struct dm_target *ti, struct queue_limits *limits)
 
 static struct target_type swarm_target = {
 	.name = "swarm",
-	.version = {0, 2, 0},
+	.version = {0, 3, 0},
+	.features = DM_TARGET_NOWAIT,
 	.module = THIS_MODULE,
 	.ctr = swarm_ctr,
 	.dtr = swarm_dtr,
