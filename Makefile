@@ -23,11 +23,19 @@ LIBSWARM_DEPS := userspace/libswarm.c userspace/libswarm.h \
 	uapi/linux/dm-swarm.h
 SWARM_USER_TESTS := build/user-tests/test-mapfile \
 	build/user-tests/test-libswarm build/user-tests/test-swarmctl
+# The offline half: traces, clustering, the report (userspace/*.md).
+OFFLINE_LIB := userspace/trace.c userspace/tracegen.c userspace/cluster.c \
+	userspace/sim.c userspace/report.c
+OFFLINE_DEPS := $(OFFLINE_LIB) userspace/trace.h userspace/cluster.h \
+	userspace/sim.h
+OFFLINE_USER_TESTS := build/user-tests/test-trace \
+	build/user-tests/test-cluster
 USER_TESTS := build/user-tests/test-layout build/user-tests/test-place \
-	$(SWARM_USER_TESTS) build/user-tests/test-record
+	$(SWARM_USER_TESTS) build/user-tests/test-record \
+	$(OFFLINE_USER_TESTS)
 
 .PHONY: all module install clean deps check demo user-test checkpatch \
-	userspace
+	userspace bench-cluster
 
 all: module
 
@@ -52,6 +60,14 @@ $(SWARM_USER_TESTS): build/user-tests/%: tests/user/%.c $(LIBSWARM_DEPS) \
 	@mkdir -p $(dir $@)
 	$(CC) $(USER_CFLAGS) -Iuapi -Iuserspace -o $@ $< userspace/libswarm.c
 
+# The offline tests: the trace and clustering code and libswarm's map
+# parser, with the sanitizers; test-cluster also runs build/user/swarmctl.
+$(OFFLINE_USER_TESTS): build/user-tests/%: tests/user/%.c $(OFFLINE_DEPS) \
+		$(LIBSWARM_DEPS) tests/user/utest.h build/user/swarmctl
+	@mkdir -p $(dir $@)
+	$(CC) $(USER_CFLAGS) -Iuapi -Iuserspace -pthread -o $@ $< \
+		$(OFFLINE_LIB) userspace/libswarm.c -lm
+
 # test-swarmctl runs build/user/swarmctl on a fake control device, a
 # preloaded library kept out of build/user/.
 build/user-tests/test-swarmctl: build/user/swarmctl \
@@ -69,9 +85,11 @@ build/user/swarm-ioctl-test: tests/vm/ioctl-test.c uapi/linux/dm-swarm.h
 	@mkdir -p $(dir $@)
 	$(CC) $(SWARMCTL_CFLAGS) -o $@ $<
 
-build/user/swarmctl: userspace/swarmctl.c $(LIBSWARM_DEPS)
+build/user/swarmctl: userspace/swarmctl.c $(LIBSWARM_DEPS) $(OFFLINE_DEPS) \
+		userspace/swarmctl-trace.c userspace/swarmctl-trace.h
 	@mkdir -p $(dir $@)
-	$(CC) $(SWARMCTL_CFLAGS) -o $@ userspace/swarmctl.c userspace/libswarm.c
+	$(CC) $(SWARMCTL_CFLAGS) -pthread -o $@ userspace/swarmctl.c \
+		userspace/libswarm.c userspace/swarmctl-trace.c $(OFFLINE_LIB) -lm
 
 user-test: userspace $(USER_TESTS)
 	@rc=0; for t in $(USER_TESTS); do ./$$t || rc=1; done; exit $$rc

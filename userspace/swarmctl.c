@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "libswarm.h"
+#include "swarmctl-trace.h"
 
 #define EXIT_USAGE	2
 #define MIB		(1024.0 * 1024.0)
@@ -29,6 +30,8 @@ static const char usage_text[] =
 "  map show <dev> [entry|first-last]...    where entries live, or a summary\n"
 "  stats <dev> [--json]                    per-member and total statistics\n"
 "  stats reset <dev>                       zero the statistics\n"
+"  trace gen|convert|info ...              activation traces (swarmctl trace)\n"
+"  cluster <trace> -o <map> [options]      co-activation clustering to a map\n"
 "  help                                    this text\n"
 "\n"
 "<dev> is a swarm device: /dev/dm-N, /dev/mapper/NAME, NAME or MAJOR:MINOR.\n"
@@ -498,6 +501,10 @@ int main(int argc, char **argv)
 		r = cmd_map(argc - 2, argv + 2);
 	else if (!strcmp(cmd, "stats"))
 		r = cmd_stats(argc - 2, argv + 2);
+	else if (!strcmp(cmd, "trace"))
+		r = swarmctl_trace(argc - 2, argv + 2);
+	else if (!strcmp(cmd, "cluster"))
+		r = swarmctl_cluster(argc - 2, argv + 2);
 	else
 		return usage("unknown command '%s'", cmd);
 	if (fflush(stdout) || ferror(stdout)) {

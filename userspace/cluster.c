@@ -1,0 +1,1091 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Offline co-activation clustering: the paper's Algorithm 1 on a sparse
+ * co-activation graph. See userspace/CLUSTERING.md for the definitions.
+ *
+ *  1. f(e): steps that read e (exact).
+ *  2. f(a,b): steps that read both a and b, counted in hash maps of pairs
+ *     (one per thread, a thread owns the pairs whose smaller id is
+ *     congruent to its number), at most pair_cap pairs per step.
+ *  3. The graph: an edge for every pair seen in >= min_pair steps, with
+ *     d = 1 - P(a,b); adjacency in CSR form, each row sorted by distance.
+ *  4. Algorithm 1: density-ordered medoids, clusters grown while the
+ *     average distance to the members stays <= tau.
+ *  5. Frequencies and cluster-to-cluster weights from a second pass.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cluster.h"
+
+/* The kernel's DM_SWARM_MAX_CLUSTER_SIZE. */
+#define MAX_CLUSTER_SIZE	(1U << 20)
+#define EMPTY_KEY		UINT64_MAX
+
+static void __attribute__((format(printf, 3, 4)))
+seterr(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err || !errlen)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+void swarm_cluster_defaults(struct swarm_cluster_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->tau = 0.4;
+	o->max_size = 256;
+	o->min_size = 2;
+	o->pair_cap = 1 << 20;
+	o->min_count = 2;
+	o->min_pair = 2;
+	o->norm = SWARM_NORM_MIN;
+	o->excess = true;
+	o->shrink = 2;
+	o->refine = true;
+	o->keep = 0.9;
+	o->weight_min = 2;
+	o->weight_topk = 8;
+	o->seed = 1;
+	o->threads = 1;
+}
+
+/* ---- A hash map of pairs: (a << 32 | b) -> weight ---- */
+
+struct pmap {
+	uint64_t *keys;
+	float *vals;
+	size_t cap, n;
+};
+
+static inline uint64_t mix64(uint64_t x)
+{
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdULL;
+	x ^= x >> 33;
+	x *= 0xc4ceb9fe1a85ec53ULL;
+	x ^= x >> 33;
+	return x;
+}
+
+static int pmap_resize(struct pmap *m, size_t cap)
+{
+	uint64_t *k = malloc(cap * sizeof(*k));
+	float *v = malloc(cap * sizeof(*v));
+	size_t i, j;
+
+	if (!k || !v) {
+		free(k);
+		free(v);
+		return -ENOMEM;
+	}
+	memset(k, 0xff, cap * sizeof(*k));
+	for (i = 0; i < m->cap; i++) {
+		if (m->keys[i] == EMPTY_KEY)
+			continue;
+		j = mix64(m->keys[i]) & (cap - 1);
+		while (k[j] != EMPTY_KEY)
+			j = (j + 1) & (cap - 1);
+		k[j] = m->keys[i];
+		v[j] = m->vals[i];
+	}
+	free(m->keys);
+	free(m->vals);
+	m->keys = k;
+	m->vals = v;
+	m->cap = cap;
+	return 0;
+}
+
+static inline int pmap_add(struct pmap *m, uint64_t key, float w)
+{
+	size_t i;
+
+	if ((m->n + 1) * 4 > m->cap * 3) {
+		int e = pmap_resize(m, m->cap ? m->cap * 2 : 1 << 12);
+
+		if (e)
+			return e;
+	}
+	i = mix64(key) & (m->cap - 1);
+	for (;;) {
+		uint64_t k = m->keys[i];
+
+		if (k == key) {
+			m->vals[i] += w;
+			return 0;
+		}
+		if (k == EMPTY_KEY)
+			break;
+		i = (i + 1) & (m->cap - 1);
+	}
+	m->keys[i] = key;
+	m->vals[i] = w;
+	m->n++;
+	return 0;
+}
+
+static void pmap_free(struct pmap *m)
+{
+	free(m->keys);
+	free(m->vals);
+	memset(m, 0, sizeof(*m));
+}
+
+/* ---- Per-step sampling ---- */
+
+/* The largest m with m (m - 1) / 2 <= cap. */
+static uint64_t cap_entries(uint64_t cap)
+{
+	uint64_t m = (uint64_t)((1 + sqrt(1 + 8.0 * cap)) / 2);
+
+	while (m > 2 && m * (m - 1) / 2 > cap)
+		m--;
+	while ((m + 1) * m / 2 <= cap)
+		m++;
+	return m < 2 ? 2 : m;
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * Keep at most @m of the @k ids in @l (sorted), a uniform sample seeded
+ * by @seed and @step; return how many are kept, and in *w the weight of
+ * each kept pair (1, or k (k - 1) / (m (m - 1)) when sampled).
+ */
+static uint64_t sample(uint32_t *l, uint64_t k, uint64_t m, uint64_t seed,
+		       uint64_t step, float *w)
+{
+	struct swarm_rng rng;
+	uint64_t i;
+
+	*w = 1;
+	if (k <= m)
+		return k;
+	swarm_rng_seed(&rng, seed ^ mix64(step + 1));
+	for (i = 0; i < m; i++) {
+		uint64_t j = i + swarm_rng_below(&rng, k - i);
+		uint32_t t = l[i];
+
+		l[i] = l[j];
+		l[j] = t;
+	}
+	qsort(l, m, sizeof(*l), cmp_u32);
+	*w = (float)((double)k * (k - 1) / ((double)m * (m - 1)));
+	return m;
+}
+
+/* ---- Pair counting ---- */
+
+/*
+ * The steps as counted: entries read in >= min_count steps, at most
+ * cap_entries(pair_cap) of them per step (a uniform sample), each step
+ * with the weight of its pairs; and the inverted index: per entry, the
+ * counted steps that read it.
+ */
+struct counted {
+	uint64_t nr_steps;
+	uint64_t *off;		/* nr_steps + 1 */
+	uint32_t *ids;
+	float *w;		/* per step */
+	uint64_t *ioff;		/* nr_entries + 1 */
+	uint32_t *isteps;
+};
+
+static void counted_free(struct counted *cs)
+{
+	free(cs->off);
+	free(cs->ids);
+	free(cs->w);
+	free(cs->ioff);
+	free(cs->isteps);
+	memset(cs, 0, sizeof(*cs));
+}
+
+static int build_counted(const struct swarm_trace *t,
+			 const struct swarm_cluster_opts *o, const uint32_t *f,
+			 struct counted *cs)
+{
+	uint64_t m = cap_entries(o->pair_cap), n = t->nr_entries, s, i, k;
+	uint64_t *pos;
+
+	cs->nr_steps = t->nr_steps;
+	cs->off = malloc((t->nr_steps + 1) * sizeof(*cs->off));
+	cs->ids = malloc((t->nr_reads ? t->nr_reads : 1) * sizeof(*cs->ids));
+	cs->w = malloc((t->nr_steps ? t->nr_steps : 1) * sizeof(*cs->w));
+	cs->ioff = calloc(n + 1, sizeof(*cs->ioff));
+	if (!cs->off || !cs->ids || !cs->w || !cs->ioff)
+		return -ENOMEM;
+	cs->off[0] = 0;
+	for (s = k = 0; s < t->nr_steps; s++) {
+		uint32_t *l = cs->ids + k;
+		uint64_t nl = 0;
+
+		for (i = t->off[s]; i < t->off[s + 1]; i++)
+			if (f[t->ids[i]] >= o->min_count)
+				l[nl++] = t->ids[i];
+		if (nl < 2) {
+			nl = 0;
+			cs->w[s] = 0;
+		} else {
+			nl = sample(l, nl, m, o->seed, s, &cs->w[s]);
+		}
+		k += nl;
+		cs->off[s + 1] = k;
+		for (i = 0; i < nl; i++)
+			cs->ioff[l[i] + 1]++;
+	}
+	for (i = 0; i < n; i++)
+		cs->ioff[i + 1] += cs->ioff[i];
+	cs->isteps = malloc((k ? k : 1) * sizeof(*cs->isteps));
+	pos = malloc((n + 1) * sizeof(*pos));
+	if (!cs->isteps || !pos) {
+		free(pos);
+		return -ENOMEM;
+	}
+	memcpy(pos, cs->ioff, (n + 1) * sizeof(*pos));
+	for (s = 0; s < t->nr_steps; s++)
+		for (i = cs->off[s]; i < cs->off[s + 1]; i++)
+			cs->isteps[pos[cs->ids[i]]++] = s;
+	free(pos);
+	return 0;
+}
+
+static float distance(const struct swarm_cluster_opts *o, double fab,
+		      uint32_t fa, uint32_t fb, uint64_t steps)
+{
+	double p, lo = fa < fb ? fa : fb, hi = fa < fb ? fb : fa, den, ex = 0;
+
+	if (fab > lo)
+		fab = lo;
+	switch (o->norm) {
+	case SWARM_NORM_MAX:
+		den = hi;
+		break;
+	case SWARM_NORM_JACCARD:
+		den = fa + fb - fab;
+		break;
+	default:
+		den = lo;
+		break;
+	}
+	if (o->excess)
+		ex = (double)fa * fb / steps;
+	den = den - ex + o->shrink;
+	p = den > 0 ? (fab - ex) / den : 0;
+	if (p > 1)
+		p = 1;
+	if (p < 0)
+		p = 0;
+	return (float)(1 - p);
+}
+
+struct pedge {
+	uint32_t a, b;
+	float d;
+};
+
+struct worker {
+	const struct swarm_trace *t;
+	const struct swarm_cluster_opts *o;
+	const struct counted *cs;
+	const uint32_t *f;
+	uint64_t *next;		/* shared: next block of entries */
+	pthread_mutex_t *lock;
+	unsigned int id;
+	float keep;		/* largest distance kept */
+	struct pedge *e;
+	size_t nr_e, cap_e;
+	uint64_t nr_pairs;
+	int error;
+};
+
+#define WORK_BLOCK	256
+
+static void *count_pairs(void *arg)
+{
+	struct worker *w = arg;
+	const struct counted *cs = w->cs;
+	uint64_t n = w->t->nr_entries, a, end;
+	float *acc = calloc(n ? n : 1, sizeof(*acc));
+	uint32_t *touched = malloc((n ? n : 1) * sizeof(*touched));
+
+	if (!acc || !touched) {
+		w->error = -ENOMEM;
+		goto out;
+	}
+	for (;;) {
+		pthread_mutex_lock(w->lock);
+		a = *w->next;
+		*w->next = a + WORK_BLOCK < n ? a + WORK_BLOCK : n;
+		end = *w->next;
+		pthread_mutex_unlock(w->lock);
+		if (a >= n)
+			break;
+		if (w->o->progress && !w->id)
+			w->o->progress("pairs", (double)a / n);
+		for (; a < end; a++) {
+			uint64_t x, y, nt = 0;
+
+			for (x = cs->ioff[a]; x < cs->ioff[a + 1]; x++) {
+				uint32_t s = cs->isteps[x];
+				uint64_t lo = cs->off[s], hi = cs->off[s + 1];
+				float ws = cs->w[s];
+
+				/* the step's ids are sorted: start after a */
+				while (lo < hi) {
+					uint64_t mid = (lo + hi) / 2;
+
+					if (cs->ids[mid] <= a)
+						lo = mid + 1;
+					else
+						hi = mid;
+				}
+				for (y = lo; y < cs->off[s + 1]; y++) {
+					uint32_t b = cs->ids[y];
+
+					if (acc[b] == 0)
+						touched[nt++] = b;
+					acc[b] += ws;
+				}
+			}
+			w->nr_pairs += nt;
+			for (y = 0; y < nt; y++) {
+				uint32_t b = touched[y];
+				float fab = acc[b], d;
+
+				acc[b] = 0;
+				if (fab < w->o->min_pair - 1e-3f)
+					continue;
+				d = distance(w->o, fab, w->f[a], w->f[b],
+					     w->t->nr_steps);
+				if (d > w->keep)
+					continue;
+				if (w->nr_e == w->cap_e) {
+					size_t nc = w->cap_e ? w->cap_e * 2 : 4096;
+					struct pedge *p = realloc(w->e,
+								  nc * sizeof(*p));
+
+					if (!p) {
+						w->error = -ENOMEM;
+						goto out;
+					}
+					w->e = p;
+					w->cap_e = nc;
+				}
+				w->e[w->nr_e++] = (struct pedge){ a, b, d };
+			}
+		}
+	}
+out:
+	free(acc);
+	free(touched);
+	return NULL;
+}
+
+/* ---- The graph ---- */
+
+struct edge {
+	float d;
+	uint32_t to;
+};
+
+struct graph {
+	uint64_t *off;		/* nr_entries + 1 */
+	struct edge *e;
+	uint32_t *rho;		/* edges with d <= tau: a prefix of each row */
+};
+
+static int cmp_edge(const void *a, const void *b)
+{
+	const struct edge *x = a, *y = b;
+
+	if (x->d != y->d)
+		return x->d < y->d ? -1 : 1;
+	return x->to < y->to ? -1 : x->to > y->to;
+}
+
+static int build_graph(const struct swarm_cluster_opts *o, uint64_t n,
+		       struct worker *ws, unsigned int nr, struct graph *g,
+		       uint64_t *nr_edges)
+{
+	uint64_t *pos, i, e;
+	unsigned int c;
+
+	g->off = calloc(n + 1, sizeof(*g->off));
+	g->rho = calloc(n ? n : 1, sizeof(*g->rho));
+	pos = malloc((n + 1) * sizeof(*pos));
+	if (!g->off || !g->rho || !pos)
+		goto nomem;
+	for (c = 0; c < nr; c++) {
+		for (i = 0; i < ws[c].nr_e; i++) {
+			g->off[ws[c].e[i].a + 1]++;
+			g->off[ws[c].e[i].b + 1]++;
+		}
+	}
+	for (i = 0; i < n; i++)
+		g->off[i + 1] += g->off[i];
+	*nr_edges = g->off[n] / 2;
+	g->e = malloc((g->off[n] ? g->off[n] : 1) * sizeof(*g->e));
+	if (!g->e)
+		goto nomem;
+	memcpy(pos, g->off, (n + 1) * sizeof(*pos));
+	for (c = 0; c < nr; c++) {
+		for (i = 0; i < ws[c].nr_e; i++) {
+			struct pedge *p = &ws[c].e[i];
+
+			g->e[pos[p->a]++] = (struct edge){ p->d, p->b };
+			g->e[pos[p->b]++] = (struct edge){ p->d, p->a };
+		}
+		free(ws[c].e);
+		ws[c].e = NULL;
+	}
+	free(pos);
+	for (i = 0; i < n; i++) {
+		uint64_t lo = g->off[i], hi = g->off[i + 1];
+
+		qsort(g->e + lo, hi - lo, sizeof(*g->e), cmp_edge);
+		for (e = lo; e < hi && g->e[e].d <= o->tau; e++)
+			;
+		g->rho[i] = e - lo;
+		if (o->progress && !(i & 65535))
+			o->progress("graph", (double)i / n);
+	}
+	return 0;
+nomem:
+	free(pos);
+	return -ENOMEM;
+}
+
+static void graph_free(struct graph *g)
+{
+	free(g->off);
+	free(g->e);
+	free(g->rho);
+}
+
+/* ---- Algorithm 1 ---- */
+
+struct order_ctx {
+	const uint32_t *rho, *f;
+};
+
+static struct order_ctx octx;
+
+static int cmp_density(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	if (octx.rho[x] != octx.rho[y])
+		return octx.rho[x] > octx.rho[y] ? -1 : 1;
+	if (octx.f[x] != octx.f[y])
+		return octx.f[x] > octx.f[y] ? -1 : 1;
+	return x < y ? -1 : x > y;
+}
+
+struct vec {
+	uint32_t *m;
+	uint32_t n, cap;
+};
+
+static int vec_push(struct vec *v, uint32_t x)
+{
+	if (v->n == v->cap) {
+		uint32_t nc = v->cap ? v->cap * 2 : 8;
+		uint32_t *p = realloc(v->m, nc * sizeof(*p));
+
+		if (!p)
+			return -ENOMEM;
+		v->m = p;
+		v->cap = nc;
+	}
+	v->m[v->n++] = x;
+	return 0;
+}
+
+/* Which clusters an entry is in: a linked list per entry. */
+struct memb {
+	uint32_t *head;		/* per entry, node + 1, 0: none */
+	uint32_t *next;		/* per node, node + 1 */
+	uint32_t *cl;		/* per node, cluster */
+	size_t n, cap;
+};
+
+static int memb_add(struct memb *mb, uint32_t e, uint32_t k)
+{
+	if (mb->n == mb->cap) {
+		size_t nc = mb->cap ? mb->cap * 2 : 1024;
+		uint32_t *a = realloc(mb->next, nc * sizeof(*a));
+
+		if (!a)
+			return -ENOMEM;
+		mb->next = a;
+		a = realloc(mb->cl, nc * sizeof(*a));
+		if (!a)
+			return -ENOMEM;
+		mb->cl = a;
+		mb->cap = nc;
+	}
+	if (mb->n >= UINT32_MAX - 1)
+		return -ENOMEM;
+	mb->cl[mb->n] = k;
+	mb->next[mb->n] = mb->head[e];
+	mb->head[e] = ++mb->n;
+	return 0;
+}
+
+/* Average distance of @x to the members of @k (marked in @in with @tag). */
+static double avg_to(const struct graph *g, uint32_t x, const uint32_t *in,
+		     uint32_t tag, uint32_t size)
+{
+	double sum = 0;
+	uint32_t near = 0;
+	uint64_t y;
+
+	for (y = g->off[x]; y < g->off[x + 1]; y++) {
+		if (in[g->e[y].to] == tag) {
+			sum += g->e[y].d;
+			near++;
+		}
+	}
+	return (sum + (size - near)) / size;
+}
+
+static int algorithm1(const struct swarm_cluster_opts *o, uint64_t n,
+		      const uint32_t *f, const struct graph *g,
+		      struct swarm_clusters *c)
+{
+	uint32_t max_size = o->max_size && o->max_size < MAX_CLUSTER_SIZE ?
+			    o->max_size : MAX_CLUSTER_SIZE;
+	uint32_t *order = NULL, *stamp = NULL, *nd = NULL, *mem = NULL;
+	uint32_t *in = NULL, *ovl = NULL, *touched = NULL, nr = 0, tag = 0;
+	size_t cap_v = 0;
+	uint64_t nr_order = 0, i, nm = 0;
+	struct memb mb = { 0 };
+	struct vec *v = NULL;
+	uint8_t *covered = NULL;
+	float *sumd = NULL;
+	int e = -ENOMEM;
+
+	order = malloc(n * sizeof(*order));
+	stamp = calloc(n, sizeof(*stamp));
+	in = calloc(n, sizeof(*in));
+	nd = calloc(n, sizeof(*nd));
+	sumd = calloc(n, sizeof(*sumd));
+	covered = calloc(n, 1);
+	mb.head = calloc(n, sizeof(*mb.head));
+	mem = malloc((max_size + 1) * sizeof(*mem));
+	if (!order || !stamp || !in || !nd || !sumd || !covered || !mb.head ||
+	    !mem)
+		goto out;
+	for (i = 0; i < n; i++)
+		if (f[i] >= o->min_count && g->rho[i])
+			order[nr_order++] = i;
+	octx.rho = g->rho;
+	octx.f = f;
+	qsort(order, nr_order, sizeof(*order), cmp_density);
+	for (i = 0; i < nr_order; i++) {
+		uint32_t med = order[i], cur = (uint32_t)i + 1, k, m, nt = 0;
+		uint32_t best = 0, fresh = 0;
+		uint64_t lo = g->off[med], hi = lo + g->rho[med], x;
+
+		if (covered[med])
+			continue;
+		/* candidates: the medoid's row prefix within tau */
+		for (x = lo; x < hi; x++) {
+			uint32_t to = g->e[x].to;
+
+			stamp[to] = cur;
+			sumd[to] = g->e[x].d;
+			nd[to] = 1;
+		}
+		mem[0] = med;
+		m = 1;
+		for (x = lo; x < hi && m < max_size; x++) {
+			uint32_t cand = g->e[x].to;
+			uint64_t y;
+			double avg;
+
+			avg = (sumd[cand] + (double)(m - nd[cand])) / m;
+			if (avg > o->tau + 1e-6)
+				continue;
+			mem[m++] = cand;
+			for (y = g->off[cand]; y < g->off[cand + 1]; y++) {
+				uint32_t to = g->e[y].to;
+
+				if (stamp[to] == cur) {
+					sumd[to] += g->e[y].d;
+					nd[to]++;
+				}
+			}
+		}
+		/*
+		 * Mostly an existing cluster (at least half of it in one)?
+		 * Then the new entries join that one where they fit.
+		 */
+		if (!ovl) {
+			ovl = calloc(cap_v ? cap_v : 1, sizeof(*ovl));
+			touched = malloc((cap_v ? cap_v : 1) * sizeof(*touched));
+			if (!ovl || !touched)
+				goto out;
+		}
+		for (k = 0; k < m; k++) {
+			uint32_t node;
+
+			if (!covered[mem[k]])
+				fresh++;
+			for (node = mb.head[mem[k]]; node; node = mb.next[node - 1]) {
+				uint32_t cl = mb.cl[node - 1];
+
+				if (!ovl[cl]++)
+					touched[nt++] = cl;
+			}
+		}
+		for (k = 0; k < nt; k++) {
+			if (ovl[touched[k]] > ovl[best] || !k)
+				best = touched[k];
+		}
+		if (nt && 2 * ovl[best] >= m) {
+			struct vec *b = &v[best];
+
+			tag++;
+			for (k = 0; k < b->n; k++)
+				in[b->m[k]] = tag;
+			for (k = 0; k < m && b->n < max_size; k++) {
+				if (covered[mem[k]] || in[mem[k]] == tag)
+					continue;
+				if (avg_to(g, mem[k], in, tag, b->n) >
+				    o->tau + 1e-6)
+					continue;
+				if (vec_push(b, mem[k]) ||
+				    memb_add(&mb, mem[k], best))
+					goto out;
+				in[mem[k]] = tag;
+				nm++;
+			}
+			m = 0;
+		}
+		for (k = 0; k < nt; k++)
+			ovl[touched[k]] = 0;
+		covered[med] = 1;
+		for (k = 0; k < m; k++)
+			covered[mem[k]] = 1;
+		if (m < o->min_size || !fresh)
+			continue;
+		if (nr == cap_v) {
+			size_t nc = cap_v ? cap_v * 2 : 256;
+			struct vec *nv = realloc(v, nc * sizeof(*nv));
+			uint32_t *no = realloc(ovl, nc * sizeof(*no));
+
+			if (nv)
+				v = nv;
+			if (no)
+				ovl = no;
+			if (!nv || !no)
+				goto out;
+			no = realloc(touched, nc * sizeof(*no));
+			if (!no)
+				goto out;
+			touched = no;
+			memset(v + cap_v, 0, (nc - cap_v) * sizeof(*v));
+			memset(ovl + cap_v, 0, (nc - cap_v) * sizeof(*ovl));
+			cap_v = nc;
+		}
+		for (k = 0; k < m; k++)
+			if (vec_push(&v[nr], mem[k]) || memb_add(&mb, mem[k], nr))
+				goto out;
+		nm += m;
+		nr++;
+		if (o->progress && !(i & 4095))
+			o->progress("clusters", (double)i / nr_order);
+	}
+	/*
+	 * Refinement: an entry within tau of at least half of a cluster's
+	 * members joins it too if its average distance to them is <= tau
+	 * (the growth rule, from every member rather than only the medoid).
+	 */
+	for (i = 0; o->refine && i < n && nr; i++) {
+		uint64_t lo = g->off[i], hi = lo + g->rho[i], x;
+		uint32_t nt = 0, k, node;
+
+		if (f[i] < o->min_count)
+			continue;
+		for (x = lo; x < hi; x++) {
+			for (node = mb.head[g->e[x].to]; node;
+			     node = mb.next[node - 1]) {
+				uint32_t cl = mb.cl[node - 1];
+
+				if (!ovl[cl]++)
+					touched[nt++] = cl;
+			}
+		}
+		for (node = mb.head[i]; node; node = mb.next[node - 1])
+			ovl[mb.cl[node - 1]] = 0;	/* already a member */
+		for (k = 0; k < nt; k++) {
+			uint32_t cl = touched[k];
+			struct vec *b = &v[cl];
+			uint32_t j;
+
+			if (2 * ovl[cl] < b->n || b->n >= max_size)
+				continue;
+			tag++;
+			for (j = 0; j < b->n; j++)
+				in[b->m[j]] = tag;
+			if (avg_to(g, i, in, tag, b->n) > o->tau + 1e-6)
+				continue;
+			if (vec_push(b, i))
+				goto out;
+			nm++;
+		}
+		for (k = 0; k < nt; k++)
+			ovl[touched[k]] = 0;
+		/* the memberships of i, added after the loop over its rows */
+		for (k = 0; k < nt; k++) {
+			struct vec *b = &v[touched[k]];
+
+			if (b->n && b->m[b->n - 1] == i &&
+			    memb_add(&mb, i, touched[k]))
+				goto out;
+		}
+		if (o->progress && !(i & 65535))
+			o->progress("refine", (double)i / n);
+	}
+	/* Flatten. */
+	c->first = malloc((nr + 1) * sizeof(*c->first));
+	c->members = malloc((nm ? nm : 1) * sizeof(*c->members));
+	c->medoid = malloc((nr ? nr : 1) * sizeof(*c->medoid));
+	if (!c->first || !c->members || !c->medoid)
+		goto out;
+	c->first[0] = 0;
+	for (i = 0; i < nr; i++) {
+		memcpy(c->members + c->first[i], v[i].m,
+		       v[i].n * sizeof(*v[i].m));
+		c->first[i + 1] = c->first[i] + v[i].n;
+		c->medoid[i] = v[i].m[0];
+	}
+	c->nr = nr;
+	e = 0;
+out:
+	for (i = 0; v && i < nr; i++)
+		free(v[i].m);
+	free(v);
+	free(mb.head);
+	free(mb.next);
+	free(mb.cl);
+	free(order);
+	free(stamp);
+	free(in);
+	free(nd);
+	free(sumd);
+	free(covered);
+	free(mem);
+	free(ovl);
+	free(touched);
+	return e;
+}
+
+/* ---- Entry -> clusters ---- */
+
+int swarm_entry_clusters(const struct swarm_clusters *c,
+			 struct swarm_entry_clusters *ec)
+{
+	uint64_t n = c->nr_entries, i, *pos;
+	uint32_t k;
+
+	ec->off = calloc(n + 1, sizeof(*ec->off));
+	ec->ids = malloc((c->first[c->nr] ? c->first[c->nr] : 1) *
+			 sizeof(*ec->ids));
+	pos = malloc((n + 1) * sizeof(*pos));
+	if (!ec->off || !ec->ids || !pos) {
+		free(pos);
+		swarm_entry_clusters_free(ec);
+		return -ENOMEM;
+	}
+	for (i = 0; i < c->first[c->nr]; i++)
+		ec->off[c->members[i] + 1]++;
+	for (i = 0; i < n; i++)
+		ec->off[i + 1] += ec->off[i];
+	memcpy(pos, ec->off, (n + 1) * sizeof(*pos));
+	for (k = 0; k < c->nr; k++)
+		for (i = c->first[k]; i < c->first[k + 1]; i++)
+			ec->ids[pos[c->members[i]]++] = k;
+	free(pos);
+	return 0;
+}
+
+void swarm_entry_clusters_free(struct swarm_entry_clusters *ec)
+{
+	free(ec->off);
+	free(ec->ids);
+	ec->off = NULL;
+	ec->ids = NULL;
+}
+
+/* ---- Frequencies and weights ---- */
+
+static int cmp_weight(const void *a, const void *b)
+{
+	const struct swarm_cweight *x = a, *y = b;
+
+	if (x->w != y->w)
+		return x->w > y->w ? -1 : 1;
+	if (x->a != y->a)
+		return x->a < y->a ? -1 : 1;
+	return x->b < y->b ? -1 : x->b > y->b;
+}
+
+static int cmp_weight_ab(const void *a, const void *b)
+{
+	const struct swarm_cweight *x = a, *y = b;
+
+	if (x->a != y->a)
+		return x->a < y->a ? -1 : 1;
+	return x->b < y->b ? -1 : x->b > y->b;
+}
+
+static int activity(const struct swarm_trace *t,
+		    const struct swarm_cluster_opts *o,
+		    struct swarm_clusters *c)
+{
+	uint64_t m = cap_entries(o->pair_cap), s, i, j, nw = 0;
+	uint32_t *hits = NULL, *touched = NULL, *act = NULL, *kept = NULL;
+	struct swarm_entry_clusters ec = { 0 };
+	struct swarm_cweight *w = NULL;
+	struct pmap map = { 0 };
+	int e = -ENOMEM;
+
+	c->freq = calloc(c->nr ? c->nr : 1, sizeof(*c->freq));
+	hits = calloc(c->nr ? c->nr : 1, sizeof(*hits));
+	touched = malloc((c->nr ? c->nr : 1) * sizeof(*touched));
+	act = malloc((c->nr ? c->nr : 1) * sizeof(*act));
+	kept = calloc(c->nr ? c->nr : 1, sizeof(*kept));
+	if (!c->freq || !hits || !touched || !act || !kept ||
+	    swarm_entry_clusters(c, &ec))
+		goto out;
+	for (s = 0; s < t->nr_steps; s++) {
+		uint64_t nt = 0, na = 0;
+		float wt;
+
+		for (i = t->off[s]; i < t->off[s + 1]; i++) {
+			uint32_t id = t->ids[i];
+
+			for (j = ec.off[id]; j < ec.off[id + 1]; j++) {
+				uint32_t k = ec.ids[j];
+
+				if (!hits[k]++)
+					touched[nt++] = k;
+			}
+		}
+		for (i = 0; i < nt; i++) {
+			uint32_t k = touched[i];
+
+			if (2ULL * hits[k] >= c->first[k + 1] - c->first[k]) {
+				c->freq[k]++;
+				act[na++] = k;
+			}
+			hits[k] = 0;
+		}
+		if (na < 2)
+			continue;
+		qsort(act, na, sizeof(*act), cmp_u32);
+		na = sample(act, na, m, o->seed + 1, s, &wt);
+		for (i = 0; i + 1 < na; i++)
+			for (j = i + 1; j < na; j++)
+				if (pmap_add(&map, (uint64_t)act[i] << 32 | act[j],
+					     wt))
+					goto out;
+	}
+	w = malloc((map.n ? map.n : 1) * sizeof(*w));
+	if (!w)
+		goto out;
+	for (i = 0; i < map.cap; i++) {
+		uint64_t v;
+
+		if (map.keys[i] == EMPTY_KEY)
+			continue;
+		v = (uint64_t)llround(map.vals[i]);
+		if (v < o->weight_min || !v)
+			continue;
+		w[nw++] = (struct swarm_cweight){
+			map.keys[i] >> 32, (uint32_t)map.keys[i], v };
+	}
+	qsort(w, nw, sizeof(*w), cmp_weight);
+	for (i = j = 0; i < nw; i++) {
+		if (kept[w[i].a] >= o->weight_topk &&
+		    kept[w[i].b] >= o->weight_topk)
+			continue;
+		kept[w[i].a]++;
+		kept[w[i].b]++;
+		w[j++] = w[i];
+	}
+	nw = j;
+	qsort(w, nw, sizeof(*w), cmp_weight_ab);
+	c->weights = w;
+	c->nr_weights = nw;
+	w = NULL;
+	e = 0;
+out:
+	pmap_free(&map);
+	swarm_entry_clusters_free(&ec);
+	free(w);
+	free(hits);
+	free(touched);
+	free(act);
+	free(kept);
+	return e;
+}
+
+int swarm_cluster(const struct swarm_trace *t,
+		  const struct swarm_cluster_opts *o,
+		  struct swarm_clusters *c, char *err, size_t errlen)
+{
+	unsigned int nr = o->threads ? o->threads : 1, i;
+	pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+	uint64_t n = t->nr_entries, r, next = 0;
+	struct counted cs = { 0 };
+	struct worker *ws = NULL;
+	pthread_t *th = NULL;
+	struct graph g = { 0 };
+	uint32_t *f = NULL;
+	int e = -ENOMEM;
+
+	memset(c, 0, sizeof(*c));
+	c->nr_entries = n;
+	if (!(o->tau >= 0 && o->tau < 1) || o->pair_cap < 1 || !o->min_size ||
+	    !(o->shrink >= 0)) {
+		seterr(err, errlen, "invalid clustering options");
+		return -EINVAL;
+	}
+	f = calloc(n ? n : 1, sizeof(*f));
+	ws = calloc(nr, sizeof(*ws));
+	th = calloc(nr, sizeof(*th));
+	if (!f || !ws || !th)
+		goto out;
+	for (r = 0; r < t->nr_reads; r++)
+		f[t->ids[r]]++;
+	e = build_counted(t, o, f, &cs);
+	if (e)
+		goto out;
+	for (i = 0; i < nr; i++) {
+		ws[i] = (struct worker){
+			.t = t, .o = o, .cs = &cs, .f = f, .next = &next,
+			.lock = &lock, .id = i,
+			.keep = o->keep > 0 ? o->keep : 1.0f,
+		};
+		if (i && pthread_create(&th[i], NULL, count_pairs, &ws[i]))
+			ws[i].error = -EAGAIN;
+	}
+	count_pairs(&ws[0]);
+	for (i = 1; i < nr; i++)
+		if (ws[i].error != -EAGAIN)
+			pthread_join(th[i], NULL);
+	e = 0;
+	for (i = 0; i < nr; i++) {
+		if (ws[i].error && ws[i].error != -EAGAIN)
+			e = ws[i].error;
+		c->nr_pairs += ws[i].nr_pairs;
+	}
+	counted_free(&cs);
+	if (e)
+		goto out;
+	e = build_graph(o, n, ws, nr, &g, &c->nr_edges);
+	if (e)
+		goto out;
+	e = algorithm1(o, n, f, &g, c);
+	graph_free(&g);
+	memset(&g, 0, sizeof(g));
+	if (e)
+		goto out;
+	e = activity(t, o, c);
+out:
+	if (e == -ENOMEM)
+		seterr(err, errlen, "out of memory");
+	counted_free(&cs);
+	for (i = 0; ws && i < nr; i++)
+		free(ws[i].e);
+	graph_free(&g);
+	free(ws);
+	free(th);
+	free(f);
+	if (e)
+		swarm_clusters_free(c);
+	return e;
+}
+
+void swarm_clusters_free(struct swarm_clusters *c)
+{
+	free(c->first);
+	free(c->members);
+	free(c->medoid);
+	free(c->freq);
+	free(c->weights);
+	memset(c, 0, sizeof(*c));
+}
+
+int swarm_clusters_write(const struct swarm_clusters *c, const char *path,
+			 const char *comment, char *err, size_t errlen)
+{
+	size_t len = strlen(path) + 5;
+	char *tmp = malloc(len);
+	uint64_t i, k;
+	FILE *f;
+	int e = 0;
+
+	if (!tmp) {
+		seterr(err, errlen, "%s: %s", path, strerror(ENOMEM));
+		return -ENOMEM;
+	}
+	snprintf(tmp, len, "%s.tmp", path);
+	f = fopen(tmp, "w");
+	if (!f) {
+		e = -errno;
+		seterr(err, errlen, "%s: %s", tmp, strerror(errno));
+		free(tmp);
+		return e;
+	}
+	fprintf(f, "# dm-swarm cluster map (userspace/MAP-FORMAT.md)\n");
+	if (comment)
+		fprintf(f, "# %s\n", comment);
+	fprintf(f, "# %" PRIu32 " clusters, %" PRIu64 " members, %" PRIu64
+		" weights\n# id medoid frequency members...\n", c->nr,
+		c->first[c->nr], c->nr_weights);
+	for (k = 0; k < c->nr; k++) {
+		fprintf(f, "%" PRIu64 " %" PRIu32 " %" PRIu64, k, c->medoid[k],
+			c->freq ? c->freq[k] : 0);
+		for (i = c->first[k]; i < c->first[k + 1]; i++)
+			fprintf(f, " %" PRIu32, c->members[i]);
+		putc_unlocked('\n', f);
+	}
+	for (i = 0; i < c->nr_weights; i++)
+		fprintf(f, "weight %" PRIu32 " %" PRIu32 " %" PRIu64 "\n",
+			c->weights[i].a, c->weights[i].b, c->weights[i].w);
+	if (fflush(f) || ferror(f))
+		e = -EIO;
+	if (fclose(f) && !e)
+		e = -EIO;
+	if (!e && rename(tmp, path))
+		e = -errno;
+	if (e) {
+		seterr(err, errlen, "%s: %s", tmp, strerror(-e));
+		unlink(tmp);
+	}
+	free(tmp);
+	return e;
+}
