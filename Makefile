@@ -86,10 +86,12 @@ build/user/swarm-ioctl-test: tests/vm/ioctl-test.c uapi/linux/dm-swarm.h
 	$(CC) $(SWARMCTL_CFLAGS) -o $@ $<
 
 build/user/swarmctl: userspace/swarmctl.c $(LIBSWARM_DEPS) $(OFFLINE_DEPS) \
-		userspace/swarmctl-trace.c userspace/swarmctl-trace.h
+		userspace/swarmctl-trace.c userspace/swarmctl-trace.h \
+		userspace/trace-record.c userspace/trace-record.h
 	@mkdir -p $(dir $@)
 	$(CC) $(SWARMCTL_CFLAGS) -pthread -o $@ userspace/swarmctl.c \
-		userspace/libswarm.c userspace/swarmctl-trace.c $(OFFLINE_LIB) -lm
+		userspace/libswarm.c userspace/swarmctl-trace.c \
+		userspace/trace-record.c $(OFFLINE_LIB) -lm
 
 user-test: userspace $(USER_TESTS)
 	@rc=0; for t in $(USER_TESTS); do ./$$t || rc=1; done; exit $$rc
@@ -117,4 +119,4 @@ build/user-tests/test-record: tests/user/test-record.c userspace/trace-record.c 
 
 build/user/swarm-replay: tests/vm/replay.c
 	@mkdir -p $(dir $@)
-	$(CC) $(SWARMCTL_CFLAGS) -o $@ $<
+	$(CC) $(SWARMCTL_CFLAGS) -o $@ $< -luring

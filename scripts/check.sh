@@ -6,8 +6,8 @@
 #   3. the module builds without warnings for the test kernel and for
 #      Debian's stock 6.1 and 6.12 kernels
 #   4. KUnit suites in the test kernel (KASAN, lockdep, kmemleak)
-#   5. VM integration and cluster-map tests on 4 emulated NVMe SSDs: the
-#      test kernel, stock 6.1 and stock 6.12
+#   5. VM integration, cluster-map and trace-capture tests on 4 emulated
+#      NVMe SSDs: the test kernel, stock 6.1 and stock 6.12
 #
 # Every test case prints a PASS: or FAIL: line; the totals count them. A
 # step that cannot run at all counts as one failure.
@@ -69,9 +69,11 @@ for k in $kernels; do
 		# KASAN and lockdep make TCG slow: smaller disks.
 		vm_step integration-test test tests/vm/integration.sh --disk-mib 8
 		vm_step clustermap-test test tests/vm/clustermap.sh --disk-mib 8
+		vm_step trace-test test tests/vm/trace.sh --disk-mib 8
 	else
 		vm_step "integration-$k" "$k" tests/vm/integration.sh --disk-mib 64
 		vm_step "clustermap-$k" "$k" tests/vm/clustermap.sh --disk-mib 64
+		vm_step "trace-$k" "$k" tests/vm/trace.sh --disk-mib 64
 	fi
 done
 

@@ -19,6 +19,7 @@
 
 #include "cluster.h"
 #include "swarmctl-trace.h"
+#include "trace-record.h"
 #include "trace.h"
 
 #define EXIT_USAGE	2
@@ -461,13 +462,15 @@ static int cmd_info(int argc, char **argv)
 int swarmctl_trace(int argc, char **argv)
 {
 	if (argc < 1)
-		return usage("trace needs a subcommand: gen, convert or info");
+		return usage("trace needs a subcommand: gen, convert, info or record");
 	if (!strcmp(argv[0], "gen"))
 		return cmd_gen(argc - 1, argv + 1);
 	if (!strcmp(argv[0], "convert"))
 		return cmd_convert(argc - 1, argv + 1);
 	if (!strcmp(argv[0], "info"))
 		return cmd_info(argc - 1, argv + 1);
+	if (!strcmp(argv[0], "record"))
+		return swarm_cmd_trace_record(argc, argv);
 	return usage("unknown trace subcommand '%s'", argv[0]);
 }
 

@@ -30,7 +30,7 @@ static const char usage_text[] =
 "  map show <dev> [entry|first-last]...    where entries live, or a summary\n"
 "  stats <dev> [--json]                    per-member and total statistics\n"
 "  stats reset <dev>                       zero the statistics\n"
-"  trace gen|convert|info ...              activation traces (swarmctl trace)\n"
+"  trace gen|convert|info|record ...       activation traces (swarmctl trace)\n"
 "  cluster <trace> -o <map> [options]      co-activation clustering to a map\n"
 "  help                                    this text\n"
 "\n"

@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * swarmctl trace record <dev> -o <trace> [--duration S] [--gap-us U]
- *                       [--ring N]
+ *                       [--ring N] [--attach]
  *
- * Starts the kernel's trace of reads on a swarm device, drains the ring
- * every 50 ms until the duration ends (or SIGINT/SIGTERM), stops it, groups
- * the reads into steps and writes the native text trace: one step a line,
- * the entry ids it read (userspace/TRACE-FORMAT.md).
+ * Starts the kernel's trace of reads on a swarm device (or, with --attach,
+ * takes over one started by "dmsetup message <dev> 0 trace on"), drains
+ * the ring every 50 ms until the duration ends (or SIGINT/SIGTERM), stops
+ * it, groups the reads into steps and writes the native text trace: one
+ * step a line, the entry ids it read (userspace/TRACE-FORMAT.md).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -114,7 +115,7 @@ static int trace_ioctl(int fd, const struct swarm_dev *dev, uint32_t flags,
 static void usage(void)
 {
 	fprintf(stderr,
-		"usage: swarmctl trace record <dev> -o <trace> [--duration S] [--gap-us U] [--ring N]\n");
+		"usage: swarmctl trace record <dev> -o <trace> [--duration S] [--gap-us U] [--ring N] [--attach]\n");
 }
 
 int swarm_cmd_trace_record(int argc, char **argv)
@@ -124,6 +125,7 @@ int swarm_cmd_trace_record(int argc, char **argv)
 		{ "duration", required_argument, NULL, 'd' },
 		{ "gap-us", required_argument, NULL, 'g' },
 		{ "ring", required_argument, NULL, 'r' },
+		{ "attach", no_argument, NULL, 'a' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *out_path = NULL;
@@ -139,6 +141,7 @@ int swarm_cmd_trace_record(int argc, char **argv)
 	struct timespec t0, now;
 	char err[SWARM_ERR_MAX];
 	long nsteps, s;
+	bool attach = false;
 	FILE *f;
 	int fd, c, r;
 
@@ -156,6 +159,9 @@ int swarm_cmd_trace_record(int argc, char **argv)
 			break;
 		case 'r':
 			ring = (uint32_t)strtoul(optarg, NULL, 10);
+			break;
+		case 'a':
+			attach = true;
 			break;
 		default:
 			usage();
@@ -183,9 +189,13 @@ int swarm_cmd_trace_record(int argc, char **argv)
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 
-	r = trace_ioctl(fd, &dev, DM_SWARM_TRACE_START, ring, buf, 0, &t);
+	r = trace_ioctl(fd, &dev, attach ? 0 : DM_SWARM_TRACE_START, ring, buf,
+			0, &t);
+	if (!r && attach && !t.active)
+		r = -ENOENT;
 	if (r) {
-		fprintf(stderr, "swarmctl: cannot start the trace: %s\n", strerror(-r));
+		fprintf(stderr, "swarmctl: cannot %s the trace: %s\n",
+			attach ? "attach to" : "start", strerror(-r));
 		return 1;
 	}
 	fprintf(stderr, "swarmctl: tracing reads of %u:%u for %.1f s\n",
