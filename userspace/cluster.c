@@ -325,9 +325,10 @@ static void *count_pairs(void *arg)
 	const struct counted *cs = w->cs;
 	uint64_t n = w->t->nr_entries, a, end;
 	float *acc = calloc(n ? n : 1, sizeof(*acc));
+	uint32_t *cnt = calloc(n ? n : 1, sizeof(*cnt));
 	uint32_t *touched = malloc((n ? n : 1) * sizeof(*touched));
 
-	if (!acc || !touched) {
+	if (!acc || !cnt || !touched) {
 		w->error = -ENOMEM;
 		goto out;
 	}
@@ -361,7 +362,7 @@ static void *count_pairs(void *arg)
 				for (y = lo; y < cs->off[s + 1]; y++) {
 					uint32_t b = cs->ids[y];
 
-					if (acc[b] == 0)
+					if (!cnt[b]++)
 						touched[nt++] = b;
 					acc[b] += ws;
 				}
@@ -370,9 +371,12 @@ static void *count_pairs(void *arg)
 			for (y = 0; y < nt; y++) {
 				uint32_t b = touched[y];
 				float fab = acc[b], d;
+				uint32_t seen = cnt[b];
 
 				acc[b] = 0;
-				if (fab < w->o->min_pair - 1e-3f)
+				cnt[b] = 0;
+				/* seen together in min_pair counted steps */
+				if (seen < w->o->min_pair)
 					continue;
 				d = distance(w->o, fab, w->f[a], w->f[b],
 					     w->t->nr_steps);
@@ -396,6 +400,7 @@ static void *count_pairs(void *arg)
 	}
 out:
 	free(acc);
+	free(cnt);
 	free(touched);
 	return NULL;
 }
@@ -727,6 +732,9 @@ static int algorithm1(const struct swarm_cluster_opts *o, uint64_t n,
 
 		if (f[i] < o->min_count)
 			continue;
+		/* a cluster needs half its members among these */
+		if (hi - lo > 2ULL * max_size)
+			hi = lo + 2ULL * max_size;
 		for (x = lo; x < hi; x++) {
 			for (node = mb.head[g->e[x].to]; node;
 			     node = mb.next[node - 1]) {
@@ -738,17 +746,23 @@ static int algorithm1(const struct swarm_cluster_opts *o, uint64_t n,
 		}
 		for (node = mb.head[i]; node; node = mb.next[node - 1])
 			ovl[mb.cl[node - 1]] = 0;	/* already a member */
+		/* i's distances, looked up by member */
+		tag++;
+		for (x = lo; x < g->off[i + 1]; x++) {
+			in[g->e[x].to] = tag;
+			sumd[g->e[x].to] = g->e[x].d;
+		}
 		for (k = 0; k < nt; k++) {
 			uint32_t cl = touched[k];
 			struct vec *b = &v[cl];
+			double sum = 0;
 			uint32_t j;
 
 			if (2 * ovl[cl] < b->n || b->n >= max_size)
 				continue;
-			tag++;
 			for (j = 0; j < b->n; j++)
-				in[b->m[j]] = tag;
-			if (avg_to(g, i, in, tag, b->n) > o->tau + 1e-6)
+				sum += in[b->m[j]] == tag ? sumd[b->m[j]] : 1;
+			if (sum / b->n > o->tau + 1e-6)
 				continue;
 			if (vec_push(b, i))
 				goto out;
@@ -756,14 +770,7 @@ static int algorithm1(const struct swarm_cluster_opts *o, uint64_t n,
 		}
 		for (k = 0; k < nt; k++)
 			ovl[touched[k]] = 0;
-		/* the memberships of i, added after the loop over its rows */
-		for (k = 0; k < nt; k++) {
-			struct vec *b = &v[touched[k]];
-
-			if (b->n && b->m[b->n - 1] == i &&
-			    memb_add(&mb, i, touched[k]))
-				goto out;
-		}
+		/* (the memberships list stays as Algorithm 1 left it) */
 		if (o->progress && !(i & 65535))
 			o->progress("refine", (double)i / n);
 	}
