@@ -99,6 +99,22 @@ user-test: userspace $(USER_TESTS)
 checkpatch:
 	@scripts/checkpatch.sh
 
+# A benchmark of swarmctl cluster at scale (prints figures; not a test):
+# 1M entries, 100k steps of about 300 entries (BENCH_FRAC of the entries;
+# 10% of 1M would be 10^10 reads), binary trace in build/bench/.
+BENCH_ENTRIES ?= 1000000
+BENCH_STEPS ?= 100000
+BENCH_FRAC ?= 0.0003
+BENCH_CLUSTER_ARGS ?= --threads 2
+bench-cluster: build/user/swarmctl
+	@mkdir -p build/bench
+	build/user/swarmctl trace gen -o build/bench/bench.trace --binary \
+		--entries $(BENCH_ENTRIES) --steps $(BENCH_STEPS) \
+		--frac $(BENCH_FRAC) --seed 1
+	build/user/swarmctl trace info build/bench/bench.trace
+	build/user/swarmctl cluster build/bench/bench.trace \
+		-o build/bench/bench.map --timing $(BENCH_CLUSTER_ARGS)
+
 check: deps userspace
 	@scripts/check.sh
 
