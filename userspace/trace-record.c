@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * swarmctl trace record <dev> -o <trace> [--duration S] [--gap-us U]
- *                       [--ring N] [--attach]
+ *                       [--ring N] [--attach] [--by-thread]
  *
  * Starts the kernel's trace of reads on a swarm device (or, with --attach,
  * takes over one started by "dmsetup message <dev> 0 trace on"), drains
@@ -31,7 +31,8 @@ static void on_signal(int sig)
 	stop_requested = 1;
 }
 
-static int cmp_pid_time(const void *a, const void *b)
+/* Sort key of the task: the thread, or its process (in ->tgid). */
+static int cmp_task_time(const void *a, const void *b)
 {
 	const struct dm_swarm_trace_event *x = a, *y = b;
 
@@ -52,7 +53,7 @@ static int cmp_step_start(const void *a, const void *b)
 }
 
 long swarm_group_steps(struct dm_swarm_trace_event *ev, size_t n,
-		       uint64_t gap_ns, struct swarm_step **stepsp,
+		       uint64_t gap_ns, bool by_thread, struct swarm_step **stepsp,
 		       uint64_t **entriesp)
 {
 	struct swarm_step *steps = NULL;
@@ -63,7 +64,10 @@ long swarm_group_steps(struct dm_swarm_trace_event *ev, size_t n,
 	*entriesp = NULL;
 	if (!n)
 		return 0;
-	qsort(ev, n, sizeof(*ev), cmp_pid_time);
+	if (!by_thread)
+		for (i = 0; i < n; i++)
+			ev[i].pid = ev[i].tgid;
+	qsort(ev, n, sizeof(*ev), cmp_task_time);
 	steps = calloc(n, sizeof(*steps));
 	entries = calloc(n, sizeof(*entries));
 	if (!steps || !entries) {
@@ -115,7 +119,7 @@ static int trace_ioctl(int fd, const struct swarm_dev *dev, uint32_t flags,
 static void usage(void)
 {
 	fprintf(stderr,
-		"usage: swarmctl trace record <dev> -o <trace> [--duration S] [--gap-us U] [--ring N] [--attach]\n");
+		"usage: swarmctl trace record <dev> -o <trace> [--duration S] [--gap-us U] [--ring N] [--attach] [--by-thread]\n");
 }
 
 int swarm_cmd_trace_record(int argc, char **argv)
@@ -126,6 +130,7 @@ int swarm_cmd_trace_record(int argc, char **argv)
 		{ "gap-us", required_argument, NULL, 'g' },
 		{ "ring", required_argument, NULL, 'r' },
 		{ "attach", no_argument, NULL, 'a' },
+		{ "by-thread", no_argument, NULL, 't' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *out_path = NULL;
@@ -141,7 +146,7 @@ int swarm_cmd_trace_record(int argc, char **argv)
 	struct timespec t0, now;
 	char err[SWARM_ERR_MAX];
 	long nsteps, s;
-	bool attach = false;
+	bool attach = false, by_thread = false;
 	FILE *f;
 	int fd, c, r;
 
@@ -162,6 +167,9 @@ int swarm_cmd_trace_record(int argc, char **argv)
 			break;
 		case 'a':
 			attach = true;
+			break;
+		case 't':
+			by_thread = true;
 			break;
 		default:
 			usage();
@@ -246,7 +254,8 @@ int swarm_cmd_trace_record(int argc, char **argv)
 		return 1;
 	}
 
-	nsteps = swarm_group_steps(ev, nev, gap_us * 1000, &steps, &entries);
+	nsteps = swarm_group_steps(ev, nev, gap_us * 1000, by_thread, &steps,
+				   &entries);
 	if (nsteps < 0) {
 		fprintf(stderr, "swarmctl: out of memory\n");
 		free(ev);

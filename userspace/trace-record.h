@@ -6,6 +6,7 @@
 #ifndef SWARM_TRACE_RECORD_H
 #define SWARM_TRACE_RECORD_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <linux/dm-swarm.h>
@@ -23,14 +24,16 @@ struct swarm_step {
 };
 
 /*
- * Group @n events into steps: per thread, in time order, a new step starts
- * when more than @gap_ns passed since that thread's previous read. Steps
- * come out ordered by start time, each entry once per step, in order of
- * first read. Returns the number of steps, or -1 if out of memory; the
- * caller frees *steps and *entries. Sorts @ev in place.
+ * Group @n events into steps: per process (@by_thread false: io_uring
+ * may complete a submission's reads from its worker threads) or per
+ * thread, in time order, a new step starts when more than @gap_ns passed
+ * since that task's previous read. Steps come out ordered by start time,
+ * each entry once per step, in order of first read. Returns the number of
+ * steps, or -1 if out of memory; the caller frees *steps and *entries.
+ * Sorts @ev in place and, by process, overwrites each ->pid with ->tgid.
  */
 long swarm_group_steps(struct dm_swarm_trace_event *ev, size_t n,
-		       uint64_t gap_ns, struct swarm_step **steps,
+		       uint64_t gap_ns, bool by_thread, struct swarm_step **steps,
 		       uint64_t **entries);
 
 /* The "trace record" command; argv[0] is "record". */

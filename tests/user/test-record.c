@@ -37,7 +37,7 @@ static void grouping(void)
 	ev(&e[7], 9, 2000, 102);
 	ev(&e[8], 9, 2001, 103);
 	ev(&e[9], 7, 1120, 5);
-	n = swarm_group_steps(e, ARRAY_SIZE(e), 500 * US, &s, &ent);
+	n = swarm_group_steps(e, ARRAY_SIZE(e), 500 * US, true, &s, &ent);
 	EXPECT(n == 4, "steps %ld", n);
 	if (n != 4)
 		return;
@@ -53,18 +53,53 @@ static void grouping(void)
 	free(ent);
 }
 
+/*
+ * By process: an io_uring worker thread of the same process continues the
+ * step its submitter started.
+ */
+static void by_process(void)
+{
+	struct dm_swarm_trace_event e[4];
+	struct swarm_step *s;
+	uint64_t *ent;
+	long n;
+
+	ev(&e[0], 7, 0, 1);
+	ev(&e[1], 8, 10, 2);	/* worker thread 8 of process 7 */
+	e[1].tgid = 7;
+	ev(&e[2], 7, 20, 3);
+	ev(&e[3], 9, 30, 4);	/* another process */
+	n = swarm_group_steps(e, ARRAY_SIZE(e), 500 * US, false, &s, &ent);
+	EXPECT(n == 2, "steps %ld", n);
+	if (n == 2)
+		EXPECT(s[0].nr == 3 && s[1].nr == 1, "sizes %zu %zu", s[0].nr, s[1].nr);
+	free(s);
+	free(ent);
+	ev(&e[0], 7, 0, 1);	/* the call above rewrote them */
+	ev(&e[1], 8, 10, 2);
+	e[1].tgid = 7;
+	ev(&e[2], 7, 20, 3);
+	ev(&e[3], 9, 30, 4);
+	n = swarm_group_steps(e, ARRAY_SIZE(e), 500 * US, true, &s, &ent);
+	EXPECT(n == 3, "by thread: steps %ld", n);
+	free(s);
+	free(ent);
+}
+
 static void empty(void)
 {
 	struct swarm_step *s;
 	uint64_t *ent;
 
-	EXPECT(swarm_group_steps(NULL, 0, 1, &s, &ent) == 0 && !s && !ent, "empty");
+	EXPECT(swarm_group_steps(NULL, 0, 1, false, &s, &ent) == 0 && !s && !ent,
+	       "empty");
 }
 
 int main(void)
 {
 	static const struct utest_case cases[] = {
 		{ "grouping", grouping },
+		{ "by_process", by_process },
 		{ "empty", empty },
 	};
 

@@ -44,11 +44,12 @@ awk 'BEGIN {
 	}
 }' >/tmp/groups.txt
 
-# Each step is one io_uring submission, and steps are 20 ms apart: a new
-# step after 5 ms without a read. The debug kernel under TCG can take
-# milliseconds per read: there, 200 ms and 80 ms.
-PAUSE=20000 GAP=5000
-[ "$KVER_NAME" = test ] && PAUSE=200000 GAP=80000
+# Each step is one io_uring submission, and steps are 150 ms apart: a new
+# step after 60 ms without a read. Under TCG on a loaded host, reads of
+# one submission were seen 5 ms apart; the debug kernel takes
+# milliseconds per read: there, 300 ms and 120 ms.
+PAUSE=150000 GAP=60000
+[ "$KVER_NAME" = test ] && PAUSE=300000 GAP=120000
 swarmctl trace record "$DM" -o /tmp/rec.trace --duration 300 --gap-us $GAP 2>/tmp/rec.err &
 rec=$!
 sleep 0.5
