@@ -31,6 +31,8 @@ static const char trace_usage_text[] =
 "       swarmctl trace convert <in> -o <out> [--binary] [--entries N]\n"
 "           [--layers L] [--ids FILE]\n"
 "       swarmctl trace info <trace> [--entries N] [--layers L]\n"
+"       swarmctl trace record <dev> -o <trace> [--duration S] [--gap-us U]\n"
+"           [--ring N] [--attach] [--by-thread]\n"
 "       swarmctl cluster <trace> -o <map> [--tau T] [--max-size K]\n"
 "           [--min-size K] [--pair-cap C] [--entries N] [--layers L]\n"
 "           [--min-count N] [--min-pair N] [--norm min|max|jaccard]\n"
