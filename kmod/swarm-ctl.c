@@ -335,14 +335,15 @@ static int swarm_map_weights(struct file *f, void __user *u)
 	return 0;
 }
 
-static int swarm_map_commit(struct file *f, void __user *u)
+/*
+ * For MAP_COMMIT and MAP_ABORT: a struct dm_swarm_dev_req naming the device
+ * this file stages an upload for. The upload leaves the file: the caller
+ * owns it.
+ */
+static int swarm_take_staged(struct file *f, void __user *u,
+			     struct swarm_staged **stp)
 {
 	struct dm_swarm_dev_req d;
-	struct swarm_place_params p;
-	struct swarm_live_map *lm;
-	struct swarm_staged *st;
-	struct swarm_c *sc;
-	char *err = "";
 	int r;
 
 	r = swarm_get_req(&d, sizeof(d), u);
@@ -350,12 +351,26 @@ static int swarm_map_commit(struct file *f, void __user *u)
 		return r;
 	if (d.flags)
 		return -EINVAL;
-	r = swarm_staged_for(f, d.dev_major, d.dev_minor, &st);
+	r = swarm_staged_for(f, d.dev_major, d.dev_minor, stp);
 	if (r)
 		return r;
+	f->private_data = NULL;
+	return 0;
+}
+
+static int swarm_map_commit(struct file *f, void __user *u)
+{
+	struct swarm_place_params p;
+	struct swarm_live_map *lm;
+	struct swarm_staged *st;
+	struct swarm_c *sc;
+	char *err = "";
+	int r;
 
 	/* Whatever happens now, the staged upload is used up. */
-	f->private_data = NULL;
+	r = swarm_take_staged(f, u, &st);
+	if (r)
+		return r;
 	if (st->up.nr_clusters != st->want_clusters ||
 	    st->up.nr_members != st->want_members ||
 	    st->up.nr_weights != st->want_weights) {
@@ -409,21 +424,12 @@ out:
 
 static int swarm_map_abort(struct file *f, void __user *u)
 {
-	struct dm_swarm_dev_req d;
 	struct swarm_staged *st;
-	int r;
+	int r = swarm_take_staged(f, u, &st);
 
-	r = swarm_get_req(&d, sizeof(d), u);
-	if (r)
-		return r;
-	if (d.flags)
-		return -EINVAL;
-	r = swarm_staged_for(f, d.dev_major, d.dev_minor, &st);
-	if (r)
-		return r;
-	f->private_data = NULL;
-	swarm_staged_free(st);
-	return 0;
+	if (!r)
+		swarm_staged_free(st);
+	return r;
 }
 
 /* ---- statistics and placement queries ---- */
