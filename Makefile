@@ -19,7 +19,7 @@ USER_CFLAGS := -O2 -g -Wall -Wextra -Werror -std=gnu11 \
 # into the VM), and the uapi headers from this tree.
 SWARMCTL_CFLAGS := -O2 -g -Wall -Wextra -Werror -std=gnu11 \
 	-Iuapi -Iuserspace -Iuserspace/include
-LIBSWARM_DEPS := userspace/libswarm.c userspace/libswarm.h \
+LIBSWARM_DEPS := userspace/libswarm.c userspace/libswarm.h userspace/seterr.h \
 	uapi/linux/dm-swarm.h
 SWARM_USER_TESTS := build/user-tests/test-mapfile \
 	build/user-tests/test-libswarm build/user-tests/test-swarmctl

@@ -25,22 +25,11 @@
 #include <unistd.h>
 
 #include "cluster.h"
+#include "seterr.h"
 
 /* The kernel's DM_SWARM_MAX_CLUSTER_SIZE. */
 #define MAX_CLUSTER_SIZE	(1U << 20)
 #define EMPTY_KEY		UINT64_MAX
-
-static void __attribute__((format(printf, 3, 4)))
-seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 void swarm_cluster_defaults(struct swarm_cluster_opts *o)
 {

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "libswarm.h"
+#include "seterr.h"
 
 static int sys_ioctl(int fd, unsigned long req, void *arg)
 {
@@ -23,18 +24,6 @@ static int sys_ioctl(int fd, unsigned long req, void *arg)
 }
 
 int (*swarm_ioctl_fn)(int fd, unsigned long req, void *arg) = sys_ioctl;
-
-static void __attribute__((format(printf, 3, 4)))
-seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 /* ---- Map-file parser ---- */
 

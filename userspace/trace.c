@@ -14,18 +14,7 @@
 #include <unistd.h>
 
 #include "trace.h"
-
-static void __attribute__((format(printf, 3, 4)))
-seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
+#include "seterr.h"
 
 void swarm_trace_init(struct swarm_trace *t)
 {

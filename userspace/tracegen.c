@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "trace.h"
+#include "seterr.h"
 
 static uint64_t splitmix64(uint64_t *x)
 {
@@ -74,18 +75,6 @@ void swarm_gen_defaults(struct swarm_gen_opts *o)
 	o->noise = 0.05;
 	o->drift = 0;
 	o->hit = 1.0;
-}
-
-static void __attribute__((format(printf, 3, 4)))
-seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
 }
 
 struct group {
