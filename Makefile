@@ -26,7 +26,7 @@ SWARM_USER_TESTS := build/user-tests/test-mapfile \
 # The offline half: traces, clustering, the report (userspace/*.md).
 OFFLINE_LIB := userspace/trace.c userspace/tracegen.c userspace/cluster.c \
 	userspace/sim.c userspace/report.c
-OFFLINE_DEPS := $(OFFLINE_LIB) userspace/trace.h userspace/cluster.h \
+OFFLINE_DEPS := $(OFFLINE_LIB) userspace/trace.h userspace/cluster.h userspace/seterr.h \
 	userspace/sim.h
 OFFLINE_USER_TESTS := build/user-tests/test-trace \
 	build/user-tests/test-cluster
