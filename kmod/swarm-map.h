@@ -60,6 +60,7 @@ struct swarm_upload {
 enum swarm_policy {
 	SWARM_PLACE_ROUNDROBIN = 0,	/* the paper's Eq. 7 */
 	SWARM_PLACE_COACTIVATION = 1,	/* anti-affinity + capacity balance */
+	SWARM_PLACE_NOBALANCE = 2,	/* ablation: every cluster on member 0 */
 };
 
 /**

@@ -314,7 +314,11 @@ static void lay_out_roundrobin(struct place_state *s,
 	u32 n = s->g->nr_devs, dev;
 	u64 k, placed = 0;
 
-	div_u64_rem(s->ptr, n, &dev);
+	/* The "No Balance" ablation starts every cluster on member 0. */
+	if (s->p->policy == SWARM_PLACE_NOBALANCE)
+		dev = 0;
+	else
+		div_u64_rem(s->ptr, n, &dev);
 	for (k = c->first; k < c->first + c->nr_members; k++) {
 		if (!s->granted[k])
 			continue;
@@ -378,14 +382,14 @@ static void lay_out_clusters(struct place_state *s)
 {
 	u32 i;
 
-	if (s->p->policy == SWARM_PLACE_ROUNDROBIN)
+	if (s->p->policy != SWARM_PLACE_COACTIVATION)
 		sort(s->order, s->u->nr_clusters, sizeof(*s->order),
 		     cmp_by_id, NULL);
 	for (i = 0; i < s->u->nr_clusters; i++) {
 		u32 idx = s->order[i].idx;
 		const struct swarm_cluster *c = &s->u->clusters[idx];
 
-		if (s->p->policy == SWARM_PLACE_ROUNDROBIN)
+		if (s->p->policy != SWARM_PLACE_COACTIVATION)
 			lay_out_roundrobin(s, c);
 		else
 			lay_out_coactivation(s, idx, c);
@@ -466,8 +470,7 @@ int swarm_place(const struct swarm_geom *g, const struct swarm_upload *u,
 	memset(m, 0, sizeof(*m));
 	if (!p->max_copies || p->max_copies > SWARM_MAX_COPIES ||
 	    p->spare_pct > 100 ||
-	    (p->policy != SWARM_PLACE_ROUNDROBIN &&
-	     p->policy != SWARM_PLACE_COACTIVATION)) {
+	    p->policy > SWARM_PLACE_NOBALANCE) {
 		*error = "Invalid placement parameters";
 		return -EINVAL;
 	}

@@ -510,6 +510,7 @@ static const char *const swarm_selector_names[] = {
 static const char *const swarm_placement_names[] = {
 	[SWARM_PLACE_ROUNDROBIN] = "roundrobin",
 	[SWARM_PLACE_COACTIVATION] = "coactivation",
+	[SWARM_PLACE_NOBALANCE] = "nobalance",
 };
 
 static void swarm_status(struct dm_target *ti, status_type_t type,
@@ -594,7 +595,7 @@ static int swarm_lookup_name(const char *const *names, unsigned int n,
 
 /*
  * dmsetup message <dev> 0 selector static|least-loaded
- * dmsetup message <dev> 0 placement roundrobin|coactivation
+ * dmsetup message <dev> 0 placement roundrobin|coactivation|nobalance
  * dmsetup message <dev> 0 trace on [<ring events>]|off
  */
 static int swarm_message(struct dm_target *ti, unsigned int argc, char **argv,
@@ -618,7 +619,7 @@ static int swarm_message(struct dm_target *ti, unsigned int argc, char **argv,
 		v = swarm_lookup_name(swarm_placement_names,
 				      ARRAY_SIZE(swarm_placement_names), argv[1]);
 		if (v < 0) {
-			DMWARN("placement must be roundrobin or coactivation, not %s",
+			DMWARN("placement must be roundrobin, coactivation or nobalance, not %s",
 			       argv[1]);
 			return -EINVAL;
 		}

@@ -907,6 +907,8 @@ const char *swarm_placement_name(uint32_t placement)
 		return "roundrobin";
 	case DM_SWARM_PLACE_COACTIVATION:
 		return "coactivation";
+	case DM_SWARM_PLACE_NOBALANCE:
+		return "nobalance";
 	default:
 		return "unknown";
 	}

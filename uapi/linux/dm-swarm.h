@@ -186,6 +186,7 @@ struct dm_swarm_dev_stats {
 #define DM_SWARM_SELECT_LEAST_LOADED	1
 #define DM_SWARM_PLACE_ROUNDROBIN	0	/* the paper's Eq. 7 */
 #define DM_SWARM_PLACE_COACTIVATION	1
+#define DM_SWARM_PLACE_NOBALANCE	2	/* ablation: all start on member 0 */
 
 /**
  * struct dm_swarm_stats - DM_SWARM_STATS: read the statistics.
