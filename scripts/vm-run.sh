@@ -11,6 +11,11 @@
 #   --mem M                 guest memory in MiB (default: 2048)
 #   --log FILE              console log (default: build/logs/<script>-<kernel>.log)
 #   --timeout S             kill QEMU after S seconds (default: 900)
+#   --images DIR            keep the SSD images in DIR and reuse them if they
+#                           exist (reboots, crash tests); default: fresh ones
+#   --crash-after S         SIGKILL QEMU S seconds (may be fractional) after it
+#                           started, like a power cut; the exit status is 0
+#   --file PATH             copy PATH into the VM's /data (repeatable)
 #
 # The initramfs holds busybox, dmsetup, fio, kmod, the dm-swarm modules
 # built for that kernel, the userspace tools in build/user/ and tests/vm/.
@@ -19,6 +24,7 @@ set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 kernel=test disks=4 disk_mib=256 bps=0 iops=0 mem=2048 log="" timeout=900
+images="" crash_after="" files=()
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--kernel) kernel=$2; shift 2 ;;
@@ -29,6 +35,9 @@ while [ $# -gt 0 ]; do
 	--mem) mem=$2; shift 2 ;;
 	--log) log=$2; shift 2 ;;
 	--timeout) timeout=$2; shift 2 ;;
+	--images) images=$2; shift 2 ;;
+	--crash-after) crash_after=$2; shift 2 ;;
+	--file) files+=("$2"); shift 2 ;;
 	--) shift; break ;;
 	-*) echo "vm-run: unknown option $1" >&2; exit 2 ;;
 	*) break ;;
@@ -76,6 +85,10 @@ if [ -d "$top/build/user" ]; then
 	done
 fi
 cp -r "$top/tests/vm/." "$root/tests/"
+mkdir -p "$root/data"
+for f in "${files[@]}"; do
+	cp -L "$f" "$root/data/"
+done
 
 # Modules: the kernel's own (for stock kernels) and ours, with modules.dep.
 mdir=$root/lib/modules/$KVER
@@ -129,13 +142,19 @@ echo "$*" >"$root/etc/test-args"
 cp "$script" "$root/tests/"
 (cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$work/initrd.gz"
 
+imgdir=$work
+if [ -n "$images" ]; then
+	mkdir -p "$images"
+	imgdir=$images
+fi
 drives=()
 for i in $(seq 0 $((disks - 1))); do
-	truncate -s "${disk_mib}M" "$work/nvme$i.img"
+	img=$imgdir/nvme$i.img
+	[ -f "$img" ] || truncate -s "${disk_mib}M" "$img"
 	thr=""
 	[ "$bps" != 0 ] && thr="$thr,throttling.bps-total=$bps"
 	[ "$iops" != 0 ] && thr="$thr,throttling.iops-total=$iops"
-	drives+=(-drive "file=$work/nvme$i.img,if=none,id=nvm$i,format=raw$thr"
+	drives+=(-drive "file=$img,if=none,id=nvm$i,format=raw$thr"
 		 -device "nvme,serial=swarm$i,drive=nvm$i")
 done
 
@@ -143,6 +162,20 @@ echo "vm-run: $name on kernel $kernel ($KVER), $disks x ${disk_mib} MiB NVMe" \
 	"(bps=$bps iops=$iops), log $log" >&2
 start=$(date +%s)
 set +e
+if [ -n "$crash_after" ]; then
+	# A power cut: SIGKILL, so QEMU flushes nothing of its own.
+	timeout --foreground -s KILL "$crash_after" \
+		qemu-system-x86_64 -accel tcg -machine q35 -cpu max -smp 2 -m "$mem" \
+		-kernel "$KIMAGE" -initrd "$work/initrd.gz" \
+		-append "console=ttyS0 panic=-1 oops=panic quiet loglevel=4 $KAPPEND" \
+		-nographic -no-reboot -nic none "${drives[@]}" </dev/null >"$log" 2>&1
+	qrc=$?
+	tr -d '\r' <"$log" >"$log.tmp" && mv "$log.tmp" "$log"
+	echo "vm-run: QEMU killed after $crash_after s (status $qrc)" >&2
+	grep -E '^(PASS|FAIL): |^  ' "$log" || true
+	grep -q '^DM-SWARM-VM-EXIT: ' "$log" && echo "vm-run: the test finished before the crash" >&2
+	exit 0
+fi
 timeout --foreground -k 10 "$timeout" \
 	qemu-system-x86_64 -accel tcg -machine q35 -cpu max -smp 2 -m "$mem" \
 	-kernel "$KIMAGE" -initrd "$work/initrd.gz" \
