@@ -32,10 +32,10 @@ OFFLINE_USER_TESTS := build/user-tests/test-trace \
 	build/user-tests/test-cluster
 USER_TESTS := build/user-tests/test-layout build/user-tests/test-place \
 	$(SWARM_USER_TESTS) build/user-tests/test-record \
-	$(OFFLINE_USER_TESTS)
+	$(OFFLINE_USER_TESTS) build/user-tests/test-bench
 
 .PHONY: all module install clean deps check demo user-test checkpatch \
-	userspace bench-cluster
+	userspace bench-cluster bench bench-quick
 
 all: module
 
@@ -78,7 +78,8 @@ build/user-tests/fake-control.so: tests/user/fake-control.c \
 	@mkdir -p $(dir $@)
 	$(CC) $(SWARMCTL_CFLAGS) -shared -fPIC -o $@ $<
 
-userspace: build/user/swarmctl build/user/swarm-ioctl-test build/user/swarm-replay
+userspace: build/user/swarmctl build/user/swarm-ioctl-test build/user/swarm-replay \
+	build/user/swarm-bench
 
 # A raw-ioctl test driven inside the VM (tests/vm/clustermap.sh).
 build/user/swarm-ioctl-test: tests/vm/ioctl-test.c uapi/linux/dm-swarm.h
@@ -136,3 +137,23 @@ build/user-tests/test-record: tests/user/test-record.c userspace/trace-record.c 
 build/user/swarm-replay: tests/vm/replay.c
 	@mkdir -p $(dir $@)
 	$(CC) $(SWARMCTL_CFLAGS) -o $@ $< -luring
+
+# swarm-bench (trace replay with io_uring) and the benchmark of issue 6:
+# bench-quick is a reduced matrix that checks everything runs and
+# verifies (< 5 min); bench is the full matrix (results/bench/).
+BENCH_SRC := userspace/swarm-bench.c userspace/bench-lib.c userspace/trace.c
+build/user/swarm-bench: $(BENCH_SRC) userspace/bench-lib.h userspace/trace.h \
+		userspace/seterr.h
+	@mkdir -p $(dir $@)
+	$(CC) $(SWARMCTL_CFLAGS) -o $@ $(BENCH_SRC) -luring
+
+build/user-tests/test-bench: tests/user/test-bench.c userspace/bench-lib.c \
+		userspace/bench-lib.h tests/user/utest.h
+	@mkdir -p $(dir $@)
+	$(CC) $(USER_CFLAGS) -Iuserspace -o $@ $< userspace/bench-lib.c
+
+bench: deps userspace
+	@scripts/bench.sh full
+
+bench-quick: deps userspace
+	@scripts/bench.sh quick
