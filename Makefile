@@ -31,6 +31,7 @@ OFFLINE_DEPS := $(OFFLINE_LIB) userspace/trace.h userspace/cluster.h userspace/s
 OFFLINE_USER_TESTS := build/user-tests/test-trace \
 	build/user-tests/test-cluster
 USER_TESTS := build/user-tests/test-layout build/user-tests/test-place \
+	build/user-tests/test-disk build/user-tests/test-assemble \
 	$(SWARM_USER_TESTS) build/user-tests/test-record \
 	$(OFFLINE_USER_TESTS) build/user-tests/test-bench
 
@@ -73,10 +74,19 @@ $(OFFLINE_USER_TESTS): build/user-tests/%: tests/user/%.c $(OFFLINE_DEPS) \
 build/user-tests/test-swarmctl: build/user/swarmctl \
 	build/user-tests/fake-control.so
 
+# test-assemble runs build/user/swarmctl on files made into members.
+build/user-tests/test-assemble: build/user/swarmctl
+
 build/user-tests/fake-control.so: tests/user/fake-control.c \
 		uapi/linux/dm-swarm.h
 	@mkdir -p $(dir $@)
 	$(CC) $(SWARMCTL_CFLAGS) -shared -fPIC -o $@ $<
+
+# swarmctl assemble/examine/wipe: the kernel's pure on-disk format code,
+# kmod/swarm-disk.c, is built into swarmctl-disk.c.
+SWARMCTL_DISK := userspace/swarmctl-disk.c userspace/swarmctl-disk.h \
+	kmod/swarm-disk.c kmod/swarm-disk.h kmod/swarm-core.h kmod/swarm-map.h \
+	userspace/include/swarm-user.h
 
 userspace: build/user/swarmctl build/user/swarm-ioctl-test build/user/swarm-replay \
 	build/user/swarm-bench
@@ -88,11 +98,12 @@ build/user/swarm-ioctl-test: tests/vm/ioctl-test.c uapi/linux/dm-swarm.h
 
 build/user/swarmctl: userspace/swarmctl.c $(LIBSWARM_DEPS) $(OFFLINE_DEPS) \
 		userspace/swarmctl-trace.c userspace/swarmctl-trace.h \
-		userspace/trace-record.c userspace/trace-record.h
+		userspace/trace-record.c userspace/trace-record.h $(SWARMCTL_DISK)
 	@mkdir -p $(dir $@)
 	$(CC) $(SWARMCTL_CFLAGS) -pthread -o $@ userspace/swarmctl.c \
 		userspace/libswarm.c userspace/swarmctl-trace.c \
-		userspace/trace-record.c $(OFFLINE_LIB) -lm
+		userspace/trace-record.c userspace/swarmctl-disk.c \
+		$(OFFLINE_LIB) -lm
 
 user-test: userspace $(USER_TESTS)
 	@rc=0; for t in $(USER_TESTS); do ./$$t || rc=1; done; exit $$rc

@@ -13,6 +13,7 @@
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "libswarm.h"
@@ -496,8 +497,12 @@ static const char *hint(const char *step, int e)
 		return " (over a kernel limit)";
 	case EBUSY:
 		return commit ?
-		       " (the device holds data the new map would lose; allow it with the drop-data flag)" :
+		       " (a migration is running: wait for it; on an ABI 1.0 kernel, the device holds data the new map would lose: allow it with the drop-data flag)" :
 		       " (another upload to this device is in progress?)";
+	case ENOSPC:
+		return commit ? " (the device holds data and the new map does not fit in the slots the live map leaves free)" : "";
+	case EIO:
+		return commit ? " (the map could not be written to the members; see the kernel log)" : "";
 	case ESTALE:
 		return commit ? " (the device's table changed during the upload)" : "";
 	case ERANGE:
@@ -847,6 +852,58 @@ int swarm_stats(int fd, const struct swarm_dev *dev, struct swarm_stats *st,
 	return r;
 }
 
+static void sleep_ms(unsigned int ms)
+{
+	struct timespec ts = {
+		.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000,
+	};
+
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+}
+
+int swarm_map_wait(int fd, const struct swarm_dev *dev,
+		   uint64_t old_generation,
+		   void (*progress)(const struct swarm_stats *st, void *arg),
+		   void *arg, struct swarm_stats *st, char *err, size_t errlen)
+{
+	unsigned int stalled = 0;
+	int r;
+
+	for (;;) {
+		const struct dm_swarm_stats *s = &st->s;
+
+		r = swarm_stats(fd, dev, st, err, errlen);
+		if (r)
+			return r;
+		if (swarm_migrating(s) && s->migrate_generation > old_generation) {
+			stalled = 0;
+			if (progress)
+				progress(st, arg);
+		} else if (s->map_generation > old_generation) {
+			return 0;
+		} else if (s->migrate_state == DM_SWARM_MIGRATE_FAILED &&
+			   s->migrate_generation > old_generation) {
+			r = s->migrate_error < 0 ? s->migrate_error : -EIO;
+			seterr(err, errlen, "migration to generation %llu failed "
+			       "after %llu of %llu entries: %s; generation %llu "
+			       "stays live",
+			       (unsigned long long)s->migrate_generation,
+			       (unsigned long long)s->migrate_done,
+			       (unsigned long long)s->migrate_total,
+			       strerror(-r), (unsigned long long)s->map_generation);
+			return r;
+		} else if ((stalled += SWARM_WAIT_POLL_MS) >= SWARM_WAIT_STALL_MS) {
+			seterr(err, errlen, "the committed map did not show: "
+			       "generation still %llu, migration %s",
+			       (unsigned long long)s->map_generation,
+			       swarm_migrate_state_name(s->migrate_state));
+			return -ETIMEDOUT;
+		}
+		sleep_ms(SWARM_WAIT_POLL_MS);
+	}
+}
+
 int swarm_stats_reset(int fd, const struct swarm_dev *dev,
 		      char *err, size_t errlen)
 {
@@ -911,5 +968,34 @@ const char *swarm_placement_name(uint32_t placement)
 		return "nobalance";
 	default:
 		return "unknown";
+	}
+}
+
+const char *swarm_migrate_state_name(uint32_t state)
+{
+	switch (state) {
+	case DM_SWARM_MIGRATE_IDLE:
+		return "idle";
+	case DM_SWARM_MIGRATE_RUNNING:
+		return "running";
+	case DM_SWARM_MIGRATE_PAUSED:
+		return "paused";
+	case DM_SWARM_MIGRATE_DONE:
+		return "done";
+	case DM_SWARM_MIGRATE_FAILED:
+		return "failed";
+	default:
+		return "unknown";
+	}
+}
+
+void swarm_uuid_str(const uint8_t *uuid, char *buf)
+{
+	int i;
+
+	for (i = 0; i < 16; i++) {
+		if (i == 4 || i == 6 || i == 8 || i == 10)
+			*buf++ = '-';
+		buf += sprintf(buf, "%02x", uuid[i]);
 	}
 }

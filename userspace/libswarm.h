@@ -166,6 +166,44 @@ int swarm_stats_reset(int fd, const struct swarm_dev *dev,
 		      char *err, size_t errlen);
 
 /*
+ * The ABI 1.1 fields of struct dm_swarm_stats (data_start ... uuid) are
+ * zero from an ABI 1.0 kernel, which has no on-disk format: a 1.1 kernel
+ * always reports dev_slots.
+ */
+static inline int swarm_stats_has_disk(const struct dm_swarm_stats *s)
+{
+	return s->dev_slots != 0;
+}
+
+/* A migration runs (or waits while the device is suspended). */
+static inline int swarm_migrating(const struct dm_swarm_stats *s)
+{
+	return s->migrate_state == DM_SWARM_MIGRATE_RUNNING ||
+	       s->migrate_state == DM_SWARM_MIGRATE_PAUSED;
+}
+
+/* Poll period of swarm_map_wait(), and how long a commit may not show. */
+#define SWARM_WAIT_POLL_MS	100
+#define SWARM_WAIT_STALL_MS	2000
+
+/*
+ * Wait until the map committed after generation @old_generation is live:
+ * poll DM_SWARM_STATS every SWARM_WAIT_POLL_MS while a migration to it
+ * runs or is paused, calling @progress (may be NULL) after each poll. On
+ * a device without data the commit is immediate: map_generation has
+ * advanced and there is nothing to wait for. @st holds the last
+ * statistics. Returns 0 when the new map is live; the migration's
+ * negative errno (-EIO if it gave none) when it failed, with "migration
+ * to generation G failed: ..." in @err; -ETIMEDOUT when for
+ * SWARM_WAIT_STALL_MS neither the generation advanced nor a migration
+ * ran; an ioctl's error.
+ */
+int swarm_map_wait(int fd, const struct swarm_dev *dev,
+		   uint64_t old_generation,
+		   void (*progress)(const struct swarm_stats *st, void *arg),
+		   void *arg, struct swarm_stats *st, char *err, size_t errlen);
+
+/*
  * DM_SWARM_PLACEMENT for @n entries: the caller fills each @entry, the
  * kernel the copies. Any @n; sent in batches of DM_SWARM_MAX_BATCH.
  */
@@ -176,6 +214,10 @@ int swarm_placement(int fd, const struct swarm_dev *dev,
 /* Names of DM_SWARM_SELECT_* and DM_SWARM_PLACE_* values. */
 const char *swarm_selector_name(uint32_t selector);
 const char *swarm_placement_name(uint32_t placement);
+/* Names of DM_SWARM_MIGRATE_* values: idle, running, paused, done, failed. */
+const char *swarm_migrate_state_name(uint32_t state);
+/* A set uuid as 8-4-4-4-12 hex digits; @buf has room for 37 bytes. */
+void swarm_uuid_str(const uint8_t *uuid, char *buf);
 
 /*
  * Every ioctl goes through this pointer, ioctl(2) by default. Tests set

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "libswarm.h"
+#include "swarmctl-disk.h"
 #include "swarmctl-trace.h"
 
 #define EXIT_USAGE	2
@@ -26,17 +27,22 @@ static const char usage_text[] =
 "usage: swarmctl <command> [arguments]\n"
 "\n"
 "  version                                 tool and kernel ABI versions\n"
-"  map upload [--drop-data] <dev> <map>    upload a cluster map file\n"
+"  map upload [--drop-data] [--wait] <dev> <map>\n"
+"                                          upload a cluster map file\n"
 "  map show <dev> [entry|first-last]...    where entries live, or a summary\n"
 "  stats <dev> [--json]                    per-member and total statistics\n"
 "  stats reset <dev>                       zero the statistics\n"
 "  trace gen|convert|info|record ...       activation traces (swarmctl trace)\n"
 "  cluster <trace> -o <map> [options]      co-activation clustering to a map\n"
+"  assemble [--create NAME] <dev>...       table line from the members' superblocks\n"
+"  examine [--json] <dev>...               print the members' superblocks\n"
+"  wipe --yes <dev>...                     erase the superblocks (blank again)\n"
 "  help                                    this text\n"
 "\n"
 "<dev> is a swarm device: /dev/dm-N, /dev/mapper/NAME, NAME or MAJOR:MINOR.\n"
 "The map file format is described in userspace/MAP-FORMAT.md.\n"
-"--drop-data allows a map change that loses the data on the device.\n";
+"--drop-data allows a map change that loses the data on the device.\n"
+"--wait waits until the data is moved to the new map (migration).\n";
 
 static void __attribute__((format(printf, 1, 2))) fail(const char *fmt, ...)
 {
@@ -133,14 +139,44 @@ static int cmd_version(int argc, char **argv)
 
 /* ---- map upload ---- */
 
-static int upload(struct target *t, const char *file,
-		  const struct swarm_map *map, uint32_t flags)
+static double mib_per_s(uint64_t bytes, uint64_t ms)
 {
+	return ms ? (double)bytes / MIB / ((double)ms / 1000.0) : 0.0;
+}
+
+/* --wait on a terminal: one line of progress, rewritten. */
+static void wait_progress(const struct swarm_stats *st, void *arg)
+{
+	const struct dm_swarm_stats *s = &st->s;
+	bool *shown = arg;
+
+	if (!isatty(STDOUT_FILENO))
+		return;
+	printf("\r%s to generation %llu: %llu/%llu entries (%.0f%%), %.1f MiB, "
+	       "%.1f s ", s->migrate_state == DM_SWARM_MIGRATE_PAUSED ?
+	       "paused (device suspended)" : "migrating",
+	       (unsigned long long)s->migrate_generation,
+	       (unsigned long long)s->migrate_done,
+	       (unsigned long long)s->migrate_total, s->migrate_total ?
+	       100.0 * (double)s->migrate_done / (double)s->migrate_total : 0.0,
+	       (double)s->migrate_bytes / MIB, (double)s->migrate_ms / 1000.0);
+	fflush(stdout);
+	*shown = true;
+}
+
+static int upload(struct target *t, const char *file,
+		  const struct swarm_map *map, uint32_t flags, bool wait)
+{
+	const struct dm_swarm_stats *s;
 	char err[SWARM_ERR_MAX];
 	struct swarm_stats st;
+	uint64_t old;
+	bool shown = false;
+	int r;
 
 	if (get_stats(t, &st))
 		return EXIT_FAILURE;
+	old = st.s.map_generation;
 	if (swarm_map_check_entries(map, file, st.s.nr_entries, err,
 				    sizeof(err)) ||
 	    swarm_map_upload(t->fd, &t->dev, map, flags, err, sizeof(err))) {
@@ -152,15 +188,44 @@ static int upload(struct target *t, const char *file,
 	       plural(map->nr_clusters), map->nr_members,
 	       plural(map->nr_members), map->nr_weights,
 	       plural(map->nr_weights), t->dev.major, t->dev.minor);
-	if (get_stats(t, &st))
+	s = &st.s;
+	if (wait) {
+		fflush(stdout);
+		r = swarm_map_wait(t->fd, &t->dev, old, wait_progress, &shown,
+				   &st, err, sizeof(err));
+		if (shown)
+			putchar('\n');
+		if (r) {
+			fflush(stdout);
+			fail("%s", err);
+			return EXIT_FAILURE;
+		}
+		if (s->migrate_state == DM_SWARM_MIGRATE_DONE &&
+		    s->migrate_generation == s->map_generation &&
+		    s->migrate_generation > old)
+			printf("migrated %llu entr%s (%llu bytes) in %.1f s, "
+			       "%.1f MiB/s\n",
+			       (unsigned long long)s->migrate_done,
+			       s->migrate_done == 1 ? "y" : "ies",
+			       (unsigned long long)s->migrate_bytes,
+			       (double)s->migrate_ms / 1000.0,
+			       mib_per_s(s->migrate_bytes, s->migrate_ms));
+	} else if (get_stats(t, &st)) {
 		return EXIT_FAILURE;
+	} else if (swarm_migrating(s) && s->migrate_generation > old) {
+		printf("migrating to generation %llu: %llu entries to copy; "
+		       "follow it with 'swarmctl stats' (or upload with "
+		       "--wait)\n", (unsigned long long)s->migrate_generation,
+		       (unsigned long long)s->migrate_total);
+		return 0;
+	}
 	printf("generation %llu: %llu cluster%s, %llu cop%s of %llu entr%s\n",
-	       (unsigned long long)st.s.map_generation,
-	       (unsigned long long)st.s.nr_clusters, plural(st.s.nr_clusters),
-	       (unsigned long long)st.s.nr_copies,
-	       st.s.nr_copies == 1 ? "y" : "ies",
-	       (unsigned long long)st.s.nr_entries,
-	       st.s.nr_entries == 1 ? "y" : "ies");
+	       (unsigned long long)s->map_generation,
+	       (unsigned long long)s->nr_clusters, plural(s->nr_clusters),
+	       (unsigned long long)s->nr_copies,
+	       s->nr_copies == 1 ? "y" : "ies",
+	       (unsigned long long)s->nr_entries,
+	       s->nr_entries == 1 ? "y" : "ies");
 	return 0;
 }
 
@@ -172,11 +237,13 @@ static int cmd_map_upload(int argc, char **argv)
 	struct target t;
 	uint32_t flags = 0;
 	int i, n = 0, r;
-	bool opts = true;
+	bool opts = true, wait = false;
 
 	for (i = 0; i < argc; i++) {
 		if (opts && !strcmp(argv[i], "--drop-data"))
 			flags |= DM_SWARM_MAP_DROP_DATA;
+		else if (opts && !strcmp(argv[i], "--wait"))
+			wait = true;
 		else if (opts && !strcmp(argv[i], "--"))
 			opts = false;
 		else if (opts && argv[i][0] == '-' && argv[i][1])
@@ -195,7 +262,7 @@ static int cmd_map_upload(int argc, char **argv)
 	}
 	r = open_target(pos[0], &t);
 	if (!r) {
-		r = upload(&t, pos[1], &map, flags);
+		r = upload(&t, pos[1], &map, flags, wait);
 		close(t.fd);
 	}
 	swarm_map_free(&map);
@@ -341,6 +408,39 @@ static uint32_t nr_devs(const struct swarm_stats *st)
 	       DM_SWARM_MAX_DEVS;
 }
 
+/* ABI 1.1: the on-disk layout and the last migration. */
+static void print_disk_stats(const struct dm_swarm_stats *s)
+{
+	char uuid[40];
+
+	swarm_uuid_str(s->uuid, uuid);
+	printf("data start        sector %llu\n",
+	       (unsigned long long)s->data_start);
+	printf("slots per member  %llu\n", (unsigned long long)s->dev_slots);
+	printf("has data          %s\n",
+	       s->flags & DM_SWARM_STATS_HAS_DATA ? "yes" : "no");
+	printf("uuid              %s\n", uuid);
+	printf("migration         %s", swarm_migrate_state_name(s->migrate_state));
+	if (s->migrate_state != DM_SWARM_MIGRATE_IDLE)
+		printf(" to generation %llu: %llu/%llu entries, %.1f MiB in "
+		       "%.1f s (%.1f MiB/s)",
+		       (unsigned long long)s->migrate_generation,
+		       (unsigned long long)s->migrate_done,
+		       (unsigned long long)s->migrate_total,
+		       (double)s->migrate_bytes / MIB,
+		       (double)s->migrate_ms / 1000.0,
+		       mib_per_s(s->migrate_bytes, s->migrate_ms));
+	if (s->migrate_state == DM_SWARM_MIGRATE_FAILED)
+		printf(", %s", strerror(s->migrate_error < 0 ?
+					-s->migrate_error : EIO));
+	putchar('\n');
+	if (s->migrate_rate)
+		printf("migration cap     %.1f MiB/s\n",
+		       (double)s->migrate_rate / MIB);
+	else
+		printf("migration cap     none\n");
+}
+
 static void print_stats_table(const struct swarm_stats *st)
 {
 	const struct dm_swarm_stats *s = &st->s;
@@ -377,6 +477,8 @@ static void print_stats_table(const struct swarm_stats *st)
 	printf("clusters          %llu\n", (unsigned long long)s->nr_clusters);
 	printf("copies            %llu\n", (unsigned long long)s->nr_copies);
 	printf("map bytes         %llu\n", (unsigned long long)s->map_bytes);
+	if (swarm_stats_has_disk(s))
+		print_disk_stats(s);
 }
 
 /* One JSON number member, after a comma unless it is the first. */
@@ -397,6 +499,29 @@ static void print_dev_json(uint32_t i, const struct dm_swarm_dev_stats *d)
 	ju64(false, "busy_ns", d->busy_ns);
 	ju64(false, "tput_est", d->tput_est);
 	printf("}");
+}
+
+/* ABI 1.1 fields (zero from an ABI 1.0 kernel). */
+static void print_disk_json(const struct dm_swarm_stats *s)
+{
+	char uuid[40];
+
+	swarm_uuid_str(s->uuid, uuid);
+	ju64(false, "data_start", s->data_start);
+	ju64(false, "dev_slots", s->dev_slots);
+	ju64(false, "flags", s->flags);
+	printf(",\"has_data\":%s,\"uuid\":\"%s\"",
+	       s->flags & DM_SWARM_STATS_HAS_DATA ? "true" : "false", uuid);
+	printf(",\"migrate_state\":\"%s\"",
+	       swarm_migrate_state_name(s->migrate_state));
+	ju64(false, "migrate_state_id", s->migrate_state);
+	ju64(false, "migrate_generation", s->migrate_generation);
+	ju64(false, "migrate_done", s->migrate_done);
+	ju64(false, "migrate_total", s->migrate_total);
+	ju64(false, "migrate_bytes", s->migrate_bytes);
+	ju64(false, "migrate_ms", s->migrate_ms);
+	ju64(false, "migrate_rate", s->migrate_rate);
+	printf(",\"migrate_error\":%d", (int)s->migrate_error);
 }
 
 static void print_stats_json(const struct swarm_stats *st)
@@ -420,6 +545,7 @@ static void print_stats_json(const struct swarm_stats *st)
 	       swarm_placement_name(s->placement), s->placement);
 	ju64(false, "max_copies", s->max_copies);
 	ju64(false, "spare_pct", s->spare_pct);
+	print_disk_json(s);
 	ju64(false, "nr_devs", s->nr_devs);
 	printf(",\"devs\":[");
 	for (i = 0; i < nr_devs(st); i++) {
@@ -505,6 +631,12 @@ int main(int argc, char **argv)
 		r = swarmctl_trace(argc - 2, argv + 2);
 	else if (!strcmp(cmd, "cluster"))
 		r = swarmctl_cluster(argc - 2, argv + 2);
+	else if (!strcmp(cmd, "assemble"))
+		r = swarmctl_assemble(argc - 2, argv + 2);
+	else if (!strcmp(cmd, "examine"))
+		r = swarmctl_examine(argc - 2, argv + 2);
+	else if (!strcmp(cmd, "wipe"))
+		r = swarmctl_wipe(argc - 2, argv + 2);
 	else
 		return usage("unknown command '%s'", cmd);
 	if (fflush(stdout) || ferror(stdout)) {

@@ -10,6 +10,11 @@
  *   FAKE_SWARM_LOG=FILE     append one line per DM_SWARM_* ioctl
  *   FAKE_SWARM_FAIL=NAME:E  fail ioctl NAME (e.g. MAP_COMMIT) with errno E
  *   FAKE_SWARM_MAJOR=N      report ABI major N
+ *   FAKE_SWARM_ABI10=1      an ABI 1.0 kernel: no on-disk fields in STATS
+ *   FAKE_SWARM_DATA=1       the device holds data: a commit starts a
+ *                           migration that copies a quarter of it per STATS
+ *   FAKE_SWARM_MIGRATE_FAIL=E  the migration fails with errno E at half way
+ *   FAKE_SWARM_PAUSED=1     the migration shows paused once
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -32,6 +37,10 @@ static const char *const names[] = {
 static struct dm_swarm_map_begin begin;
 static int staged;
 static unsigned long long generation, clusters, copies = NR_ENTRIES;
+/* The migration a commit on a device with data starts. */
+static unsigned int mstate;
+static unsigned long long mgen, mdone, mtotal, mclusters;
+static int merror, paused_once;
 
 static void trace(const char *fmt, ...)
 {
@@ -60,11 +69,41 @@ static int should_fail(const char *name)
 	return 0;
 }
 
+/* One step of the migration per STATS. */
+static void migrate_step(void)
+{
+	const char *fail = getenv("FAKE_SWARM_MIGRATE_FAIL");
+
+	if (mstate != DM_SWARM_MIGRATE_RUNNING &&
+	    mstate != DM_SWARM_MIGRATE_PAUSED)
+		return;
+	if (getenv("FAKE_SWARM_PAUSED") && !paused_once++) {
+		mstate = DM_SWARM_MIGRATE_PAUSED;
+		return;
+	}
+	mstate = DM_SWARM_MIGRATE_RUNNING;
+	mdone += mtotal / 4;
+	if (fail && mdone >= mtotal / 2) {
+		mstate = DM_SWARM_MIGRATE_FAILED;
+		merror = -atoi(fail);
+		return;
+	}
+	if (mdone >= mtotal) {
+		mdone = mtotal;
+		mstate = DM_SWARM_MIGRATE_DONE;
+		generation = mgen;
+		clusters = mclusters;
+		copies = mtotal;
+	}
+}
+
 static void stats(struct dm_swarm_stats *s)
 {
 	struct dm_swarm_dev_stats *d = (void *)(unsigned long)s->devs;
 	unsigned int i;
 
+	if (!getenv("FAKE_SWARM_ABI10"))
+		migrate_step();
 	for (i = 0; i < 2 && i < s->nr_devs; i++) {
 		d[i].reads = 1000 + i;
 		d[i].writes = 500 + i;
@@ -89,6 +128,21 @@ static void stats(struct dm_swarm_stats *s)
 	s->placement = DM_SWARM_PLACE_COACTIVATION;
 	s->max_copies = 2;
 	s->spare_pct = 10;
+	if (getenv("FAKE_SWARM_ABI10"))
+		return;
+	s->data_start = 2048;
+	s->dev_slots = 1536;
+	s->flags = getenv("FAKE_SWARM_DATA") ? DM_SWARM_STATS_HAS_DATA : 0;
+	for (i = 0; i < 16; i++)
+		s->uuid[i] = 0x10 * (i % 16) + i % 16;
+	s->migrate_state = mstate;
+	s->migrate_generation = mgen;
+	s->migrate_done = mdone;
+	s->migrate_total = mtotal;
+	s->migrate_bytes = mdone * 4096;
+	s->migrate_ms = mdone / 4;
+	s->migrate_rate = 64ULL << 20;
+	s->migrate_error = merror;
 }
 
 static int placement(struct dm_swarm_placement_req *q)
@@ -133,6 +187,8 @@ static int fake(unsigned long req, void *arg)
 		((struct dm_swarm_version *)arg)->major =
 			getenv("FAKE_SWARM_MAJOR") ?
 			atoi(getenv("FAKE_SWARM_MAJOR")) : DM_SWARM_VERSION_MAJOR;
+		((struct dm_swarm_version *)arg)->minor =
+			getenv("FAKE_SWARM_ABI10") ? 0 : DM_SWARM_VERSION_MINOR;
 		return 0;
 	case DM_SWARM_MAP_BEGIN:
 		begin = *(struct dm_swarm_map_begin *)arg;
@@ -144,6 +200,18 @@ static int fake(unsigned long req, void *arg)
 		staged = 0;
 		return 0;
 	case DM_SWARM_MAP_COMMIT:
+		if (getenv("FAKE_SWARM_DATA") &&
+		    !(begin.flags & DM_SWARM_MAP_DROP_DATA)) {
+			if (mstate == DM_SWARM_MIGRATE_RUNNING)
+				return -EBUSY;
+			mstate = DM_SWARM_MIGRATE_RUNNING;
+			mgen = generation + 1;
+			mdone = 0;
+			mtotal = NR_ENTRIES + begin.nr_members;
+			mclusters = begin.nr_clusters;
+			merror = 0;
+			return 0;
+		}
 		generation++;
 		clusters = begin.nr_clusters;
 		copies = NR_ENTRIES + begin.nr_members;

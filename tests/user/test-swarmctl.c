@@ -17,6 +17,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <linux/dm-swarm.h>
+
 #include "utest.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -187,6 +189,7 @@ static void bad_file_first(void)
 
 static void device_errors(void)
 {
+	char want[256];
 	int r;
 
 	r = FAKE("map", "upload", "/dev/null", good_map);
@@ -203,10 +206,11 @@ static void device_errors(void)
 	EXPECT(r == 1 && !strcmp(err, "swarmctl: /nonexistent/ctl: No such "
 		"file or directory (is the dm-swarm module loaded?)\n"),
 	       "exit %d, '%s'", r, err);
+	snprintf(want, sizeof(want), "swarmctl: the kernel speaks dm-swarm ABI "
+		 "2.%d.0, this tool 1.%d.0\n", DM_SWARM_VERSION_MINOR,
+		 DM_SWARM_VERSION_MINOR);
 	r = FAKE_ENV("FAKE_SWARM_MAJOR=2", "stats", "253:7");
-	EXPECT(r == 1 && !strcmp(err, "swarmctl: the kernel speaks dm-swarm "
-				 "ABI 2.0.0, this tool 1.0.0\n"),
-	       "exit %d, '%s'", r, err);
+	EXPECT(r == 1 && !strcmp(err, want), "exit %d, '%s'", r, err);
 	r = FAKE_ENV("FAKE_SWARM_FAIL=STATS:1", "stats", "253:7");
 	EXPECT(r == 1 && !strcmp(err, "swarmctl: STATS: Operation not "
 				 "permitted (needs CAP_SYS_ADMIN)\n") && !*out,
@@ -215,14 +219,23 @@ static void device_errors(void)
 
 static void version(void)
 {
+	char want[256], tool[64];
 	int r = FAKE("version");
 
-	EXPECT(r == 0 && !strcmp(out, "swarmctl ABI 1.0.0\nkernel ABI 1.0.0\n"),
-	       "exit %d, '%s' '%s'", r, out, err);
+	snprintf(tool, sizeof(tool), "swarmctl ABI %d.%d.%d\n",
+		 DM_SWARM_VERSION_MAJOR, DM_SWARM_VERSION_MINOR,
+		 DM_SWARM_VERSION_PATCH);
+	snprintf(want, sizeof(want), "%skernel ABI %d.%d.0\n", tool,
+		 DM_SWARM_VERSION_MAJOR, DM_SWARM_VERSION_MINOR);
+	EXPECT(r == 0 && !strcmp(out, want), "exit %d, '%s' '%s'", r, out, err);
+	r = FAKE_ENV("FAKE_SWARM_ABI10=1", "version");
+	snprintf(want, sizeof(want), "%skernel ABI %d.0.0\n", tool,
+		 DM_SWARM_VERSION_MAJOR);
+	EXPECT(r == 0 && !strcmp(out, want), "exit %d, '%s' '%s'", r, out, err);
 	r = run_env(false, (const char *[]){
 			"DM_SWARM_CONTROL=/nonexistent/ctl", NULL },
 		    (const char *[]){ "version", NULL });
-	EXPECT(r == 1 && !strcmp(out, "swarmctl ABI 1.0.0\n") &&
+	EXPECT(r == 1 && !strcmp(out, tool) &&
 	       starts(err, "swarmctl: /nonexistent/ctl: "), "exit %d", r);
 }
 
@@ -301,6 +314,104 @@ static void show(void)
 	       "exit %d, '%s'", r, err);
 }
 
+/* Count the lines @s holds equal to @line (without its newline). */
+static int count_lines(const char *s, const char *line)
+{
+	size_t n = strlen(line);
+	int c = 0;
+
+	for (; *s; s = strchr(s, '\n') ? strchr(s, '\n') + 1 : s + strlen(s))
+		if (!strncmp(s, line, n) && s[n] == '\n')
+			c++;
+	return c;
+}
+
+static const char uploaded[] =
+"uploaded 2 clusters, 5 members, 1 weight to 253:7\n";
+
+/* --wait on a device without data: the commit is immediate. */
+static void wait_immediate(void)
+{
+	int r;
+
+	r = FAKE("map", "upload", "--wait", "253:7", good_map);
+	EXPECT(r == 0 && !strcmp(out, "uploaded 2 clusters, 5 members, 1 weight "
+				 "to 253:7\ngeneration 1: 2 clusters, 1029 "
+				 "copies of 1024 entries\n") && !*err,
+	       "exit %d, '%s' '%s'", r, out, err);
+	EXPECT(count_lines(trace, "STATS") == 2, "'%s'", trace);
+	/* An ABI 1.0 kernel: no migration fields at all. */
+	r = FAKE_ENV("FAKE_SWARM_ABI10=1", "map", "upload", "--wait", "253:7",
+		     good_map);
+	EXPECT(r == 0 && strstr(out, "generation 1: ") && !*err,
+	       "exit %d, '%s' '%s'", r, out, err);
+}
+
+/* A device with data: the commit starts a migration. */
+static void wait_migration(void)
+{
+	int r;
+
+	r = FAKE_ENV("FAKE_SWARM_DATA=1", "map", "upload", "253:7", good_map);
+	EXPECT(r == 0 && starts(out, uploaded) &&
+	       !strcmp(out + strlen(uploaded), "migrating to generation 1: "
+		       "1029 entries to copy; follow it with 'swarmctl stats' "
+		       "(or upload with --wait)\n") && !*err,
+	       "exit %d, '%s' '%s'", r, out, err);
+	r = FAKE_ENV("FAKE_SWARM_DATA=1", "map", "upload", "--wait", "253:7",
+		     good_map);
+	EXPECT(r == 0 && starts(out, uploaded) &&
+	       !strcmp(out + strlen(uploaded), "migrated 1029 entries "
+		       "(4214784 bytes) in 0.3 s, 15.6 MiB/s\ngeneration 1: "
+		       "2 clusters, 1029 copies of 1024 entries\n") && !*err,
+	       "exit %d, '%s' '%s'", r, out, err);
+	/* One STATS before the upload, then polls until done. */
+	EXPECT(count_lines(trace, "STATS") == 6, "'%s'", trace);
+	r = run_env(true, (const char *[]){ "FAKE_SWARM_DATA=1",
+					    "FAKE_SWARM_PAUSED=1", NULL },
+		    (const char *[]){ "map", "upload", "--wait", "253:7",
+				      good_map, NULL });
+	EXPECT(r == 0 && strstr(out, "migrated 1029 entries") &&
+	       count_lines(trace, "STATS") == 7, "exit %d, '%s' '%s'", r, out,
+	       trace);
+	/* --drop-data: no migration. */
+	r = FAKE_ENV("FAKE_SWARM_DATA=1", "map", "upload", "--wait",
+		     "--drop-data", "253:7", good_map);
+	EXPECT(r == 0 && !strstr(out, "migrat") &&
+	       strstr(out, "generation 1: "), "exit %d, '%s'", r, out);
+}
+
+static void wait_failure(void)
+{
+	int r;
+
+	r = run_env(true, (const char *[]){ "FAKE_SWARM_DATA=1",
+					    "FAKE_SWARM_MIGRATE_FAIL=28", NULL },
+		    (const char *[]){ "map", "upload", "--wait", "253:7",
+				      good_map, NULL });
+	EXPECT(r == 1 && !strcmp(out, uploaded) &&
+	       !strcmp(err, "swarmctl: migration to generation 1 failed after "
+		       "514 of 1029 entries: No space left on device; "
+		       "generation 0 stays live\n"),
+	       "exit %d, '%s' '%s'", r, out, err);
+	r = FAKE_ENV("FAKE_SWARM_FAIL=MAP_COMMIT:28", "map", "upload", "--wait",
+		     "253:7", good_map);
+	EXPECT(r == 1 && strstr(err, "MAP_COMMIT: No space left on device (the "
+				"device holds data and the new map does not "
+				"fit"), "exit %d, '%s'", r, err);
+}
+
+/* stats during and after a migration. */
+static void stats_migration(void)
+{
+	int r;
+
+	r = FAKE_ENV("FAKE_SWARM_DATA=1", "stats", "253:7");
+	EXPECT(r == 0 && strstr(out, "\nhas data          yes\n") &&
+	       strstr(out, "\nmigration         idle\n"), "exit %d, '%s'", r,
+	       out);
+}
+
 static const char stats_table[] =
 " dev        reads       writes   MiB read  MiB written  inflight      peak    busy ms  MiB/s est\n"
 "   0         1000          500        3.0          0.5         0        32       1234       50.0\n"
@@ -318,6 +429,17 @@ static const char stats_table[] =
 "entries           1024\n"
 "clusters          0\n"
 "copies            1024\n"
+"map bytes         0\n"
+"data start        sector 2048\n"
+"slots per member  1536\n"
+"has data          no\n"
+"uuid              00112233-4455-6677-8899-aabbccddeeff\n"
+"migration         idle\n"
+"migration cap     64.0 MiB/s\n";
+
+/* The table of an ABI 1.0 kernel: no on-disk lines. */
+static const char stats_table_10_tail[] =
+"copies            1024\n"
 "map bytes         0\n";
 
 static const char stats_json[] =
@@ -325,7 +447,12 @@ static const char stats_json[] =
 "\"map_bytes\":0,\"reads\":2001,\"writes\":1001,\"multi_copy_reads\":300,"
 "\"redirected_reads\":120,\"selector\":\"least-loaded\",\"selector_id\":1,"
 "\"placement\":\"coactivation\",\"placement_id\":1,\"max_copies\":2,"
-"\"spare_pct\":10,\"nr_devs\":2,\"devs\":["
+"\"spare_pct\":10,\"data_start\":2048,\"dev_slots\":1536,\"flags\":0,"
+"\"has_data\":false,\"uuid\":\"00112233-4455-6677-8899-aabbccddeeff\","
+"\"migrate_state\":\"idle\",\"migrate_state_id\":0,"
+"\"migrate_generation\":0,\"migrate_done\":0,\"migrate_total\":0,"
+"\"migrate_bytes\":0,\"migrate_ms\":0,\"migrate_rate\":67108864,"
+"\"migrate_error\":0,\"nr_devs\":2,\"devs\":["
 "{\"dev\":0,\"reads\":1000,\"writes\":500,\"read_bytes\":3145728,"
 "\"write_bytes\":524288,\"inflight\":0,\"inflight_peak\":32,"
 "\"busy_ns\":1234567890,\"tput_est\":52428800},"
@@ -343,6 +470,10 @@ static void stats(void)
 	EXPECT(r == 0 && !strcmp(out, stats_json), "exit %d, '%s'", r, out);
 	r = FAKE("stats", "--json", "253:7");
 	EXPECT(r == 0 && !strcmp(out, stats_json), "exit %d", r);
+	r = FAKE_ENV("FAKE_SWARM_ABI10=1", "stats", "253:7");
+	EXPECT(r == 0 && strlen(out) > strlen(stats_table_10_tail) &&
+	       !strcmp(out + strlen(out) - strlen(stats_table_10_tail),
+		       stats_table_10_tail), "exit %d, '%s'", r, out);
 	r = FAKE("stats", "reset", "253:7");
 	EXPECT(r == 0 && !*out && !strcmp(trace, "VERSION\nSTATS_RESET\n"),
 	       "exit %d, '%s'", r, trace);
@@ -393,6 +524,10 @@ int main(void)
 		{ "upload_errors", upload_errors },
 		{ "show", show },
 		{ "stats", stats },
+		{ "wait_immediate", wait_immediate },
+		{ "wait_migration", wait_migration },
+		{ "wait_failure", wait_failure },
+		{ "stats_migration", stats_migration },
 	};
 	int r;
 
