@@ -497,7 +497,7 @@ static const char *hint(const char *step, int e)
 		return " (over a kernel limit)";
 	case EBUSY:
 		return commit ?
-		       " (a migration is running: wait for it; on an ABI 1.0 kernel, the device holds data the new map would lose: allow it with the drop-data flag)" :
+		       " (the device holds data the new map would lose; allow it with the drop-data flag)" :
 		       " (another upload to this device is in progress?)";
 	case ENOSPC:
 		return commit ? " (the device holds data and the new map does not fit in the slots the live map leaves free)" : "";
