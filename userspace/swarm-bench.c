@@ -124,6 +124,23 @@ static void *alloc_aligned(size_t bytes)
 	return p;
 }
 
+/* Queue one I/O again after -EAGAIN. */
+static void resubmit(struct io_uring *ring, int fd, bool write, void *buf,
+		     size_t len, uint64_t off, uint64_t data)
+{
+	struct io_uring_sqe *sqe = io_uring_get_sqe(ring);
+
+	if (!sqe) {
+		io_uring_submit(ring);
+		sqe = io_uring_get_sqe(ring);
+	}
+	if (write)
+		io_uring_prep_write(sqe, fd, buf, len, off);
+	else
+		io_uring_prep_read(sqe, fd, buf, len, off);
+	io_uring_sqe_set_data64(sqe, data);
+}
+
 /*
  * Populate (write) or verify (read and check) entries [0, o->entries) with
  * o->io_size-byte I/Os, o->qd of them in flight: the quickest way through
@@ -135,7 +152,7 @@ static int sweep(const struct opts *o, bool write)
 	uint64_t cap = dev_bytes(fd, o->dev) / o->entry_size;
 	uint64_t nr = o->entries ? o->entries : cap;
 	uint64_t per_io = o->io_size / o->entry_size, next = 0, done = 0;
-	uint64_t *slot_first, bad = 0;
+	uint64_t *slot_first, bad = 0, retries = 0;
 	unsigned int qd = o->qd, inflight = 0, i;
 	struct io_uring ring;
 	double t0, t;
@@ -192,6 +209,17 @@ static int sweep(const struct opts *o, bool write)
 		i = (unsigned int)io_uring_cqe_get_data64(cqe);
 		first = slot_first[i];
 		n = nr - first < per_io ? nr - first : per_io;
+		b = buf + (size_t)i * per_io * o->entry_size;
+		if (cqe->res == -EAGAIN) {
+			/* A non-blocking submission found no free tag below
+			 * (dm passes REQ_NOWAIT down): issue it again.
+			 */
+			io_uring_cqe_seen(&ring, cqe);
+			resubmit(&ring, fd, write, b, n * o->entry_size,
+				 first * o->entry_size, i);
+			retries++;
+			continue;
+		}
 		if (cqe->res != (int)(n * o->entry_size)) {
 			fprintf(stderr, "swarm-bench: %s of entries %" PRIu64 "..%" PRIu64 ": %s\n",
 				write ? "write" : "read", first, first + n - 1,
@@ -201,7 +229,6 @@ static int sweep(const struct opts *o, bool write)
 		io_uring_cqe_seen(&ring, cqe);
 		inflight--;
 		done += n;
-		b = buf + (size_t)i * per_io * o->entry_size;
 		if (!write) {
 			for (e = 0; e < n; e++) {
 				size_t w;
@@ -255,6 +282,8 @@ static int sweep(const struct opts *o, bool write)
 		       write ? "" : bad ? ", MISMATCHES" : ", all match");
 	if (bad)
 		fprintf(stderr, "swarm-bench: %" PRIu64 " entries do not match\n", bad);
+	if (retries)
+		fprintf(stderr, "swarm-bench: %" PRIu64 " I/Os retried after EAGAIN\n", retries);
 	return bad ? 1 : 0;
 }
 
@@ -331,7 +360,7 @@ static int split(const struct opts *o)
  */
 static double replay_step(struct io_uring *ring, unsigned int ring_size,
 			  int fd, bool fixed, const uint32_t *ids, size_t n,
-			  char *buf, uint64_t esz)
+			  char *buf, uint64_t esz, uint64_t *retries)
 {
 	size_t queued = 0, done = 0;
 	double t0;
@@ -361,6 +390,30 @@ static double replay_step(struct io_uring *ring, unsigned int ring_size,
 
 			if (io_uring_peek_cqe(ring, &cqe))
 				break;
+			if (cqe->res == -EAGAIN) {
+				/* No tag below for a non-blocking read: again,
+				 * inside the step's time.
+				 */
+				uint64_t i = io_uring_cqe_get_data64(cqe);
+
+				io_uring_cqe_seen(ring, cqe);
+				if (fixed) {
+					struct io_uring_sqe *sqe = io_uring_get_sqe(ring);
+
+					if (!sqe) {
+						io_uring_submit(ring);
+						sqe = io_uring_get_sqe(ring);
+					}
+					io_uring_prep_read_fixed(sqe, fd, buf + i * esz,
+								 esz, (uint64_t)ids[i] * esz, 0);
+					io_uring_sqe_set_data64(sqe, i);
+				} else {
+					resubmit(ring, fd, false, buf + i * esz, esz,
+						 (uint64_t)ids[i] * esz, i);
+				}
+				(*retries)++;
+				continue;
+			}
 			if (cqe->res != (int)esz) {
 				fprintf(stderr, "swarm-bench: read of entry %u: %s\n",
 					ids[io_uring_cqe_get_data64(cqe)],
@@ -375,7 +428,8 @@ static double replay_step(struct io_uring *ring, unsigned int ring_size,
 }
 
 static void print_summary(const struct opts *o, const struct bench_summary *s,
-			  uint64_t a, uint64_t b, uint64_t bad, double cpu)
+			  uint64_t a, uint64_t b, uint64_t bad, double cpu,
+			  uint64_t retries)
 {
 	const double mib = 1048576.0;
 
@@ -386,12 +440,13 @@ static void print_summary(const struct opts *o, const struct bench_summary *s,
 		       "\"io_time_s\":%.6f,\"step_p50_ms\":%.3f,\"step_p99_ms\":%.3f,"
 		       "\"step_max_ms\":%.3f,\"step_mean_ms\":%.3f,\"eff_bw_mib_s\":%.2f,"
 		       "\"devices\":%u,\"bw_limit\":%" PRIu64 ",\"utilisation\":%.4f,"
-		       "\"cpu_s\":%.3f,\"verify\":%s,\"verify_errors\":%" PRIu64 "}\n",
+		       "\"cpu_s\":%.3f,\"eagain_retries\":%" PRIu64 ","
+		       "\"verify\":%s,\"verify_errors\":%" PRIu64 "}\n",
 		       o->label ? o->label : "", o->dev, o->trace, o->entry_size,
 		       a, b, s->steps, s->reads, s->useful_bytes, s->io_time,
 		       s->p50 * 1e3, s->p99 * 1e3, s->max * 1e3, s->mean * 1e3,
 		       s->eff_bw / mib, o->devices, o->bw_limit, s->util, cpu,
-		       o->verify ? "true" : "false", bad);
+		       retries, o->verify ? "true" : "false", bad);
 		return;
 	}
 	printf("replay %s%s%s on %s, steps %" PRIu64 "..%" PRIu64 "\n",
@@ -410,6 +465,8 @@ static void print_summary(const struct opts *o, const struct bench_summary *s,
 		       s->util * 100, o->devices, (double)o->bw_limit / mib);
 	printf("  %-22s %.2f s (%.1f us per read)\n", "CPU (user+sys)", cpu,
 	       s->reads ? cpu * 1e6 / (double)s->reads : 0);
+	if (retries)
+		printf("  %-22s %" PRIu64 "\n", "EAGAIN retries", retries);
 	if (o->verify)
 		printf("  %-22s %s\n", "verify",
 		       bad ? "MISMATCHES" : "every read matches");
@@ -418,7 +475,7 @@ static void print_summary(const struct opts *o, const struct bench_summary *s,
 static int replay(const struct opts *o)
 {
 	struct swarm_trace t;
-	uint64_t a, b, s, max_step = 0, reads = 0, bad = 0, cap;
+	uint64_t a, b, s, max_step = 0, reads = 0, bad = 0, cap, retries = 0;
 	unsigned int ring_size;
 	struct io_uring_params p = { 0 };
 	struct io_uring ring;
@@ -481,7 +538,7 @@ static int replay(const struct opts *o)
 		size_t n = t.off[s + 1] - t.off[s], i;
 
 		lat[s - a] = replay_step(&ring, ring_size, fd, fixed, ids, n,
-					 buf, o->entry_size);
+					 buf, o->entry_size, &retries);
 		reads += n;
 		if (lf)
 			fprintf(lf, "%.6f\n", lat[s - a] * 1e3);
@@ -509,7 +566,7 @@ static int replay(const struct opts *o)
 
 		bench_summarise(lat, b - a, reads, o->entry_size, o->devices,
 				o->bw_limit, &sum);
-		print_summary(o, &sum, a, b, bad, cpu0);
+		print_summary(o, &sum, a, b, bad, cpu0, retries);
 	}
 	if (bad)
 		fprintf(stderr, "swarm-bench: %" PRIu64 " reads do not match\n", bad);

@@ -1,0 +1,274 @@
+# shellcheck shell=sh
+# The benchmark of issue 6, inside the VM (scripts/bench.sh drives it).
+#
+#   bench.sh <conf>     conf: a file in /data that sets the variables below
+#
+# One boot runs one device model (vm-run throttles every disk alike):
+#   MODEL            name of the device model (iops, nvme, none)
+#   BPS IOPS         the per-disk throttle vm-run applied (0: none)
+#   NDEV             members used (the first NDEV disks)
+#   CEILING=1        fio on unthrottled disks: the VM's own ceiling
+#   OVERHEAD=SECS    the map-path microbenchmark on null_blk (0: skip)
+#   TRACES           names; for each name T: T_FILE T_ESZ T_PROFILE_MAP
+#                    T_ORACLE_MAP T_EVAL (steps A:B) T_EVAL_SMALL (for 1
+#                    and 2 devices) T_ENTRIES T_LAYERS
+#   SETUPS           setups on NDEV members (see setup_create)
+#   SWEEP_SETUPS     setups also run on 1 and 2 members (DEVCOUNTS)
+#   VERIFY=1         replay --verify (and verify after populating)
+#
+# Every measurement prints one "BENCH-JSON: {...}" line (the host collects
+# them) and a table line; every check a PASS:/FAIL: line.
+. /tests/lib.sh
+SUITE=bench
+CONF=/data/$1
+[ -f "$CONF" ] || { echo "FAIL: bench.conf ($CONF missing)"; exit 1; }
+# shellcheck disable=SC1090
+. "$CONF"
+: "${MODEL:=none}" "${BPS:=0}" "${IOPS:=0}" "${NDEV:=4}" "${CEILING:=0}"
+: "${OVERHEAD:=0}" "${VERIFY:=1}" "${DEVCOUNTS:=}" "${SWEEP_SETUPS:=}"
+: "${SEED:=1}" "${SCHED:=none}"
+
+modprobe dm-swarm || { fail load "modprobe dm-swarm"; exit 1; }
+ALL=""
+for i in $(seq 0 $((NDEV - 1))); do
+	ALL="$ALL /dev/$(nvme_dev "$i")"
+done
+# The members' I/O scheduler (SCHED): "none" is the NVMe default; with
+# mq-deadline, reads waiting for a device tag merge with their neighbours
+# in the scheduler, which is where contiguous placement pays off.
+for d in $ALL; do
+	echo "$SCHED" >"/sys/block/$(basename "$d")/queue/scheduler" ||
+		fail "scheduler-$SCHED"
+done
+VOPT=""
+[ "$VERIFY" = 1 ] && VOPT=--verify
+
+# members K: the first K member devices
+members() {
+	echo "$ALL" | tr ' ' '\n' | grep . | head -n "$1" | tr '\n' ' '
+}
+
+# Zero the first 4 MiB of each member: swarm then sees blank members
+# (it will keep a superblock there), and no setup inherits another's.
+wipe() {
+	for _w in $1; do
+		dd if=/dev/zero of="$_w" bs=1M count=4 oflag=direct 2>/dev/null
+	done
+}
+
+# Sum of reads and of sectors read by the members (/sys/block/X/stat).
+devreads() {
+	r=0 s=0
+	for _d in $1; do
+		b=$(basename "$_d")
+		r=$((r + $(blkstat "$b" 1)))
+		s=$((s + $(blkstat "$b" 3)))
+	done
+	echo "$r $s"
+}
+
+# setup_create SETUP K ESZ LEN_SECTORS MAP: create dm device "bench".
+# Setups: linear (entries concatenated), stripe (chunk = entry), nomap
+# (swarm, no map: the paper's No Cluster), map (swarm + the map from
+# swarmctl cluster, default placement and least-loaded reads), eq7
+# (placement roundrobin, the paper's Eq. 7), nobalance, static (static
+# replica choice), copies1 (max_copies 1), oracle (the planted groups as
+# the map: what a perfect clustering would give).
+setup_create() {
+	setup=$1 k=$2 esz=$3 len=$4 map=$5
+	mem=$(members "$k")
+	es=$((esz / 512))
+	wipe "$mem"
+	case "$setup" in
+	linear)
+		per=$(( (len / k + es - 1) / es * es ))
+		start=0 tbl=""
+		for d in $mem; do
+			n=$per
+			[ $((start + n)) -gt "$len" ] && n=$((len - start))
+			[ "$n" -gt 0 ] && tbl="$tbl$start $n linear $d 0\n"
+			start=$((start + n))
+		done
+		printf "$tbl" | dmsetup create bench || return 1
+		;;
+	stripe)
+		l=$(( (len + k * es - 1) / (k * es) * (k * es) ))
+		tbl="0 $l striped $k $es"
+		for d in $mem; do tbl="$tbl $d 0"; done
+		dmsetup create bench --table "$tbl" || return 1
+		;;
+	nomap | map | eq7 | nobalance | static | copies1 | oracle)
+		feat=""
+		[ "$setup" = copies1 ] && feat=" 2 max_copies 1"
+		dmsetup create bench --table "0 $len swarm $es $k $mem$feat" || return 1
+		case "$setup" in
+		eq7) dmsetup message bench 0 placement roundrobin ;;
+		nobalance) dmsetup message bench 0 placement nobalance ;;
+		esac
+		if [ "$setup" != nomap ]; then
+			swarmctl map upload "$(dm_node bench)" "$map" >/tmp/upload.out 2>&1 ||
+				{ cat /tmp/upload.out; return 1; }
+		fi
+		[ "$setup" = static ] && dmsetup message bench 0 selector static
+		;;
+	*)
+		echo "unknown setup $setup"
+		return 1
+		;;
+	esac
+	return 0
+}
+
+# Remove a dm device; a failed run may leave I/O in flight for a moment.
+dm_remove() {
+	for _i in 1 2 3 4 5; do
+		dmsetup remove "$1" 2>/dev/null && return 0
+		sleep 1
+	done
+	dmsetup remove "$1"
+}
+
+# json_get KEY: a number from the JSON line on stdin.
+json_get() {
+	sed -n "s/.*\"$1\":\([-0-9.e]*\).*/\1/p"
+}
+
+# run_one TRACE SETUP K STEPS
+run_one() {
+	t=$1 setup=$2 k=$3 steps=$4
+	eval "file=\$${t}_FILE esz=\$${t}_ESZ entries=\$${t}_ENTRIES layers=\${${t}_LAYERS:-0}"
+	map=""
+	case "$setup" in
+	oracle) eval "map=\$${t}_ORACLE_MAP" ;;
+	nomap | linear | stripe) ;;
+	*) eval "map=\$${t}_PROFILE_MAP" ;;
+	esac
+	label="$MODEL/$t/$setup/$k"
+	len=$((entries * esz / 512))
+	if ! setup_create "$setup" "$k" "$esz" "$len" "$map"; then
+		fail "$label.create" "setup $setup on $k members: $(dmesg | tail -n 2)"
+		dm_remove bench 2>/dev/null
+		return
+	fi
+	dev=$(dm_node bench)
+	pj=$(swarm-bench populate "$dev" --entry-size "$esz" --entries "$entries" \
+		--seed "$SEED" --json 2>/tmp/pop.err)
+	if [ $? -ne 0 ]; then
+		fail "$label.populate" "$(cat /tmp/pop.err)"
+		dm_remove bench
+		return
+	fi
+	pop_s=$(echo "$pj" | json_get seconds)
+	if [ "$VERIFY" = 1 ]; then
+		if swarm-bench verify "$dev" --entry-size "$esz" --entries "$entries" \
+			--seed "$SEED" >/tmp/ver.out 2>&1; then
+			pass "$label.verify-all"
+		else
+			fail "$label.verify-all" "$(tail -n 3 /tmp/ver.out)"
+		fi
+	fi
+	[ -n "$map" ] && swarmctl stats reset "$dev" >/dev/null 2>&1
+	set -- $(devreads "$mem")
+	r0=$1 s0=$2
+	j=$(swarm-bench replay "$dev" "/data/$file" --entry-size "$esz" \
+		--layers "$layers" --steps "$steps" $VOPT --seed "$SEED" \
+		--bw-limit "$BPS" --devices "$k" --label "$label" \
+		--lat-out /tmp/lat.txt --json 2>/tmp/rep.err)
+	rc=$?
+	set -- $(devreads "$mem")
+	dr=$(($1 - r0)) ds=$(($2 - s0))
+	if [ $rc -ne 0 ] || [ -z "$j" ]; then
+		fail "$label.replay" "$(head -n 5 /tmp/rep.err)"
+	else
+		pass "$label.replay"
+		[ "$VERIFY" = 1 ] && pass "$label.replay-verified"
+		extra=""
+		case "$setup" in
+		linear | stripe) ;;
+		*)
+			# multi-copy and redirected reads, from dmsetup status
+			extra=$(dmsetup status bench | awk '{ b = 4 + $4 * 5; printf ",\"copies\":%s,\"multi_copy_reads\":%s,\"redirected_reads\":%s", $(b + 3), $(b + 6), $(b + 7) }')
+			;;
+		esac
+		lat=$(tr '\n' ' ' </tmp/lat.txt)
+		echo "BENCH-JSON: {\"model\":\"$MODEL\",\"sched\":\"$SCHED\",\"bps\":$BPS,\"iops\":$IOPS,\"trace\":\"$t\",\"setup\":\"$setup\",\"ndev\":$k,\"populate_s\":$pop_s,\"dev_reads\":$dr,\"dev_read_sectors\":$ds$extra,\"result\":$j}"
+		echo "BENCH-LAT: $label $lat"
+		printf '  %-28s io %8.3f s  p50 %9.3f ms  p99 %9.3f ms  %7.1f MiB/s  util %5.1f%%  dev I/Os %d (%d KiB avg)\n' \
+			"$label" "$(echo "$j" | json_get io_time_s)" \
+			"$(echo "$j" | json_get step_p50_ms)" "$(echo "$j" | json_get step_p99_ms)" \
+			"$(echo "$j" | json_get eff_bw_mib_s)" \
+			"$(echo "$j" | awk -F'"utilisation":' '{ split($2, a, ","); print a[1] * 100 }')" \
+			"$dr" "$((dr > 0 ? ds / 2 / dr : 0))"
+	fi
+	dm_remove bench || fail "$label.remove"
+}
+
+# The VM's own ceiling: fio on the (unthrottled) disks, one and all.
+ceiling() {
+	f="fio --direct=1 --ioengine=io_uring --time_based --runtime=5 --group_reporting --output-format=terse --terse-version=3"
+	d1=$(members 1)
+	wipe "$ALL"
+	for spec in "rand4k randread 4k 64" "seq256k read 256k 16"; do
+		set -- $spec
+		one=$($f --name="$1" --rw="$2" --bs="$3" --iodepth="$4" --filename=${d1% } --size=256M | awk -F';' '{ print $8, $7 }')
+		fn=$(echo "$ALL" | sed 's/^ *//; s/ /:/g')
+		all=$($f --name="$1" --rw="$2" --bs="$3" --iodepth="$4" --filename="$fn" --size=256M | awk -F';' '{ print $8, $7 }')
+		echo "BENCH-JSON: {\"model\":\"$MODEL\",\"ceiling\":\"$1\",\"one_disk_iops\":${one% *},\"one_disk_kib_s\":${one#* },\"all_disks_iops\":${all% *},\"all_disks_kib_s\":${all#* }}"
+		echo "  ceiling $1: one disk ${one% *} IOPS ${one#* } KiB/s; $NDEV disks ${all% *} IOPS ${all#* } KiB/s"
+	done
+	pass ceiling
+}
+
+# The map path's cost: null_blk members (no throttle, no data), 4 KiB
+# random reads at high queue depth with fio io_uring, dm-linear over one
+# null_blk against a mapped swarm over NDEV of them; IOPS and CPU time
+# (fio's usr + sys, per I/O).
+overhead() {
+	secs=$1
+	modprobe null_blk nr_devices="$NDEV" gb=1 bs=4096 irqmode=0 queue_mode=2 || {
+		fail overhead.null_blk "modprobe null_blk"; return; }
+	nb=""
+	for i in $(seq 0 $((NDEV - 1))); do nb="$nb /dev/nullb$i"; done
+	sz=$(dev_sectors /dev/nullb0)
+	# 4 KiB entries over 40% of the members.
+	ent=$((sz / 8 * NDEV * 2 / 5))
+	awk -v n="$ent" 'BEGIN { srand(3); for (c = 0; c < 4096; c++) { printf "%d %d %d", c, c * 64, 100; for (i = 0; i < 64; i++) printf " %d", (c * 64 + i) % n; printf "\n" } }' >/tmp/nb.map
+	f="fio --direct=1 --ioengine=io_uring --rw=randread --bs=4k --iodepth=128 --numjobs=2 --time_based --runtime=$secs --group_reporting --output-format=terse --terse-version=3 --norandommap --randrepeat=0"
+	for cfg in linear swarm-nomap swarm-map; do
+		case "$cfg" in
+		linear) dmsetup create ovh --table "0 $((ent * 8 / NDEV)) linear /dev/nullb0 0" ;;
+		*) dmsetup create ovh --table "0 $((ent * 8)) swarm 8 $NDEV$nb" ;;
+		esac || { fail "overhead.$cfg.create"; continue; }
+		[ "$cfg" = swarm-map ] && swarmctl map upload "$(dm_node ovh)" /tmp/nb.map >/dev/null
+		# terse v3: 8 read IOPS, 88 usr %, 89 sys % (of one CPU, per job)
+		out=$($f --name="$cfg" --filename="$(dm_node ovh)" | awk -F';' '{ print $8, $88, $89 }')
+		set -- $out
+		echo "BENCH-JSON: {\"model\":\"$MODEL\",\"overhead\":\"$cfg\",\"iops\":$1,\"usr_pct\":${2%\%},\"sys_pct\":${3%\%},\"jobs\":2,\"seconds\":$secs}"
+		echo "  overhead $cfg: $1 IOPS, usr ${2} sys ${3}"
+		dmsetup remove ovh
+		pass "overhead.$cfg"
+	done
+	# the device itself, for reference
+	out=$($f --name=raw --filename=/dev/nullb0 | awk -F';' '{ print $8, $88, $89 }')
+	set -- $out
+	echo "BENCH-JSON: {\"model\":\"$MODEL\",\"overhead\":\"raw\",\"iops\":$1,\"usr_pct\":${2%\%},\"sys_pct\":${3%\%},\"jobs\":2,\"seconds\":$secs}"
+	echo "  overhead raw nullb0: $1 IOPS, usr ${2} sys ${3}"
+	rmmod null_blk
+}
+
+echo "== bench: model $MODEL (bps $BPS, iops $IOPS per disk), $NDEV members:$ALL, scheduler $SCHED"
+[ "$CEILING" = 1 ] && ceiling
+for t in $TRACES; do
+	eval "ev=\$${t}_EVAL evs=\${${t}_EVAL_SMALL:-\$${t}_EVAL}"
+	for s in $SETUPS; do
+		run_one "$t" "$s" "$NDEV" "$ev"
+	done
+	for k in $DEVCOUNTS; do
+		[ "$k" = "$NDEV" ] && continue
+		for s in $SWEEP_SETUPS; do
+			run_one "$t" "$s" "$k" "$evs"
+		done
+	done
+done
+[ "$OVERHEAD" != 0 ] && overhead "$OVERHEAD"
+finish
