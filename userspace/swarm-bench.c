@@ -44,7 +44,7 @@
 #define MAX_BAD_SHOWN	5
 
 struct opts {
-	const char *dev, *trace, *out, *label, *lat_out, *steps;
+	const char *dev, *trace, *out, *label, *lat_out, *steps, *order;
 	uint64_t entry_size, entries, seed, bw_limit, io_size;
 	unsigned int devices, qd, layers;
 	bool verify, json;
@@ -59,13 +59,16 @@ static void usage(void)
 "           [--io-size B] [--qd Q]\n"
 "       swarm-bench replay <dev> <trace> [--entry-size B] [--steps A:B]\n"
 "           [--verify] [--seed S] [--bw-limit B/S] [--devices N]\n"
-"           [--layers L] [--label TEXT] [--lat-out FILE] [--json]\n"
+"           [--layers L] [--label TEXT] [--lat-out FILE] [--order FILE]\n"
+"           [--json]\n"
 "       swarm-bench split <trace> --steps A:B -o <out> [--layers L]\n"
 "\n"
 "Sizes take K, M, G suffixes (binary). --steps A:B replays steps [A, B);\n"
 "A and B may be percentages of the trace (\"0:50%%\", \"50%%:\").\n"
 "--entries defaults to the device size / entry size (populate, verify).\n"
-"Utilisation = effective bandwidth / (devices x bw-limit).\n");
+"Utilisation = effective bandwidth / (devices x bw-limit).\n"
+"--order FILE submits each step's reads sorted by the placement that\n"
+"\"swarmctl map show <dev> 0-<last>\" printed to FILE (member, slot).\n");
 	exit(2);
 }
 
@@ -354,13 +357,95 @@ static int split(const struct opts *o)
 }
 
 /*
+ * --order FILE: the placement as "swarmctl map show <dev> 0-<last>"
+ * prints it, "<entry>: <dev>/<slot> ...". The key of an entry is its
+ * first copy's (member, slot); entries not listed sort by their id.
+ * A client that knows the placement submits a step's reads member by
+ * member in slot order, so that reads of neighbouring slots reach the
+ * member back to back and the block layer merges them (a plug merges a
+ * bio only into the last request queued for that device).
+ */
+static uint64_t *load_order(const char *path, uint64_t nr)
+{
+	uint64_t *key = malloc(nr * sizeof(*key)), e;
+	unsigned long long ent, dev, slot;
+	char line[512];
+	FILE *f;
+
+	if (!key)
+		die("memory", ENOMEM);
+	for (e = 0; e < nr; e++)
+		key[e] = (1ULL << 63) | e;
+	f = fopen(path, "r");
+	if (!f)
+		die(path, errno);
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%llu: %llu/%llu", &ent, &dev, &slot) == 3 &&
+		    ent < nr)
+			key[ent] = (dev << 40) | slot;
+	fclose(f);
+	return key;
+}
+
+static const uint64_t *sort_key;
+static const uint32_t *sort_ids;
+
+static int cmp_perm(const void *a, const void *b)
+{
+	uint64_t x = sort_key[sort_ids[*(const uint32_t *)a]];
+	uint64_t y = sort_key[sort_ids[*(const uint32_t *)b]];
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * The submission order of one step: sorted by (member, slot), then dealt
+ * out member by member in turn, so that every member gets work from the
+ * start of the submission (a member at a time would leave the others
+ * idle while the first one's queue fills) and each member's reads still
+ * come in slot order. @tmp: scratch of @n.
+ */
+static void placement_order(const uint64_t *key, const uint32_t *ids,
+			    size_t n, uint32_t *perm, uint32_t *tmp)
+{
+	size_t i, out = 0, start[65], pos[65];
+	unsigned int d, nd = 0;
+
+	for (i = 0; i < n; i++)
+		tmp[i] = (uint32_t)i;
+	sort_key = key;
+	sort_ids = ids;
+	qsort(tmp, n, sizeof(*tmp), cmp_perm);
+	/* Runs of one member each (unlisted entries form the last run). */
+	for (i = 0; i < n; i++) {
+		uint64_t k = key[ids[tmp[i]]];
+
+		if (i == 0 || (k >> 40) != (key[ids[tmp[i - 1]]] >> 40)) {
+			if (nd == 64) {
+				memcpy(perm, tmp, n * sizeof(*perm));
+				return;
+			}
+			start[nd++] = i;
+		}
+	}
+	start[nd] = n;
+	for (d = 0; d < nd; d++)
+		pos[d] = start[d];
+	while (out < n)
+		for (d = 0; d < nd; d++)
+			if (pos[d] < start[d + 1])
+				perm[out++] = tmp[pos[d]++];
+}
+
+/*
  * Submit every read of one step and wait for all of them; returns the
  * step latency in seconds. A step larger than the ring is fed to it as
  * completions free room (only possible above MAX_RING entries).
  */
 static double replay_step(struct io_uring *ring, unsigned int ring_size,
 			  int fd, bool fixed, const uint32_t *ids, size_t n,
-			  char *buf, uint64_t esz, uint64_t *retries)
+			  const uint32_t *perm, char *buf, uint64_t esz,
+			  uint64_t *retries)
 {
 	size_t queued = 0, done = 0;
 	double t0;
@@ -370,8 +455,9 @@ static double replay_step(struct io_uring *ring, unsigned int ring_size,
 	while (done < n) {
 		while (queued < n && queued - done < ring_size) {
 			struct io_uring_sqe *sqe = io_uring_get_sqe(ring);
-			char *b = buf + queued * esz;
-			uint64_t off = (uint64_t)ids[queued] * esz;
+			size_t i = perm ? perm[queued] : queued;
+			char *b = buf + i * esz;
+			uint64_t off = (uint64_t)ids[i] * esz;
 
 			if (!sqe)
 				break;
@@ -379,7 +465,7 @@ static double replay_step(struct io_uring *ring, unsigned int ring_size,
 				io_uring_prep_read_fixed(sqe, fd, b, esz, off, 0);
 			else
 				io_uring_prep_read(sqe, fd, b, esz, off);
-			io_uring_sqe_set_data64(sqe, queued);
+			io_uring_sqe_set_data64(sqe, i);
 			queued++;
 		}
 		r = io_uring_submit_and_wait(ring, 1);
@@ -440,13 +526,13 @@ static void print_summary(const struct opts *o, const struct bench_summary *s,
 		       "\"io_time_s\":%.6f,\"step_p50_ms\":%.3f,\"step_p99_ms\":%.3f,"
 		       "\"step_max_ms\":%.3f,\"step_mean_ms\":%.3f,\"eff_bw_mib_s\":%.2f,"
 		       "\"devices\":%u,\"bw_limit\":%" PRIu64 ",\"utilisation\":%.4f,"
-		       "\"cpu_s\":%.3f,\"eagain_retries\":%" PRIu64 ","
+		       "\"cpu_s\":%.3f,\"eagain_retries\":%" PRIu64 ",\"order\":\"%s\","
 		       "\"verify\":%s,\"verify_errors\":%" PRIu64 "}\n",
 		       o->label ? o->label : "", o->dev, o->trace, o->entry_size,
 		       a, b, s->steps, s->reads, s->useful_bytes, s->io_time,
 		       s->p50 * 1e3, s->p99 * 1e3, s->max * 1e3, s->mean * 1e3,
 		       s->eff_bw / mib, o->devices, o->bw_limit, s->util, cpu,
-		       retries, o->verify ? "true" : "false", bad);
+		       retries, o->order ? "placement" : "id", o->verify ? "true" : "false", bad);
 		return;
 	}
 	printf("replay %s%s%s on %s, steps %" PRIu64 "..%" PRIu64 "\n",
@@ -483,6 +569,8 @@ static int replay(const struct opts *o)
 	double *lat, cpu0;
 	bool fixed;
 	FILE *lf = NULL;
+	uint64_t *key = NULL;
+	uint32_t *perm = NULL, *tmp = NULL;
 	char *buf;
 	int fd, r;
 
@@ -526,6 +614,13 @@ static int replay(const struct opts *o)
 	lat = calloc(b - a, sizeof(*lat));
 	if (!lat)
 		die("memory", ENOMEM);
+	if (o->order) {
+		key = load_order(o->order, cap);
+		perm = malloc(max_step * sizeof(*perm));
+		tmp = malloc(max_step * sizeof(*tmp));
+		if (!perm || !tmp)
+			die("memory", ENOMEM);
+	}
 	if (o->lat_out) {
 		lf = fopen(o->lat_out, "w");
 		if (!lf)
@@ -537,8 +632,11 @@ static int replay(const struct opts *o)
 		const uint32_t *ids = t.ids + t.off[s];
 		size_t n = t.off[s + 1] - t.off[s], i;
 
+		/* The order is the client's work before the submission. */
+		if (perm)
+			placement_order(key, ids, n, perm, tmp);
 		lat[s - a] = replay_step(&ring, ring_size, fd, fixed, ids, n,
-					 buf, o->entry_size, &retries);
+					 perm, buf, o->entry_size, &retries);
 		reads += n;
 		if (lf)
 			fprintf(lf, "%.6f\n", lat[s - a] * 1e3);
@@ -574,6 +672,9 @@ static int replay(const struct opts *o)
 	close(fd);
 	free(lat);
 	free(buf);
+	free(key);
+	free(perm);
+	free(tmp);
 	swarm_trace_free(&t);
 	return bad ? 1 : 0;
 }
@@ -606,6 +707,7 @@ int main(int argc, char **argv)
 		{ "lat-out", required_argument, NULL, 'c' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "output", required_argument, NULL, 'o' },
+		{ "order", required_argument, NULL, 'O' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -636,6 +738,7 @@ int main(int argc, char **argv)
 		case 'c': o.lat_out = optarg; break;
 		case 'j': o.json = true; break;
 		case 'o': o.out = optarg; break;
+		case 'O': o.order = optarg; break;
 		default: usage();
 		}
 	}

@@ -12,7 +12,8 @@
 #   TRACES           names; for each name T: T_FILE T_ESZ T_PROFILE_MAP
 #                    T_ORACLE_MAP T_EVAL (steps A:B) T_EVAL_SMALL (for 1
 #                    and 2 devices) T_ENTRIES T_LAYERS
-#   SETUPS           setups on NDEV members (see setup_create)
+#   SETUPS           setups on NDEV members (see setup_create); T_SETUPS
+#                    overrides it for trace T, T_SWEEP=0 skips its sweep
 #   SWEEP_SETUPS     setups also run on 1 and 2 members (DEVCOUNTS)
 #   VERIFY=1         replay --verify (and verify after populating)
 #
@@ -73,13 +74,16 @@ devreads() {
 # swarmctl cluster, default placement and least-loaded reads), eq7
 # (placement roundrobin, the paper's Eq. 7), nobalance, static (static
 # replica choice), copies1 (max_copies 1), oracle (the planted groups as
-# the map: what a perfect clustering would give).
+# the map: what a perfect clustering would give). A "-ord" suffix
+# (map-ord, stripe-ord, ...) makes the client submit each step's reads
+# in placement order (member, slot; swarm-bench --order), as a client
+# that knows the placement would.
 setup_create() {
-	setup=$1 k=$2 esz=$3 len=$4 map=$5
+	base=${1%-ord} k=$2 esz=$3 len=$4 map=$5
 	mem=$(members "$k")
 	es=$((esz / 512))
 	wipe "$mem"
-	case "$setup" in
+	case "$base" in
 	linear)
 		per=$(( (len / k + es - 1) / es * es ))
 		start=0 tbl=""
@@ -99,20 +103,20 @@ setup_create() {
 		;;
 	nomap | map | eq7 | nobalance | static | copies1 | oracle)
 		feat=""
-		[ "$setup" = copies1 ] && feat=" 2 max_copies 1"
+		[ "$base" = copies1 ] && feat=" 2 max_copies 1"
 		dmsetup create bench --table "0 $len swarm $es $k $mem$feat" || return 1
-		case "$setup" in
+		case "$base" in
 		eq7) dmsetup message bench 0 placement roundrobin ;;
 		nobalance) dmsetup message bench 0 placement nobalance ;;
 		esac
-		if [ "$setup" != nomap ]; then
+		if [ "$base" != nomap ]; then
 			swarmctl map upload "$(dm_node bench)" "$map" >/tmp/upload.out 2>&1 ||
 				{ cat /tmp/upload.out; return 1; }
 		fi
-		[ "$setup" = static ] && dmsetup message bench 0 selector static
+		[ "$base" = static ] && dmsetup message bench 0 selector static
 		;;
 	*)
-		echo "unknown setup $setup"
+		echo "unknown setup $base"
 		return 1
 		;;
 	esac
@@ -138,7 +142,7 @@ run_one() {
 	t=$1 setup=$2 k=$3 steps=$4
 	eval "file=\$${t}_FILE esz=\$${t}_ESZ entries=\$${t}_ENTRIES layers=\${${t}_LAYERS:-0}"
 	map=""
-	case "$setup" in
+	case "${setup%-ord}" in
 	oracle) eval "map=\$${t}_ORACLE_MAP" ;;
 	nomap | linear | stripe) ;;
 	*) eval "map=\$${t}_PROFILE_MAP" ;;
@@ -168,12 +172,24 @@ run_one() {
 		fi
 	fi
 	[ -n "$map" ] && swarmctl stats reset "$dev" >/dev/null 2>&1
+	oopt=""
+	case "$setup" in
+	stripe-ord)
+		awk -v n="$entries" -v k="$k" 'BEGIN { for (e = 0; e < n; e++) printf "%d: %d/%d\n", e, e % k, int(e / k) }' >/tmp/place.txt
+		oopt="--order /tmp/place.txt"
+		;;
+	*-ord)
+		swarmctl map show "$dev" "0-$((entries - 1))" >/tmp/place.txt ||
+			fail "$label.placement"
+		oopt="--order /tmp/place.txt"
+		;;
+	esac
 	set -- $(devreads "$mem")
 	r0=$1 s0=$2
 	j=$(swarm-bench replay "$dev" "/data/$file" --entry-size "$esz" \
 		--layers "$layers" --steps "$steps" $VOPT --seed "$SEED" \
 		--bw-limit "$BPS" --devices "$k" --label "$label" \
-		--lat-out /tmp/lat.txt --json 2>/tmp/rep.err)
+		--lat-out /tmp/lat.txt $oopt --json 2>/tmp/rep.err)
 	rc=$?
 	set -- $(devreads "$mem")
 	dr=$(($1 - r0)) ds=$(($2 - s0))
@@ -184,7 +200,7 @@ run_one() {
 		[ "$VERIFY" = 1 ] && pass "$label.replay-verified"
 		extra=""
 		case "$setup" in
-		linear | stripe) ;;
+		linear* | stripe*) ;;
 		*)
 			# multi-copy and redirected reads, from dmsetup status
 			extra=$(dmsetup status bench | awk '{ b = 4 + $4 * 5; printf ",\"copies\":%s,\"multi_copy_reads\":%s,\"redirected_reads\":%s", $(b + 3), $(b + 6), $(b + 7) }')
@@ -205,7 +221,7 @@ run_one() {
 
 # The VM's own ceiling: fio on the (unthrottled) disks, one and all.
 ceiling() {
-	f="fio --direct=1 --ioengine=io_uring --time_based --runtime=5 --group_reporting --output-format=terse --terse-version=3"
+	f="fio --direct=1 --ioengine=io_uring --time_based --runtime=${CEILING_SECS:-5} --group_reporting --output-format=terse --terse-version=3"
 	d1=$(members 1)
 	wipe "$ALL"
 	for spec in "rand4k randread 4k 64" "seq256k read 256k 16"; do
@@ -260,9 +276,11 @@ echo "== bench: model $MODEL (bps $BPS, iops $IOPS per disk), $NDEV members:$ALL
 [ "$CEILING" = 1 ] && ceiling
 for t in $TRACES; do
 	eval "ev=\$${t}_EVAL evs=\${${t}_EVAL_SMALL:-\$${t}_EVAL}"
-	for s in $SETUPS; do
+	eval "sl=\${${t}_SETUPS:-\$SETUPS} sweep=\${${t}_SWEEP:-1}"
+	for s in $sl; do
 		run_one "$t" "$s" "$NDEV" "$ev"
 	done
+	[ "$sweep" = 1 ] || continue
 	for k in $DEVCOUNTS; do
 		[ "$k" = "$NDEV" ] && continue
 		for s in $SWEEP_SETUPS; do
