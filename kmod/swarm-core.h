@@ -44,7 +44,7 @@
  * @nr_feature_args: number of feature arguments that followed the devices.
  * @max_copies: feature "max_copies <n>": copies an entry may have, 1..8.
  * @spare_pct: feature "spare <pct>": capacity replicas leave free, 0..100.
- * @given: SWARM_FEAT_* bits of the features given.
+ * @given: SWARM_FEAT_* bits of the features given; "format" has no value.
  */
 struct swarm_table {
 	u32 entry_sectors;
@@ -58,6 +58,7 @@ struct swarm_table {
 
 #define SWARM_FEAT_MAX_COPIES	1U
 #define SWARM_FEAT_SPARE	2U
+#define SWARM_FEAT_FORMAT	4U
 
 /**
  * struct swarm_geom - geometry of a swarm, derived from the table line and

@@ -86,31 +86,46 @@ static bool swarm_same_layout(struct swarm_c *a, struct swarm_c *b)
 }
 
 /**
- * swarm_ctl_resume() - a table of a swarm device goes live.
- * @sc: its target.
+ * swarm_ctl_adopt_map() - the committed map, from the table being replaced.
+ * @sc: a new table of a swarm device, in preresume.
+ * @uuid: the set on its members.
+ * @generation: the committed generation on its members.
  *
- * A new table over the same members, in the same order and geometry,
- * takes over the map of the table it replaces; whatever the geometry, it
- * inherits the knowledge that the device holds data.
+ * A reload need not read the map back from the members when the table it
+ * replaces, over the same set and layout, has that generation live.
+ *
+ * Return: a reference to the map, or NULL.
  */
-void swarm_ctl_resume(struct swarm_c *sc)
+struct swarm_live_map *swarm_ctl_adopt_map(struct swarm_c *sc, const u8 *uuid,
+					   u64 generation)
 {
+	struct swarm_live_map *lm, *found = NULL;
 	struct swarm_c *o;
 
 	mutex_lock(&swarm_ctl_mutex);
 	list_for_each_entry(o, &swarm_targets, list) {
-		struct swarm_live_map *lm;
-
-		if (o == sc || o->md != sc->md || !o->resume_seq)
+		if (o == sc || o->md != sc->md || !o->resume_seq ||
+		    memcmp(o->meta.sb.uuid, uuid, sizeof(o->meta.sb.uuid)) ||
+		    !swarm_same_layout(o, sc))
 			continue;
-		if (READ_ONCE(o->has_data))
-			WRITE_ONCE(sc->has_data, true);
 		lm = rcu_dereference_protected(o->map, 1);
-		if (lm && !rcu_access_pointer(sc->map) && swarm_same_layout(o, sc)) {
+		if (lm && lm->generation == generation) {
 			kref_get(&lm->kref);
-			rcu_assign_pointer(sc->map, lm);
+			found = lm;
+			break;
 		}
 	}
+	mutex_unlock(&swarm_ctl_mutex);
+	return found;
+}
+
+/**
+ * swarm_ctl_resume() - a table of a swarm device goes live.
+ * @sc: its target.
+ */
+void swarm_ctl_resume(struct swarm_c *sc)
+{
+	mutex_lock(&swarm_ctl_mutex);
 	sc->resume_seq = ++swarm_resume_seq;
 	mutex_unlock(&swarm_ctl_mutex);
 }
@@ -358,8 +373,25 @@ static int swarm_take_staged(struct file *f, void __user *u,
 	return 0;
 }
 
+static bool swarm_migration_busy(struct swarm_c *sc)
+{
+	u32 state = READ_ONCE(sc->mig.state);
+
+	return state == DM_SWARM_MIGRATE_RUNNING || state == DM_SWARM_MIGRATE_PAUSED;
+}
+
+/* The live map's placement, NULL when entries are striped. */
+static const struct swarm_map *swarm_live_m(struct swarm_c *sc)
+{
+	struct swarm_live_map *lm = rcu_dereference_protected(sc->map,
+						lockdep_is_held(&swarm_ctl_mutex));
+
+	return lm ? &lm->m : NULL;
+}
+
 static int swarm_map_commit(struct file *f, void __user *u)
 {
+	bool drop, migrate;
 	struct swarm_place_params p;
 	struct swarm_live_map *lm;
 	struct swarm_staged *st;
@@ -390,29 +422,51 @@ static int swarm_map_commit(struct file *f, void __user *u)
 	if (r)
 		goto out;
 
-	lm = kzalloc(sizeof(*lm), GFP_KERNEL);
-	if (!lm) {
-		r = -ENOMEM;
+	if (swarm_migration_busy(sc)) {
+		err = "A migration is in progress: commit again when it is done";
+		r = -EBUSY;
 		goto out;
 	}
-	kref_init(&lm->kref);
+
 	p.policy = READ_ONCE(sc->placement);
 	p.max_copies = sc->feat.max_copies;
 	p.spare_pct = sc->feat.spare_pct;
-	r = swarm_place(&sc->geom, &st->up, &p, &lm->m, &err);
-	if (r) {
-		kfree(lm);
-		goto out;
+	drop = st->flags & DM_SWARM_MAP_DROP_DATA;
+	migrate = READ_ONCE(sc->has_data) && !drop;
+	for (;;) {
+		lm = kzalloc(sizeof(*lm), GFP_KERNEL);
+		if (!lm) {
+			r = -ENOMEM;
+			goto out;
+		}
+		kref_init(&lm->kref);
+		/* Only commits change the live map, and they hold our mutex. */
+		if (migrate)
+			r = swarm_place_beside(&sc->geom,
+					       swarm_live_m(sc), &st->up, &p,
+					       &lm->m, &err);
+		else
+			r = swarm_place(&sc->geom, &st->up, &p, &lm->m, &err);
+		if (r) {
+			kfree(lm);
+			goto out;
+		}
+		r = swarm_commit_map(sc, lm, drop, migrate);
+		if (r) {
+			err = r == -EAGAIN ? "" : "Cannot write the map to the members";
+			swarm_map_free(&lm->m);
+			kfree(lm);
+		}
+		/* A first write came before the commit: place it to migrate. */
+		if (r != -EAGAIN || migrate)
+			break;
+		migrate = true;
 	}
-	r = swarm_commit_map(sc, lm, st->flags & DM_SWARM_MAP_DROP_DATA);
-	if (r) {
-		err = "Device holds data: upload with the drop-data flag";
-		swarm_map_free(&lm->m);
-		kfree(lm);
+	if (r)
 		goto out;
-	}
-	DMINFO("%s: map generation %llu: %u clusters, %llu copies of %llu entries, %llu bytes",
-	       dm_device_name(sc->md), lm->generation, lm->m.nr_clusters,
+	DMINFO("%s: map generation %llu%s: %u clusters, %llu copies of %llu entries, %llu bytes",
+	       dm_device_name(sc->md), lm->generation,
+	       migrate ? " (migrating)" : "", lm->m.nr_clusters,
 	       lm->m.nr_copies, lm->m.nr_entries, swarm_map_bytes(&lm->m));
 out:
 	if (r)
@@ -490,6 +544,21 @@ static int swarm_stats_get(void __user *u)
 	s.placement = READ_ONCE(sc->placement);
 	s.max_copies = sc->feat.max_copies;
 	s.spare_pct = sc->feat.spare_pct;
+	s.data_start = sc->geom.data_start;
+	s.dev_slots = sc->geom.dev_slots;
+	s.flags = READ_ONCE(sc->has_data) ? DM_SWARM_STATS_HAS_DATA : 0;
+	s.migrate_state = READ_ONCE(sc->mig.state);
+	s.migrate_generation = READ_ONCE(sc->mig.generation);
+	s.migrate_done = READ_ONCE(sc->mig.copied);
+	s.migrate_total = sc->mig.total;
+	s.migrate_bytes = READ_ONCE(sc->mig.bytes);
+	s.migrate_ms = s.migrate_state == DM_SWARM_MIGRATE_RUNNING ?
+		div_u64(ktime_get_ns() - sc->mig.start_ns, NSEC_PER_MSEC) :
+		sc->mig.ms;
+	s.migrate_rate = READ_ONCE(sc->mig.rate);
+	s.migrate_error = READ_ONCE(sc->mig.error);
+	s.pad = 0;
+	memcpy(s.uuid, sc->meta.sb.uuid, sizeof(s.uuid));
 
 	for (i = 0; i < min(room, s.nr_devs); i++) {
 		const struct swarm_dev_stats *d = &sum->dev[i];

@@ -20,6 +20,10 @@ static int parse_features(unsigned int n, char **argv, struct swarm_table *t,
 		const char *name = argv[i];
 		u32 v;
 
+		if (!strcasecmp(name, "format")) {
+			t->given |= SWARM_FEAT_FORMAT;
+			continue;
+		}
 		if (strcasecmp(name, "max_copies") && strcasecmp(name, "spare")) {
 			*error = "Unknown feature";
 			return -EINVAL;
@@ -51,7 +55,8 @@ static int parse_features(unsigned int n, char **argv, struct swarm_table *t,
  * swarm_parse_table() - parse the table-line arguments of a swarm target.
  * @argc: number of arguments.
  * @argv: <entry_sectors> <nr_devs> <dev>... [<#feature args> <feature>...]
- *	where a feature is "max_copies <1..8>" or "spare <0..100>".
+ *	where a feature is "max_copies <1..8>", "spare <0..100>" or
+ *	"format" (members that hold other data may be overwritten).
  * @t: filled in on success.
  * @error: set to a message for ti->error on failure.
  *

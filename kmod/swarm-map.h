@@ -154,6 +154,10 @@ int swarm_upload_validate(const struct swarm_upload *u, u64 nr_entries,
 int swarm_place(const struct swarm_geom *g, const struct swarm_upload *u,
 		const struct swarm_place_params *p, struct swarm_map *m,
 		char **error);
+int swarm_place_beside(const struct swarm_geom *g, const struct swarm_map *old,
+		       const struct swarm_upload *u,
+		       const struct swarm_place_params *p, struct swarm_map *m,
+		       char **error);
 void swarm_map_free(struct swarm_map *m);
 
 #endif /* DM_SWARM_MAP_H */

@@ -534,3 +534,115 @@ void swarm_map_free(struct swarm_map *m)
 	m->loc = NULL;
 	m->extra = NULL;
 }
+
+/* Mark in @used[dev][slot] the slots @m (NULL: striped) uses. */
+static void mark_used(const struct swarm_geom *g, const struct swarm_map *m,
+		      u8 **used)
+{
+	const u64 *c;
+	u64 e;
+	u32 n, i;
+
+	for (e = 0; e < g->nr_entries; e++) {
+		if (!m) {
+			struct swarm_loc l = swarm_striped_loc(g, e);
+
+			used[l.dev][l.slot] = 1;
+			continue;
+		}
+		n = swarm_map_copies(m, e, &c);
+		for (i = 0; i < n; i++) {
+			struct swarm_loc l = swarm_loc_decode(c[i]);
+
+			used[l.dev][l.slot] = 1;
+		}
+	}
+}
+
+/**
+ * swarm_place_beside() - place an upload in the slots a live map leaves
+ * free, so that data can move from the old slots to the new ones while
+ * the old map stays whole.
+ * @g: geometry of the device.
+ * @old: the live map, or NULL when entries are striped.
+ * @u: the upload, checked by swarm_upload_validate().
+ * @p: policy and replication budget.
+ * @m: the map to fill; swarm_map_free() it when done.
+ * @error: set on failure.
+ *
+ * The map is placed as on a device of F slots a member, F the fewest free
+ * slots of any member, and slot j of a member then becomes its j-th free
+ * slot: clusters stay contiguous where the free slots are.
+ *
+ * Return: 0, -ENOMEM, or -ENOSPC when the free slots cannot hold one copy
+ * of every entry.
+ */
+int swarm_place_beside(const struct swarm_geom *g, const struct swarm_map *old,
+		       const struct swarm_upload *u,
+		       const struct swarm_place_params *p, struct swarm_map *m,
+		       char **error)
+{
+	struct beside {
+		u8 *used[SWARM_MAX_DEVS];
+		u64 *free_slot[SWARM_MAX_DEVS];
+		u64 nfree[SWARM_MAX_DEVS];
+	} *b;
+	struct swarm_geom g2 = *g;
+	u64 fewest = U64_MAX, e, s, *w;
+	u32 d, n;
+	int r = -ENOMEM;
+
+	memset(m, 0, sizeof(*m));
+	*error = "Out of memory";
+	b = swarm_zalloc(1, sizeof(*b));
+	if (!b)
+		return r;
+	for (d = 0; d < g->nr_devs; d++) {
+		b->used[d] = swarm_zalloc(g->dev_slots, 1);
+		if (!b->used[d])
+			goto out;
+	}
+	mark_used(g, old, b->used);
+	for (d = 0; d < g->nr_devs; d++) {
+		for (s = 0; s < g->dev_slots; s++)
+			b->nfree[d] += !b->used[d][s];
+		fewest = min_t(u64, fewest, b->nfree[d]);
+		b->free_slot[d] = swarm_zalloc(b->nfree[d] + 1, sizeof(u64));
+		if (!b->free_slot[d])
+			goto out;
+		for (s = 0, n = 0; s < g->dev_slots; s++)
+			if (!b->used[d][s])
+				b->free_slot[d][n++] = s;
+	}
+	if (fewest * g->nr_devs < g->nr_entries) {
+		*error = "Too few free slots beside the live map to move the data";
+		r = -ENOSPC;
+		goto out;
+	}
+	g2.dev_slots = fewest;
+	r = swarm_place(&g2, u, p, m, error);
+	if (r)
+		goto out;
+
+	/* Slot j of member d is its j-th free slot. */
+	for (e = 0; e < m->nr_entries; e++) {
+		w = &m->loc[e];
+		n = 1;
+		if (*w & SWARM_LOC_MULTI) {
+			n = (u32)(*w >> SWARM_LOC_CNT_SHIFT) & 0xff;
+			w = &m->extra[*w & SWARM_LOC_IDX_MASK];
+		}
+		for (s = 0; s < n; s++) {
+			struct swarm_loc l = swarm_loc_decode(w[s]);
+
+			w[s] = swarm_loc_encode(l.dev, b->free_slot[l.dev][l.slot]);
+		}
+	}
+out:
+	for (d = 0; d < g->nr_devs; d++) {
+		swarm_free(b->used[d]);
+		swarm_free(b->free_slot[d]);
+	}
+	swarm_free(b);
+	return r;
+}

@@ -10,7 +10,12 @@
  *
  * Table line:
  *   <start> <len> swarm <entry_sectors> <nr_devs> <dev>...
- *                       [<#feature args> [max_copies <n>] [spare <pct>]]
+ *                       [<#feature args> [max_copies <n>] [spare <pct>]
+ *                        [format]]
+ *
+ * Each member starts with superblocks and map areas (swarm-meta.c); the
+ * entry slots follow. A migration moves the data when a map changes
+ * (swarm-migrate.c).
  *
  * I/O path: without a map, entry i lives on member i mod N, slot i div N.
  * With a map (uploaded through the control device), each entry has one or
@@ -37,10 +42,12 @@
  * @start_ns: when it was sent.
  * @pending: clones of a written entry still in flight.
  * @error: first error of those clones.
+ * @counted: a write counted in writes_inflight.
  */
 struct swarm_io {
 	u32 dev;
 	u32 bytes;
+	bool counted;
 	u64 start_ns;
 	atomic_t pending;
 	atomic_t error;
@@ -178,11 +185,21 @@ static int swarm_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 	INIT_WORK(&sc->worker, swarm_worker);
 	INIT_DELAYED_WORK(&sc->tput_work, swarm_tput_work);
 	INIT_LIST_HEAD(&sc->list);
+	atomic_set(&sc->writes_inflight, 0);
 	swarm_trace_init(&sc->trace);
+	swarm_mig_init(sc);
 
+	r = swarm_meta_init(sc);
+	if (r) {
+		ti->error = "Cannot allocate memory";
+		goto bad_free;
+	}
 	r = swarm_get_devices(ti, sc, &t);
 	if (r)
-		goto bad_free;
+		goto bad_meta;
+	r = swarm_meta_check(sc);
+	if (r)
+		goto bad_put;
 
 	r = -ENOMEM;
 	ti->error = "Cannot allocate memory";
@@ -190,7 +207,7 @@ static int swarm_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 		goto bad_put;
 	if (bioset_init(&sc->bs, BIO_POOL_SIZE, offsetof(struct swarm_clone, bio), 0))
 		goto bad_stats;
-	sc->wq = alloc_workqueue("dm-swarm", WQ_MEM_RECLAIM, 0);
+	sc->wq = alloc_ordered_workqueue("dm-swarm", WQ_MEM_RECLAIM);
 	if (!sc->wq)
 		goto bad_bs;
 
@@ -214,6 +231,8 @@ bad_stats:
 	swarm_stats_exit(&sc->stats);
 bad_put:
 	swarm_put_devices(ti, sc, t.nr_devs);
+bad_meta:
+	swarm_meta_exit(sc);
 bad_free:
 	kfree(sc);
 	return r;
@@ -227,10 +246,12 @@ static void swarm_dtr(struct dm_target *ti)
 	swarm_trace_stop(&sc->trace);
 	cancel_delayed_work_sync(&sc->tput_work);
 	destroy_workqueue(sc->wq);
+	swarm_mig_exit(sc);
 	swarm_put_map(rcu_dereference_protected(sc->map, 1));
 	bioset_exit(&sc->bs);
 	swarm_stats_exit(&sc->stats);
 	swarm_put_devices(ti, sc, sc->geom.nr_devs);
+	swarm_meta_exit(sc);
 	kfree(sc);
 }
 
@@ -252,6 +273,49 @@ static void swarm_defer(struct swarm_c *sc, struct bio *bio)
 	bio_list_add(&sc->deferred, bio);
 	spin_unlock_irq(&sc->lock);
 	queue_work(sc->wq, &sc->worker);
+}
+
+/* Hand @bios back to the worker. */
+void swarm_requeue(struct swarm_c *sc, struct bio_list *bios)
+{
+	if (bio_list_empty(bios))
+		return;
+	spin_lock_irq(&sc->lock);
+	bio_list_merge(&sc->deferred, bios);
+	spin_unlock_irq(&sc->lock);
+	queue_work(sc->wq, &sc->worker);
+}
+
+static inline void swarm_count_write(struct swarm_c *sc, struct swarm_io *io)
+{
+	atomic_inc(&sc->writes_inflight);
+	io->counted = true;
+}
+
+/**
+ * swarm_entry_copies() - the copies of an entry under a map.
+ * @sc: the target.
+ * @lm: the map, NULL for striped entries.
+ * @entry: the entry.
+ * @copies: filled with up to SWARM_MAX_COPIES encoded copies.
+ *
+ * Return: how many.
+ */
+u32 swarm_entry_copies(struct swarm_c *sc, struct swarm_live_map *lm,
+		       u64 entry, u64 *copies)
+{
+	struct swarm_loc loc;
+	const u64 *c;
+	u32 n;
+
+	if (!lm) {
+		loc = swarm_striped_loc(&sc->geom, entry);
+		copies[0] = swarm_loc_encode(loc.dev, loc.slot);
+		return 1;
+	}
+	n = swarm_map_copies(&lm->m, entry, &c);
+	memcpy(copies, c, n * sizeof(*c));
+	return n;
 }
 
 static void swarm_clone_endio(struct bio *clone)
@@ -286,6 +350,7 @@ static void swarm_fan_out(struct swarm_c *sc, struct bio *bio,
 	io->dev = SWARM_IO_NONE;	/* accounted per clone */
 	atomic_set(&io->pending, n);
 	atomic_set(&io->error, 0);
+	swarm_count_write(sc, io);
 	this_cpu_inc(sc->stats.pcpu->writes);
 	for (i = 0; i < n; i++) {
 		struct swarm_loc l = swarm_loc_decode(copies[i]);
@@ -327,12 +392,74 @@ static u32 swarm_choose(struct swarm_c *sc, const u64 *copies, u32 n, u32 bytes)
 	return pick;
 }
 
+/* Send @bio to one copy. */
+static int swarm_remap(struct swarm_c *sc, struct bio *bio, u64 copy,
+		       sector_t in_entry)
+{
+	struct swarm_loc loc = swarm_loc_decode(copy);
+	struct swarm_io *io = swarm_io(bio);
+
+	bio_set_dev(bio, sc->devs[loc.dev].dm_dev->bdev);
+	bio->bi_iter.bi_sector = swarm_slot_sector(&sc->geom, loc.slot) + in_entry;
+	if (op_is_write(bio_op(bio)))
+		swarm_count_write(sc, io);
+	if (bio_op(bio) == REQ_OP_READ || bio_op(bio) == REQ_OP_WRITE) {
+		if (op_is_write(bio_op(bio)))
+			this_cpu_inc(sc->stats.pcpu->writes);
+		else
+			this_cpu_inc(sc->stats.pcpu->reads);
+		swarm_start(sc, bio, io, loc.dev);
+	} else {
+		swarm_stats_account(&sc->stats, loc.dev, bio);
+	}
+	return DM_MAPIO_REMAPPED;
+}
+
+/*
+ * A write the fast path cannot take, in the worker: the first write of
+ * the set (the superblocks must say the set holds data before it lands),
+ * or a write during a migration (parked while its entry is copied, then
+ * sent to the old and the new copies).
+ */
+static int swarm_map_write_slow(struct swarm_c *sc, struct bio *bio, u64 entry,
+				sector_t in_entry)
+{
+	u64 copies[2 * SWARM_MAX_COPIES];
+	u32 n;
+	int r;
+
+	if (!READ_ONCE(sc->has_data)) {
+		r = swarm_meta_set_flags(sc, SWARM_SB_HAS_DATA);
+		if (r)
+			return DM_MAPIO_KILL;
+		WRITE_ONCE(sc->has_data, true);
+	}
+	rcu_read_lock();
+	if (READ_ONCE(sc->committing)) {
+		/* The commit requeues it once the new map is live. */
+		rcu_read_unlock();
+		swarm_defer(sc, bio);
+		return DM_MAPIO_SUBMITTED;
+	}
+	n = swarm_entry_copies(sc, rcu_dereference(sc->map), entry, copies);
+	rcu_read_unlock();
+	if (READ_ONCE(sc->migrating)) {
+		if (swarm_mig_park(sc, bio, entry))
+			return DM_MAPIO_SUBMITTED;
+		n += swarm_mig_copies(sc, entry, copies + n);
+	}
+	if (n == 1)
+		return swarm_remap(sc, bio, copies[0], in_entry);
+	swarm_fan_out(sc, bio, copies, n, in_entry);
+	return DM_MAPIO_SUBMITTED;
+}
+
 /*
  * Map a bio that lies within one entry. From map() (@can_sleep false) a
- * write to several copies is deferred to the worker, which calls this
- * again with @can_sleep true and fans it out.
+ * write that needs the worker is deferred to it; the worker calls this
+ * again with @can_sleep true.
  *
- * Return: DM_MAPIO_REMAPPED or DM_MAPIO_SUBMITTED.
+ * Return: DM_MAPIO_REMAPPED, DM_MAPIO_SUBMITTED or DM_MAPIO_KILL.
  */
 static int swarm_map_entry(struct swarm_c *sc, struct bio *bio, bool can_sleep)
 {
@@ -340,63 +467,48 @@ static int swarm_map_entry(struct swarm_c *sc, struct bio *bio, bool can_sleep)
 	sector_t offset = dm_target_offset(sc->ti, bio->bi_iter.bi_sector);
 	sector_t in_entry = offset & (g->entry_sectors - 1);
 	u64 entry = offset >> g->entry_shift;
-	bool write = op_is_write(bio_op(bio));
 	u64 copies[SWARM_MAX_COPIES];
 	struct swarm_live_map *lm;
-	struct swarm_loc loc;
 	const u64 *c;
-	u32 n = 1;
+	u32 n;
 
-	if (!write)
+	if (!op_is_write(bio_op(bio))) {
 		swarm_trace_read(&sc->trace, entry);
-	rcu_read_lock();
-	if (write) {
-		if (!READ_ONCE(sc->has_data))
-			WRITE_ONCE(sc->has_data, true);
-		if (unlikely(READ_ONCE(sc->committing))) {
-			/* The commit requeues it once the new map is live. */
+		rcu_read_lock();
+		lm = rcu_dereference(sc->map);
+		if (!lm) {
 			rcu_read_unlock();
-			swarm_defer(sc, bio);
-			return DM_MAPIO_SUBMITTED;
+			swarm_entry_copies(sc, NULL, entry, copies);
+			return swarm_remap(sc, bio, copies[0], in_entry);
 		}
-	}
-	lm = rcu_dereference(sc->map);
-	if (!lm) {
-		loc = swarm_striped_loc(g, entry);
-	} else {
 		n = swarm_map_copies(&lm->m, entry, &c);
-		if (n == 1) {
-			loc = swarm_loc_decode(c[0]);
-		} else if (!write) {
-			loc = swarm_loc_decode(c[swarm_choose(sc, c, n,
-							      bio->bi_iter.bi_size)]);
-		} else {
-			memcpy(copies, c, n * sizeof(*c));
-		}
+		copies[0] = c[n == 1 ? 0 : swarm_choose(sc, c, n, bio->bi_iter.bi_size)];
+		rcu_read_unlock();
+		return swarm_remap(sc, bio, copies[0], in_entry);
 	}
-	rcu_read_unlock();
 
-	if (n > 1 && write) {
-		if (!can_sleep) {
+	if (unlikely(READ_ONCE(sc->meta.failed)))
+		return DM_MAPIO_KILL;
+	rcu_read_lock();
+	if (unlikely(!READ_ONCE(sc->has_data) || READ_ONCE(sc->committing) ||
+		     READ_ONCE(sc->migrating))) {
+		rcu_read_unlock();
+		if (!can_sleep || READ_ONCE(sc->committing)) {
 			swarm_defer(sc, bio);
 			return DM_MAPIO_SUBMITTED;
 		}
-		swarm_fan_out(sc, bio, copies, n, in_entry);
+		return swarm_map_write_slow(sc, bio, entry, in_entry);
+	}
+	n = swarm_entry_copies(sc, rcu_dereference(sc->map), entry, copies);
+	rcu_read_unlock();
+	if (n == 1)
+		return swarm_remap(sc, bio, copies[0], in_entry);
+	if (!can_sleep) {
+		swarm_defer(sc, bio);
 		return DM_MAPIO_SUBMITTED;
 	}
-
-	bio_set_dev(bio, sc->devs[loc.dev].dm_dev->bdev);
-	bio->bi_iter.bi_sector = swarm_slot_sector(g, loc.slot) + in_entry;
-	if (bio_op(bio) == REQ_OP_READ || bio_op(bio) == REQ_OP_WRITE) {
-		if (write)
-			this_cpu_inc(sc->stats.pcpu->writes);
-		else
-			this_cpu_inc(sc->stats.pcpu->reads);
-		swarm_start(sc, bio, swarm_io(bio), loc.dev);
-	} else {
-		swarm_stats_account(&sc->stats, loc.dev, bio);
-	}
-	return DM_MAPIO_REMAPPED;
+	swarm_fan_out(sc, bio, copies, n, in_entry);
+	return DM_MAPIO_SUBMITTED;
 }
 
 static int swarm_map(struct dm_target *ti, struct bio *bio)
@@ -407,6 +519,7 @@ static int swarm_map(struct dm_target *ti, struct bio *bio)
 	u32 left;
 
 	swarm_io(bio)->dev = SWARM_IO_NONE;
+	swarm_io(bio)->counted = false;
 	if (unlikely(bio->bi_opf & REQ_PREFLUSH)) {
 		/* An empty flush: dm core sends one per member. */
 		u32 dev = dm_bio_get_target_bio_nr(bio);
@@ -437,6 +550,9 @@ static int swarm_end_io(struct dm_target *ti, struct bio *bio,
 
 	if (io->dev != SWARM_IO_NONE)
 		swarm_load_done(&sc->stats, io->dev, io->bytes, ktime_get_ns());
+	if (io->counted && atomic_dec_and_test(&sc->writes_inflight) &&
+	    READ_ONCE(sc->migrating))
+		wake_up(&sc->mig.wait);
 	return DM_ENDIO_DONE;
 }
 
@@ -454,9 +570,16 @@ static void swarm_worker(struct work_struct *work)
 	bio_list_init(&sc->deferred);
 	spin_unlock_irq(&sc->lock);
 
-	while ((bio = bio_list_pop(&bios)))
-		if (swarm_map_entry(sc, bio, true) == DM_MAPIO_REMAPPED)
+	while ((bio = bio_list_pop(&bios))) {
+		switch (swarm_map_entry(sc, bio, true)) {
+		case DM_MAPIO_REMAPPED:
 			dm_submit_bio_remap(bio, NULL);
+			break;
+		case DM_MAPIO_KILL:
+			bio_io_error(bio);
+			break;
+		}
+	}
 }
 
 static void swarm_tput_work(struct work_struct *work)
@@ -469,31 +592,46 @@ static void swarm_tput_work(struct work_struct *work)
 }
 
 /**
- * swarm_commit_map() - make @lm the live map.
+ * swarm_commit_map() - make @lm the live map, or start moving to it.
  * @sc: the target.
  * @lm: the new map; on success the target owns the reference.
  * @drop: the upload allows the data on the device to be lost.
+ * @migrate: @lm was placed beside the live map (swarm_place_beside()) to
+ *	move the data the device holds.
  *
- * Writes arriving meanwhile wait, and go by the new map. A device that
- * holds written data refuses a map that would strand it, unless @drop.
+ * Writes arriving meanwhile wait, and go by the new map. Without data (or
+ * with @drop) the map is written to the members and made live at once;
+ * with @migrate a migration starts (swarm-migrate.c).
  *
- * Return: 0 or -EBUSY.
+ * Return: 0; -EAGAIN when the device holds data but @lm was not placed
+ * to migrate (a write came first: place again); or an errno of the
+ * metadata commit.
  */
-int swarm_commit_map(struct swarm_c *sc, struct swarm_live_map *lm, bool drop)
+int swarm_commit_map(struct swarm_c *sc, struct swarm_live_map *lm, bool drop,
+		     bool migrate)
 {
 	struct swarm_live_map *old;
 	int r = 0;
 
 	WRITE_ONCE(sc->committing, true);
-	/* Every write from now on sees committing; earlier ones set has_data. */
+	/* Every write from now on sees committing; the worker is idle. */
 	synchronize_rcu();
-	if (READ_ONCE(sc->has_data) && !drop) {
-		r = -EBUSY;
+	flush_workqueue(sc->wq);
+	old = rcu_dereference_protected(sc->map, 1);
+	lm->generation = sc->meta.sb.generation + 1;
+	if (READ_ONCE(sc->has_data) && !drop && !migrate) {
+		r = -EAGAIN;
+	} else if (migrate) {
+		r = swarm_mig_start(sc, lm);
 	} else {
-		old = rcu_dereference_protected(sc->map, 1);
-		lm->generation = (old ? old->generation : 0) + 1;
-		rcu_assign_pointer(sc->map, lm);
-		swarm_put_map(old);
+		r = swarm_meta_commit(sc, &lm->m, lm->generation,
+				      drop ? 0 : sc->meta.sb.flags);
+		if (!r) {
+			if (drop)
+				WRITE_ONCE(sc->has_data, false);
+			rcu_assign_pointer(sc->map, lm);
+			swarm_put_map(old);
+		}
 	}
 	WRITE_ONCE(sc->committing, false);
 	queue_work(sc->wq, &sc->worker);
@@ -513,6 +651,14 @@ static const char *const swarm_placement_names[] = {
 	[SWARM_PLACE_NOBALANCE] = "nobalance",
 };
 
+static const char *const swarm_mig_state_names[] = {
+	[DM_SWARM_MIGRATE_IDLE] = "idle",
+	[DM_SWARM_MIGRATE_RUNNING] = "running",
+	[DM_SWARM_MIGRATE_PAUSED] = "paused",
+	[DM_SWARM_MIGRATE_DONE] = "done",
+	[DM_SWARM_MIGRATE_FAILED] = "failed",
+};
+
 static void swarm_status(struct dm_target *ti, status_type_t type,
 			 unsigned int status_flags, char *result,
 			 unsigned int maxlen)
@@ -530,6 +676,8 @@ static void swarm_status(struct dm_target *ti, status_type_t type,
 		 * <nr_devs> (<dev> <reads> <writes> <read_sect> <write_sect>)...
 		 * <generation> <clusters> <copies> <reads> <writes>
 		 * <multi_copy_reads> <redirected_reads> <selector> <placement>
+		 * <has_data 0|1> <migration state> <entries moved> <entries total>
+		 * <metadata ok|failed>
 		 */
 		sum = kmalloc(swarm_pcpu_size(sc->geom.nr_devs), GFP_NOIO);
 		if (!sum) {
@@ -558,6 +706,10 @@ static void swarm_status(struct dm_target *ti, status_type_t type,
 		       sum->redirected_reads,
 		       swarm_selector_names[READ_ONCE(sc->selector)],
 		       swarm_placement_names[READ_ONCE(sc->placement)]);
+		DMEMIT(" %d %s %llu %llu %s", READ_ONCE(sc->has_data),
+		       swarm_mig_state_names[READ_ONCE(sc->mig.state)],
+		       READ_ONCE(sc->mig.copied), sc->mig.total,
+		       READ_ONCE(sc->meta.failed) ? "failed" : "ok");
 		kfree(sum);
 		break;
 	case STATUSTYPE_TABLE:
@@ -565,11 +717,14 @@ static void swarm_status(struct dm_target *ti, status_type_t type,
 		for (i = 0; i < sc->geom.nr_devs; i++)
 			DMEMIT(" %s", sc->devs[i].dm_dev->name);
 		if (sc->feat.given)
-			DMEMIT(" %u", 2 * hweight32(sc->feat.given));
+			DMEMIT(" %u", 2 * hweight32(sc->feat.given & ~SWARM_FEAT_FORMAT) +
+			       !!(sc->feat.given & SWARM_FEAT_FORMAT));
 		if (sc->feat.given & SWARM_FEAT_MAX_COPIES)
 			DMEMIT(" max_copies %u", sc->feat.max_copies);
 		if (sc->feat.given & SWARM_FEAT_SPARE)
 			DMEMIT(" spare %u", sc->feat.spare_pct);
+		if (sc->feat.given & SWARM_FEAT_FORMAT)
+			DMEMIT(" format");
 		break;
 	case STATUSTYPE_IMA:
 		DMEMIT_TARGET_NAME_VERSION(ti->type);
@@ -597,6 +752,7 @@ static int swarm_lookup_name(const char *const *names, unsigned int n,
  * dmsetup message <dev> 0 selector static|least-loaded
  * dmsetup message <dev> 0 placement roundrobin|coactivation|nobalance
  * dmsetup message <dev> 0 trace on [<ring events>]|off
+ * dmsetup message <dev> 0 migrate_rate <MiB/s, 0 = no cap>
  */
 static int swarm_message(struct dm_target *ti, unsigned int argc, char **argv,
 			 char *result, unsigned int maxlen)
@@ -641,9 +797,33 @@ static int swarm_message(struct dm_target *ti, unsigned int argc, char **argv,
 		       DM_SWARM_TRACE_MAX_RING);
 		return -EINVAL;
 	}
-	DMWARN("unknown message '%s': try selector, placement or trace",
+	if (argc == 2 && !strcasecmp(argv[0], "migrate_rate")) {
+		u32 mib;
+
+		if (kstrtou32(argv[1], 10, &mib) || mib > 1U << 20) {
+			DMWARN("migrate_rate takes MiB/s, 0 (no cap) to %u", 1U << 20);
+			return -EINVAL;
+		}
+		WRITE_ONCE(sc->mig.rate, (u64)mib << 20);
+		return 0;
+	}
+	DMWARN("unknown message '%s': try selector, placement, trace or migrate_rate",
 	       argc ? argv[0] : "");
 	return -EINVAL;
+}
+
+/* The metadata is read here, once the table it replaces is suspended. */
+static int swarm_preresume(struct dm_target *ti)
+{
+	struct swarm_c *sc = ti->private;
+	int r;
+
+	if (sc->meta.loaded)
+		return 0;
+	r = swarm_meta_load(sc);
+	if (!r)
+		sc->meta.loaded = true;
+	return r;
 }
 
 static void swarm_resume(struct dm_target *ti)
@@ -651,7 +831,18 @@ static void swarm_resume(struct dm_target *ti)
 	struct swarm_c *sc = ti->private;
 
 	swarm_ctl_resume(sc);
+	swarm_mig_resume(sc);
 	queue_delayed_work(sc->wq, &sc->tput_work, HZ);
+}
+
+static void swarm_presuspend(struct dm_target *ti)
+{
+	swarm_mig_pause(ti->private);
+}
+
+static void swarm_presuspend_undo(struct dm_target *ti)
+{
+	swarm_mig_resume(ti->private);
 }
 
 static void swarm_postsuspend(struct dm_target *ti)
@@ -689,7 +880,7 @@ static void swarm_io_hints(struct dm_target *ti, struct queue_limits *limits)
 
 static struct target_type swarm_target = {
 	.name = "swarm",
-	.version = {0, 3, 0},
+	.version = {0, 4, 0},
 	.features = DM_TARGET_NOWAIT,
 	.module = THIS_MODULE,
 	.ctr = swarm_ctr,
@@ -698,7 +889,10 @@ static struct target_type swarm_target = {
 	.end_io = swarm_end_io,
 	.status = swarm_status,
 	.message = swarm_message,
+	.presuspend = swarm_presuspend,
+	.presuspend_undo = swarm_presuspend_undo,
 	.postsuspend = swarm_postsuspend,
+	.preresume = swarm_preresume,
 	.resume = swarm_resume,
 	.iterate_devices = swarm_iterate_devices,
 	.io_hints = swarm_io_hints,

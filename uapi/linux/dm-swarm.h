@@ -30,7 +30,7 @@
 #define DM_SWARM_CONTROL_NAME	"dm-swarm-control"
 
 #define DM_SWARM_VERSION_MAJOR	1
-#define DM_SWARM_VERSION_MINOR	0
+#define DM_SWARM_VERSION_MINOR	1
 #define DM_SWARM_VERSION_PATCH	0
 
 /* Limits the kernel enforces. */
@@ -209,6 +209,20 @@ struct dm_swarm_dev_stats {
  * @placement: DM_SWARM_PLACE_* of the next commit.
  * @max_copies: copies per entry allowed.
  * @spare_pct: per cent of the capacity kept free of replicas.
+ * @data_start: first sector of the entry slots on every member (ABI 1.1).
+ * @dev_slots: entry slots on every member.
+ * @flags: DM_SWARM_STATS_* flags.
+ * @migrate_state: DM_SWARM_MIGRATE_*.
+ * @migrate_generation: the generation a migration moves to; when it is
+ *	done, this is @map_generation.
+ * @migrate_done: entries copied so far by the last migration.
+ * @migrate_total: entries the last migration copies.
+ * @migrate_bytes: bytes it copied (every copy of every entry).
+ * @migrate_ms: time it has run, in milliseconds.
+ * @migrate_rate: its cap in bytes per second, 0 = none.
+ * @migrate_error: 0, or the negative errno that stopped it.
+ * @pad: zero.
+ * @uuid: the set's identity, as in the members' superblocks.
  */
 struct dm_swarm_stats {
 	__u32 size;
@@ -229,14 +243,39 @@ struct dm_swarm_stats {
 	__u32 placement;
 	__u32 max_copies;
 	__u32 spare_pct;
+	/* ABI 1.1 */
+	__u64 data_start;
+	__u64 dev_slots;
+	__u32 flags;
+	__u32 migrate_state;
+	__u64 migrate_generation;
+	__u64 migrate_done;
+	__u64 migrate_total;
+	__u64 migrate_bytes;
+	__u64 migrate_ms;
+	__u64 migrate_rate;
+	__s32 migrate_error;
+	__u32 pad;
+	__u8 uuid[16];
 };
+
+/* struct dm_swarm_stats @flags */
+#define DM_SWARM_STATS_HAS_DATA	_BITUL(0)	/* a write reached the set */
+
+/* struct dm_swarm_stats @migrate_state */
+#define DM_SWARM_MIGRATE_IDLE		0	/* none since the table loaded */
+#define DM_SWARM_MIGRATE_RUNNING	1
+#define DM_SWARM_MIGRATE_PAUSED		2	/* the device is suspended */
+#define DM_SWARM_MIGRATE_DONE		3	/* the new map is live */
+#define DM_SWARM_MIGRATE_FAILED		4	/* the old map stays live */
 
 /**
  * struct dm_swarm_copy - where one copy of an entry lives.
  * @dev: member index, in table order.
  * @pad: zero.
  * @slot: entry slot on that member; the copy starts at sector
- *	slot * entry_sectors of the member.
+ *	data_start + slot * entry_sectors of the member (see
+ *	struct dm_swarm_stats).
  */
 struct dm_swarm_copy {
 	__u32 dev;
@@ -358,9 +397,21 @@ struct dm_swarm_trace {
  * before MAP_BEGIN; EINVAL when fewer clusters, members or weights
  * arrived than announced, a cluster is empty or its medoid is not a
  * member; EEXIST for an entry twice in one cluster or a duplicate id;
- * ESTALE when the device's table changed size; EBUSY when the device
- * holds data and DM_SWARM_MAP_DROP_DATA was not given; ENOMEM. The
- * kernel log says which rule failed.
+ * ESTALE when the device's table changed size; EBUSY while a migration
+ * runs (a second commit is refused, not queued: wait for
+ * DM_SWARM_MIGRATE_DONE); ENOSPC when the device holds data and the new
+ * map does not fit in the slots the live map leaves free; EIO when the
+ * map cannot be written to the members; ENOMEM. The kernel log says which
+ * rule failed.
+ *
+ * On a device without data (or with DM_SWARM_MAP_DROP_DATA) the commit
+ * writes the map to the members and makes it live before it returns.
+ * On a device that holds data it starts a migration and returns: every
+ * copy of every entry is copied (dm-kcopyd) into slots the live map does
+ * not use, while reads are served by the live map and writes go to the
+ * old and, once copied, the new slots. The new map is written to the
+ * members and made live when every entry is copied; a crash before that
+ * leaves the old map. Follow it with DM_SWARM_STATS @migrate_*.
  *
  * DM_SWARM_MAP_ABORT: drops the staged upload. ENOENT if there is none.
  *

@@ -104,4 +104,17 @@ static inline void sort(void *base, size_t num, size_t size,
 	qsort(base, num, size, cmp);
 }
 
+/* On-disk integers (swarm-disk.h) are little-endian. */
+#include <endian.h>
+typedef uint32_t __le32;
+typedef uint64_t __le64;
+typedef uint16_t __le16;
+#define cpu_to_le16(x)	htole16(x)
+#define le16_to_cpu(x)	le16toh(x)
+#define cpu_to_le32(x)	htole32(x)
+#define cpu_to_le64(x)	htole64(x)
+#define le32_to_cpu(x)	le32toh(x)
+#define le64_to_cpu(x)	le64toh(x)
+#define round_up(x, y)	((((x) + (y) - 1) / (y)) * (y))
+
 #endif /* DM_SWARM_USER_H */

@@ -1,0 +1,149 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * dm-swarm: the on-disk format (see ON-DISK-FORMAT.md). Every member
+ * carries, at its start:
+ *
+ *   sector 0    superblock copy 0 (4 KiB)
+ *   sector 8    superblock copy 1 (4 KiB)
+ *   sector 16   map area 0
+ *   ...         map area 1
+ *   data_start  entry slots, data_start + slot * entry_sectors
+ *
+ * A map area holds one slot record (__le64: entry + 1, 0 = free) for each
+ * slot of this member, padded with zeros to 4 KiB (a "part"), then the
+ * part of the previous member
+ * (member i - 1, and member N - 1 for member 0): every record is on two
+ * members, so one member's copy can be lost. A map of generation G lives
+ * in area G % 2; a commit writes the other area, flushes, then writes the
+ * superblocks with FUA.
+ *
+ * Pure code: builds in the kernel and in user space (swarmctl assemble).
+ */
+#ifndef DM_SWARM_DISK_H
+#define DM_SWARM_DISK_H
+
+#include "swarm-core.h"
+#include "swarm-map.h"
+
+#define SWARM_SB_MAGIC		0x4d525753U	/* "SWRM" little-endian */
+#define SWARM_SB_VERSION	1U
+#define SWARM_SB_BYTES		4096U
+#define SWARM_SB_SECTORS	8U
+#define SWARM_SB_COPIES		2U
+#define SWARM_AREA0_SECTOR	(SWARM_SB_COPIES * SWARM_SB_SECTORS)
+#define SWARM_DATA_ALIGN	2048U	/* data starts on a 1 MiB boundary */
+
+/* struct swarm_disk_sb @flags */
+#define SWARM_SB_HAS_DATA	1U	/* a write has reached the set */
+#define SWARM_SB_FLAGS_ALL	SWARM_SB_HAS_DATA
+
+/**
+ * struct swarm_disk_sb - the superblock, little-endian on disk.
+ * @magic: SWARM_SB_MAGIC.
+ * @version: SWARM_SB_VERSION.
+ * @crc: crc32c of the SWARM_SB_BYTES block with this field zero.
+ * @flags: SWARM_SB_*.
+ * @uuid: the set's identity, random at format time.
+ * @member: this member's index in the set.
+ * @nr_members: members of the set.
+ * @entry_sectors: entry size in 512-byte sectors.
+ * @area_sectors: size of each map area.
+ * @nr_entries: entries of the set (the target length / entry size).
+ * @dev_slots: entry slots on every member.
+ * @data_start: first sector of the slots.
+ * @seq: bumped at every superblock write; the higher copy wins.
+ * @generation: the committed map; 0 = no map, entries striped.
+ * @nr_clusters: clusters of the committed map.
+ * @max_copies: the table's max_copies feature, for swarmctl assemble.
+ * @spare_pct: the table's spare feature.
+ * @nr_copies: entry copies of the committed map.
+ * @area_crc: crc32c of each member's part (its records, padded to 4 KiB)
+ *	in the committed area.
+ */
+struct swarm_disk_sb {
+	__le32 magic;
+	__le32 version;
+	__le32 crc;
+	__le32 flags;
+	u8 uuid[16];
+	__le32 member;
+	__le32 nr_members;
+	__le32 entry_sectors;
+	__le32 area_sectors;
+	__le64 nr_entries;
+	__le64 dev_slots;
+	__le64 data_start;
+	__le64 seq;
+	__le64 generation;
+	__le32 nr_clusters;
+	__le16 max_copies;
+	__le16 spare_pct;
+	__le64 nr_copies;
+	__le32 area_crc[SWARM_MAX_DEVS];
+};
+
+/**
+ * struct swarm_sb - a superblock in CPU order.
+ * Fields as in struct swarm_disk_sb.
+ */
+struct swarm_sb {
+	u32 version;
+	u32 flags;
+	u8 uuid[16];
+	u32 member;
+	u32 nr_members;
+	u32 entry_sectors;
+	u32 area_sectors;
+	u64 nr_entries;
+	u64 dev_slots;
+	u64 data_start;
+	u64 seq;
+	u64 generation;
+	u32 nr_clusters;
+	u32 max_copies;
+	u32 spare_pct;
+	u64 nr_copies;
+	u32 area_crc[SWARM_MAX_DEVS];
+};
+
+/* What a member's first superblock block holds. */
+enum swarm_sb_kind {
+	SWARM_SB_BLANK,		/* all zeros: never used */
+	SWARM_SB_FOREIGN,	/* something else's data */
+	SWARM_SB_VALID,		/* a swarm superblock */
+	SWARM_SB_CORRUPT,	/* swarm magic, bad checksum or fields */
+	SWARM_SB_NEWER,		/* swarm magic, a version we do not know */
+};
+
+u32 swarm_crc32c(const void *buf, size_t len);
+void swarm_sb_encode(const struct swarm_sb *sb, void *block);
+enum swarm_sb_kind swarm_sb_decode(const void *block, struct swarm_sb *sb);
+enum swarm_sb_kind swarm_sb_pick(const void *blocks, struct swarm_sb *sb);
+void swarm_disk_layout(struct swarm_geom *g, u32 *area_sectors);
+int swarm_map_to_records(const struct swarm_geom *g, const struct swarm_map *m,
+			 u32 dev, __le64 *rec);
+int swarm_map_from_records(const struct swarm_geom *g, __le64 *const *rec,
+			   struct swarm_map *m, char **error);
+
+/* Sector of map area @area (0 or 1). */
+static inline u64 swarm_area_sector(u32 area_sectors, u32 area)
+{
+	return SWARM_AREA0_SECTOR + (u64)area * area_sectors;
+}
+
+/* Bytes of one member's records: one __le64 per slot. */
+static inline u64 swarm_records_bytes(u64 dev_slots)
+{
+	return dev_slots * sizeof(__le64);
+}
+
+/*
+ * A map area holds two parts, each the records of one member padded to
+ * 4 KiB: this member's, then its predecessor's. Checksums cover a part.
+ */
+static inline u64 swarm_part_bytes(u64 dev_slots)
+{
+	return round_up(swarm_records_bytes(dev_slots), (u64)SWARM_SB_BYTES);
+}
+
+#endif /* DM_SWARM_DISK_H */

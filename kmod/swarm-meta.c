@@ -1,0 +1,548 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * dm-swarm: metadata I/O. The superblocks and map areas at the start of
+ * every member (format in swarm-disk.h and ON-DISK-FORMAT.md):
+ *
+ *   swarm_meta_check()   the constructor: do the members form one set, in
+ *                        this order, with this geometry? Reads only fields
+ *                        a commit never changes, so an old table may still
+ *                        be live.
+ *   swarm_meta_load()    preresume: format a new set, or read the newest
+ *                        committed map.
+ *   swarm_meta_commit()  write a map to the spare area, flush, then the
+ *                        superblocks with FUA: the commit point.
+ *   swarm_meta_set_flags() the superblocks alone (the has-data flag).
+ *
+ * Everything here runs in process context and may sleep.
+ */
+#include <linux/blkdev.h>
+#include <linux/dm-io.h>
+#include <linux/random.h>
+#include <linux/vmalloc.h>
+
+#include "swarm.h"
+#include "swarm-disk.h"
+
+#define DM_MSG_PREFIX "swarm"
+
+static int swarm_meta_io(struct swarm_c *sc, u32 dev, blk_opf_t opf,
+			 u64 sector, u64 bytes, void *buf, bool vmem)
+{
+	struct dm_io_region where = {
+		.bdev = sc->devs[dev].dm_dev->bdev,
+		.sector = sector,
+		.count = bytes >> SECTOR_SHIFT,
+	};
+	struct dm_io_request req = {
+		.bi_opf = opf | REQ_SYNC,
+		.mem.type = vmem ? DM_IO_VMA : DM_IO_KMEM,
+		.client = sc->meta.io,
+	};
+	unsigned long error_bits = 0;
+	int r;
+
+	if (vmem)
+		req.mem.ptr.vma = buf;
+	else
+		req.mem.ptr.addr = buf;
+	r = dm_io(&req, 1, &where, &error_bits, IOPRIO_DEFAULT);
+	if (!r && error_bits)
+		r = -EIO;
+	return r;
+}
+
+/* Read both superblock copies of member @dev into @blocks. */
+static int swarm_read_sbs(struct swarm_c *sc, u32 dev, void *blocks)
+{
+	return swarm_meta_io(sc, dev, REQ_OP_READ, 0,
+			     SWARM_SB_COPIES * SWARM_SB_BYTES, blocks, false);
+}
+
+/*
+ * Write the superblock of every member from @sc->meta.sb, copy 0 of all
+ * members first, then copy 1, each with FUA: a crash tears at most one
+ * copy of one member.
+ */
+static int swarm_write_sbs(struct swarm_c *sc)
+{
+	struct swarm_sb sb = sc->meta.sb;
+	u32 copy, dev;
+	int r;
+
+	sb.seq++;
+	for (copy = 0; copy < SWARM_SB_COPIES; copy++) {
+		for (dev = 0; dev < sc->geom.nr_devs; dev++) {
+			sb.member = dev;
+			swarm_sb_encode(&sb, sc->meta.buf);
+			r = swarm_meta_io(sc, dev, REQ_OP_WRITE | REQ_FUA,
+					  copy * SWARM_SB_SECTORS,
+					  SWARM_SB_BYTES, sc->meta.buf, false);
+			if (r) {
+				/* The members may now disagree: no more writes. */
+				WRITE_ONCE(sc->meta.failed, true);
+				DMERR("%s: cannot write the superblock of member %u (%d)",
+				      dm_device_name(sc->md), dev, r);
+				return r;
+			}
+		}
+	}
+	sc->meta.sb.seq = sb.seq;
+	return 0;
+}
+
+static void swarm_sb_fill(struct swarm_c *sc, struct swarm_sb *sb)
+{
+	const struct swarm_geom *g = &sc->geom;
+
+	memset(sb, 0, sizeof(*sb));
+	sb->version = SWARM_SB_VERSION;
+	sb->nr_members = g->nr_devs;
+	sb->entry_sectors = g->entry_sectors;
+	sb->area_sectors = sc->meta.area_sectors;
+	sb->nr_entries = g->nr_entries;
+	sb->dev_slots = g->dev_slots;
+	sb->data_start = g->data_start;
+	sb->max_copies = sc->feat.max_copies;
+	sb->spare_pct = sc->feat.spare_pct;
+}
+
+static const char *const swarm_kind_names[] = {
+	[SWARM_SB_BLANK] = "blank",
+	[SWARM_SB_FOREIGN] = "other data",
+	[SWARM_SB_VALID] = "a swarm superblock",
+	[SWARM_SB_CORRUPT] = "a damaged swarm superblock",
+	[SWARM_SB_NEWER] = "a newer on-disk format",
+};
+
+/*
+ * Read every member's superblock and check that they form the set this
+ * table describes. @sbs gets one per member; @kinds what each holds.
+ * Return: 0 with *@fresh true for members to format, 0 with *@fresh
+ * false for an existing set, or -EINVAL with @error set.
+ */
+static int swarm_identify(struct swarm_c *sc, struct swarm_sb *sbs,
+			  bool *fresh, char **error)
+{
+	const struct swarm_geom *g = &sc->geom;
+	const char *name = dm_device_name(sc->md);
+	bool format = sc->feat.given & SWARM_FEAT_FORMAT;
+	u32 i, nr_valid = 0, first = 0;
+	enum swarm_sb_kind k;
+	int r;
+
+	for (i = 0; i < g->nr_devs; i++) {
+		r = swarm_read_sbs(sc, i, sc->meta.buf);
+		if (r) {
+			DMERR("%s: cannot read the superblock of %s (%d)", name,
+			      sc->devs[i].dm_dev->name, r);
+			*error = "Cannot read a member's superblock";
+			return r;
+		}
+		k = swarm_sb_pick(sc->meta.buf, &sbs[i]);
+		if (k == SWARM_SB_VALID) {
+			if (!nr_valid++)
+				first = i;
+			continue;
+		}
+		if (k == SWARM_SB_BLANK || (k == SWARM_SB_FOREIGN && format))
+			continue;
+		DMERR("%s: %s holds %s", name, sc->devs[i].dm_dev->name,
+		      swarm_kind_names[k]);
+		if (k == SWARM_SB_FOREIGN)
+			*error = "A member holds other data (the format feature overwrites it)";
+		else if (k == SWARM_SB_NEWER)
+			*error = "A member has an on-disk format version this module does not know";
+		else
+			*error = "A member's superblocks are damaged";
+		return -EINVAL;
+	}
+	*fresh = !nr_valid;
+	if (!nr_valid)
+		return 0;
+
+	for (i = 0; i < g->nr_devs; i++) {
+		const struct swarm_sb *s = &sbs[i], *f = &sbs[first];
+		const char *dev = sc->devs[i].dm_dev->name;
+
+		if (!s->nr_members) {
+			DMERR("%s: %s is not in set %pU (%u members): a missing member?",
+			      name, dev, f->uuid, f->nr_members);
+			*error = "A member does not belong to the set";
+			return -EINVAL;
+		}
+		if (memcmp(s->uuid, f->uuid, sizeof(s->uuid))) {
+			DMERR("%s: %s belongs to set %pU, %s to set %pU", name,
+			      dev, s->uuid, sc->devs[first].dm_dev->name, f->uuid);
+			*error = "Members belong to different sets";
+			return -EINVAL;
+		}
+		if (s->nr_members != g->nr_devs) {
+			DMERR("%s: set %pU has %u members, the table gives %u",
+			      name, s->uuid, s->nr_members, g->nr_devs);
+			*error = "The table does not give every member of the set";
+			return -EINVAL;
+		}
+		if (s->member != i) {
+			DMERR("%s: %s is member %u of set %pU, given as %u (see swarmctl assemble)",
+			      name, dev, s->member, s->uuid, i);
+			*error = "Members are given in the wrong order";
+			return -EINVAL;
+		}
+		if (s->entry_sectors != g->entry_sectors ||
+		    s->nr_entries != g->nr_entries) {
+			DMERR("%s: set %pU has %llu entries of %u sectors, the table %llu of %u",
+			      name, s->uuid, s->nr_entries, s->entry_sectors,
+			      g->nr_entries, g->entry_sectors);
+			*error = "The table's geometry differs from the set's";
+			return -EINVAL;
+		}
+		if (s->dev_slots != f->dev_slots || s->data_start != f->data_start ||
+		    s->area_sectors != f->area_sectors ||
+		    bdev_nr_sectors(sc->devs[i].dm_dev->bdev) <
+		    s->data_start + (s->dev_slots << g->entry_shift)) {
+			DMERR("%s: %s is smaller than set %pU's layout", name,
+			      dev, s->uuid);
+			*error = "A member is smaller than the set's layout";
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+/**
+ * swarm_meta_check() - the constructor's check of the members.
+ * @sc: the target, with @sc->geom from the table and member sizes.
+ *
+ * For an existing set the geometry takes the set's layout; for a new one
+ * it reserves room for the metadata. Sets @sc->ti->error on failure.
+ *
+ * Return: 0, -EINVAL or an I/O error.
+ */
+int swarm_meta_check(struct swarm_c *sc)
+{
+	struct swarm_geom *g = &sc->geom;
+	struct swarm_sb *sbs;
+	bool fresh;
+	int r;
+
+	sbs = kcalloc(g->nr_devs, sizeof(*sbs), GFP_KERNEL);
+	if (!sbs) {
+		sc->ti->error = "Cannot allocate memory";
+		return -ENOMEM;
+	}
+	/* The layout a new set gets; an existing one brings its own. */
+	swarm_disk_layout(g, &sc->meta.area_sectors);
+	r = swarm_identify(sc, sbs, &fresh, &sc->ti->error);
+	if (r)
+		goto out;
+	if (!fresh) {
+		g->dev_slots = sbs[0].dev_slots;
+		g->data_start = sbs[0].data_start;
+		sc->meta.area_sectors = sbs[0].area_sectors;
+		memcpy(sc->meta.sb.uuid, sbs[0].uuid, sizeof(sbs[0].uuid));
+	}
+	if (!g->dev_slots ||
+	    div_u64(g->nr_entries + g->nr_devs - 1, g->nr_devs) > g->dev_slots) {
+		sc->ti->error = "Target length is larger than the devices hold";
+		r = -EINVAL;
+	}
+out:
+	kfree(sbs);
+	return r;
+}
+
+/* Read member @dev's part of area @area, from it or from its successor. */
+static int swarm_read_part(struct swarm_c *sc, const struct swarm_sb *sb,
+			   u32 dev, __le64 *part)
+{
+	const struct swarm_geom *g = &sc->geom;
+	u64 bytes = swarm_part_bytes(g->dev_slots);
+	u64 area = swarm_area_sector(sb->area_sectors, sb->generation & 1);
+	u32 next = dev + 1 == g->nr_devs ? 0 : dev + 1;
+	int r;
+
+	r = swarm_meta_io(sc, dev, REQ_OP_READ, area, bytes, part, true);
+	if (!r && swarm_crc32c(part, bytes) == sb->area_crc[dev])
+		return 0;
+	DMWARN("%s: map records of member %u are %s, using the copy on member %u",
+	       dm_device_name(sc->md), dev, r ? "unreadable" : "damaged", next);
+	if (next == dev)
+		return -EUCLEAN;
+	r = swarm_meta_io(sc, next, REQ_OP_READ, area + (bytes >> SECTOR_SHIFT),
+			  bytes, part, true);
+	if (!r && swarm_crc32c(part, bytes) == sb->area_crc[dev])
+		return 0;
+	DMERR("%s: both copies of member %u's map records are lost",
+	      dm_device_name(sc->md), dev);
+	return -EUCLEAN;
+}
+
+static void swarm_free_parts(__le64 **parts, u32 n)
+{
+	while (n--)
+		vfree(parts[n]);
+	kfree(parts);
+}
+
+static __le64 **swarm_alloc_parts(const struct swarm_geom *g)
+{
+	__le64 **parts = kcalloc(g->nr_devs, sizeof(*parts), GFP_KERNEL);
+	u32 i;
+
+	if (!parts)
+		return NULL;
+	for (i = 0; i < g->nr_devs; i++) {
+		parts[i] = vzalloc(swarm_part_bytes(g->dev_slots));
+		if (!parts[i]) {
+			swarm_free_parts(parts, i);
+			return NULL;
+		}
+	}
+	return parts;
+}
+
+/* Read the map of generation @sb->generation. */
+static int swarm_load_map(struct swarm_c *sc, const struct swarm_sb *sb,
+			  struct swarm_live_map **lmp)
+{
+	struct swarm_live_map *lm;
+	__le64 **parts;
+	char *err = "";
+	u32 i;
+	int r;
+
+	parts = swarm_alloc_parts(&sc->geom);
+	lm = kzalloc(sizeof(*lm), GFP_KERNEL);
+	if (!parts || !lm) {
+		r = -ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < sc->geom.nr_devs; i++) {
+		r = swarm_read_part(sc, sb, i, parts[i]);
+		if (r)
+			goto out;
+	}
+	r = swarm_map_from_records(&sc->geom, parts, &lm->m, &err);
+	if (r) {
+		DMERR("%s: map generation %llu: %s", dm_device_name(sc->md),
+		      sb->generation, err);
+		goto out;
+	}
+	kref_init(&lm->kref);
+	lm->generation = sb->generation;
+	lm->m.nr_clusters = sb->nr_clusters;
+	*lmp = lm;
+	lm = NULL;
+out:
+	kfree(lm);
+	if (parts)
+		swarm_free_parts(parts, sc->geom.nr_devs);
+	return r;
+}
+
+/**
+ * swarm_meta_load() - preresume: make the on-disk state this table's.
+ * @sc: the target.
+ *
+ * A new set is formatted. An existing one gets its newest committed map
+ * (from the table being replaced when it has the same one, otherwise from
+ * the members) and its has-data flag; superblocks left behind by a crash
+ * during a commit are rewritten. Runs once per table.
+ *
+ * Return: 0 or a negative errno (logged).
+ */
+int swarm_meta_load(struct swarm_c *sc)
+{
+	const char *name = dm_device_name(sc->md);
+	struct swarm_live_map *lm = NULL;
+	struct swarm_sb *sbs, newest;
+	bool fresh, stale = false;
+	char *err = "";
+	u32 i;
+	int r;
+
+	sbs = kcalloc(sc->geom.nr_devs, sizeof(*sbs), GFP_KERNEL);
+	if (!sbs)
+		return -ENOMEM;
+	/*
+	 * No lock: before its first resume no I/O and no control request
+	 * reaches this table. An old table may have committed since our
+	 * constructor looked.
+	 */
+	r = swarm_identify(sc, sbs, &fresh, &err);
+	if (r) {
+		DMERR("%s: %s", name, err);
+		goto out;
+	}
+	if (fresh) {
+		swarm_sb_fill(sc, &sc->meta.sb);
+		generate_random_uuid(sc->meta.sb.uuid);
+		r = swarm_write_sbs(sc);
+		if (!r)
+			DMINFO("%s: formatted set %pU: %u members, %llu slots from sector %llu",
+			       name, sc->meta.sb.uuid, sc->geom.nr_devs,
+			       sc->geom.dev_slots, sc->geom.data_start);
+		goto out;
+	}
+
+	newest = sbs[0];
+	for (i = 1; i < sc->geom.nr_devs; i++) {
+		const struct swarm_sb *s = &sbs[i];
+
+		if (s->generation > newest.generation ||
+		    (s->generation == newest.generation && s->seq > newest.seq))
+			newest = *s;
+		newest.flags |= s->flags;
+	}
+	for (i = 0; i < sc->geom.nr_devs; i++)
+		if (sbs[i].generation != newest.generation ||
+		    sbs[i].seq != newest.seq || sbs[i].flags != newest.flags)
+			stale = true;
+
+	if (newest.generation) {
+		lm = swarm_ctl_adopt_map(sc, newest.uuid, newest.generation);
+		if (!lm) {
+			r = swarm_load_map(sc, &newest, &lm);
+			if (r)
+				goto out;
+		}
+	}
+	sc->meta.sb = newest;
+	/* The table's features are the ones assemble restores next time. */
+	if (sc->meta.sb.max_copies != sc->feat.max_copies ||
+	    sc->meta.sb.spare_pct != sc->feat.spare_pct) {
+		sc->meta.sb.max_copies = sc->feat.max_copies;
+		sc->meta.sb.spare_pct = sc->feat.spare_pct;
+		stale = true;
+	}
+	if (stale) {
+		DMINFO("%s: rewriting superblocks to generation %llu", name,
+		       newest.generation);
+		r = swarm_write_sbs(sc);
+		if (r) {
+			swarm_put_map(lm);
+			goto out;
+		}
+	}
+	WRITE_ONCE(sc->has_data, newest.flags & SWARM_SB_HAS_DATA);
+	rcu_assign_pointer(sc->map, lm);
+	if (lm)
+		DMINFO("%s: set %pU: map generation %llu, %llu copies of %llu entries",
+		       name, newest.uuid, lm->generation, lm->m.nr_copies,
+		       lm->m.nr_entries);
+out:
+	kfree(sbs);
+	return r;
+}
+
+/**
+ * swarm_meta_set_flags() - record @flags in the superblocks.
+ * @sc: the target.
+ * @flags: SWARM_SB_* flags, the new value.
+ *
+ * Return: 0 or an I/O error.
+ */
+int swarm_meta_set_flags(struct swarm_c *sc, u32 flags)
+{
+	int r = 0;
+
+	mutex_lock(&sc->meta.lock);
+	if (sc->meta.sb.flags != flags) {
+		u32 old = sc->meta.sb.flags;
+
+		sc->meta.sb.flags = flags;
+		r = swarm_write_sbs(sc);
+		if (r)
+			sc->meta.sb.flags = old;
+	}
+	mutex_unlock(&sc->meta.lock);
+	return r;
+}
+
+/**
+ * swarm_meta_commit() - write a map and make it the committed one.
+ * @sc: the target.
+ * @m: the map.
+ * @generation: its generation, the committed one + 1.
+ * @flags: SWARM_SB_* flags to record with it.
+ *
+ * The records go to the area the committed map does not use, on every
+ * member with the predecessor's beside them; a flush of every member
+ * makes them (and every completed data write) durable; only then do the
+ * superblocks name the new generation. A crash before the first
+ * superblock write leaves the old map, after it the new one.
+ *
+ * Return: 0, -ENOMEM or an I/O error; the committed map is then the old.
+ */
+int swarm_meta_commit(struct swarm_c *sc, const struct swarm_map *m,
+		      u64 generation, u32 flags)
+{
+	const struct swarm_geom *g = &sc->geom;
+	u64 bytes = swarm_part_bytes(g->dev_slots);
+	u64 area = swarm_area_sector(sc->meta.area_sectors, generation & 1);
+	struct swarm_sb old;
+	__le64 **parts;
+	u32 i;
+	int r;
+
+	parts = swarm_alloc_parts(g);
+	if (!parts)
+		return -ENOMEM;
+	mutex_lock(&sc->meta.lock);
+	old = sc->meta.sb;
+	for (i = 0; i < g->nr_devs; i++) {
+		r = swarm_map_to_records(g, m, i, parts[i]);
+		if (r)
+			goto out;
+		sc->meta.sb.area_crc[i] = swarm_crc32c(parts[i], bytes);
+	}
+	for (i = 0; i < g->nr_devs && !r; i++) {
+		u32 prev = i ? i - 1 : g->nr_devs - 1;
+
+		r = swarm_meta_io(sc, i, REQ_OP_WRITE, area, bytes, parts[i], true);
+		if (!r && prev != i)
+			r = swarm_meta_io(sc, i, REQ_OP_WRITE,
+					  area + (bytes >> SECTOR_SHIFT), bytes,
+					  parts[prev], true);
+	}
+	for (i = 0; i < g->nr_devs && !r; i++)
+		r = blkdev_issue_flush(sc->devs[i].dm_dev->bdev);
+	if (r)
+		goto out;
+	sc->meta.sb.generation = generation;
+	sc->meta.sb.nr_clusters = m->nr_clusters;
+	sc->meta.sb.nr_copies = m->nr_copies;
+	sc->meta.sb.flags = flags;
+	r = swarm_write_sbs(sc);
+out:
+	if (r) {
+		DMERR("%s: cannot commit map generation %llu (%d)",
+		      dm_device_name(sc->md), generation, r);
+		old.seq = sc->meta.sb.seq;
+		sc->meta.sb = old;
+	}
+	mutex_unlock(&sc->meta.lock);
+	swarm_free_parts(parts, g->nr_devs);
+	return r;
+}
+
+int swarm_meta_init(struct swarm_c *sc)
+{
+	mutex_init(&sc->meta.lock);
+	sc->meta.buf = kzalloc(SWARM_SB_COPIES * SWARM_SB_BYTES, GFP_KERNEL);
+	if (!sc->meta.buf)
+		return -ENOMEM;
+	sc->meta.io = dm_io_client_create();
+	if (IS_ERR(sc->meta.io)) {
+		kfree(sc->meta.buf);
+		return PTR_ERR(sc->meta.io);
+	}
+	return 0;
+}
+
+void swarm_meta_exit(struct swarm_c *sc)
+{
+	dm_io_client_destroy(sc->meta.io);
+	kfree(sc->meta.buf);
+	mutex_destroy(&sc->meta.lock);
+}

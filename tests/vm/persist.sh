@@ -1,0 +1,187 @@
+# shellcheck shell=sh
+# Persistence and online migration on 4 emulated NVMe SSDs:
+#   - a blank set is formatted; data and map survive a table reload,
+#     dmsetup remove + create, and a module reload;
+#   - a map committed on a device with data migrates it online (reads and
+#     writes go on), and 20 map changes under a concurrent fio
+#     write-and-verify job lose nothing;
+#   - suspend/resume during a migration, the rate cap, a second commit
+#     refused while one runs;
+#   - every member-mismatch case fails with its message.
+# Args: "all" (default), or "reboot-1" / "reboot-2" for the two boots of
+# the reboot test (the host keeps the SSD images between them).
+. /tests/lib.sh
+. /tests/check-kernel-log.sh
+. /tests/swarm-lib.sh
+SUITE=persist
+MODE=${1:-all}
+kernel_log_begin
+
+check load modprobe dm-swarm
+members
+# A quarter of the slots, so a map with replicas and the migration to the
+# next one both fit beside the live map.
+NE=$(swarm_entries 25)
+LEN=$((NE * 8))
+TABLE="0 $LEN swarm 8 4$M 2 spare 50"
+
+if [ "$MODE" = reboot-2 ]; then
+	check assemble swarmctl assemble --create swarmr $M
+	DM=$(dm_node swarmr)
+	expect_eq reboot-generation 1 "$(swarm_st swarmr generation)"
+	expect_eq reboot-has-data 1 "$(swarm_st swarmr has_data)"
+	check reboot-verify fio_verify "$DM"
+	check reboot-remove dmsetup remove swarmr
+	kernel_log_clean
+	finish
+	exit $?
+fi
+
+wipe_members
+check create dmsetup create swarm0 --table "$TABLE"
+DM=$(dm_node swarm0)
+check formatted-log sh -c 'dmesg | grep -q "swarm0: formatted set"'
+expect_eq fresh-no-data 0 "$(swarm_st swarm0 has_data)"
+check fresh-migration-idle test "$(swarm_st swarm0 migration)" = idle
+check write fio_write "$DM"
+expect_eq written-has-data 1 "$(swarm_st swarm0 has_data)"
+
+if [ "$MODE" = reboot-1 ]; then
+	gen_map 1 >/tmp/map1.txt
+	check reboot1-upload swarmctl map upload "$DM" /tmp/map1.txt
+	check reboot1-migrated wait_migration swarm0
+	expect_eq reboot1-generation 1 "$(swarm_st swarm0 generation)"
+	check reboot1-verify fio_verify "$DM"
+	check reboot1-remove dmsetup remove swarm0
+	kernel_log_clean
+	finish
+	exit $?
+fi
+
+# Reload, remove + create: the data and the (striped) layout stay.
+check reload dmsetup reload swarm0 --table "$TABLE"
+check reload-resume dmsetup resume swarm0
+check verify-after-reload fio_verify "$DM"
+check remove dmsetup remove swarm0
+check recreate dmsetup create swarm0 --table "$TABLE"
+DM=$(dm_node swarm0)
+expect_eq recreate-has-data 1 "$(swarm_st swarm0 has_data)"
+check verify-after-recreate fio_verify "$DM"
+
+# A map on a device with data: a migration, online.
+gen_map 1 >/tmp/map1.txt
+check migrate-upload swarmctl map upload "$DM" /tmp/map1.txt
+check migrate-done wait_migration swarm0
+expect_eq migrate-generation 1 "$(swarm_st swarm0 generation)"
+check migrate-moved test "$(swarm_st swarm0 moved)" = "$NE"
+check migrate-log sh -c 'dmesg | grep -q "swarm0: migrated to generation 1"'
+check verify-after-migration fio_verify "$DM"
+
+# Module reload: the map comes back from the members.
+check remove-for-rmmod dmsetup remove swarm0
+check rmmod rmmod dm-swarm
+check modprobe-again modprobe dm-swarm
+check recreate-after-rmmod dmsetup create swarm0 --table "$TABLE"
+DM=$(dm_node swarm0)
+expect_eq rmmod-generation 1 "$(swarm_st swarm0 generation)"
+check rmmod-load-log sh -c 'dmesg | grep -q "swarm0: set .*: map generation 1"'
+check verify-after-rmmod fio_verify "$DM"
+
+# Suspend and resume in the middle of a slow migration; a second commit
+# is refused meanwhile.
+check rate-cap dmsetup message swarm0 0 migrate_rate 1
+gen_map 2 >/tmp/map2.txt
+check slow-upload swarmctl map upload "$DM" /tmp/map2.txt
+sleep 1
+check slow-running test "$(swarm_st swarm0 migration)" = running
+check second-commit-refused sh -c "! swarmctl map upload $DM /tmp/map1.txt 2>/tmp/busy.txt"
+check second-commit-says-busy grep -qi "busy\|migration" /tmp/busy.txt
+check suspend-mid-migration dmsetup suspend swarm0
+check paused test "$(swarm_st swarm0 migration)" = paused
+a=$(swarm_st swarm0 moved)
+sleep 1
+expect_eq paused-no-progress "$a" "$(swarm_st swarm0 moved)"
+check resume-mid-migration dmsetup resume swarm0
+check read-during-migration dd if="$DM" of=/dev/null bs=4k count=64 iflag=direct
+check rate-uncap dmsetup message swarm0 0 migrate_rate 0
+check slow-done wait_migration swarm0
+expect_eq slow-generation 2 "$(swarm_st swarm0 generation)"
+check verify-after-suspend fio_verify "$DM"
+
+# 20 map changes under a concurrent write-and-verify job over the whole
+# device: fio writes every entry once, in random order, at a bounded rate,
+# and verifies every one at the end.
+fio --name=conc --filename="$DM" --bs=4k --direct=1 --ioengine=psync \
+	--rw=randwrite --verify=crc32c --randseed=99 --rate_iops=400 \
+	--do_verify=1 >/tmp/conc.txt 2>&1 &
+fpid=$!
+ok=0
+for i in $(seq 3 22); do
+	gen_map "$i" >/tmp/map.txt
+	if swarmctl map upload "$DM" /tmp/map.txt >/tmp/up.txt 2>&1 &&
+	   wait_migration swarm0 &&
+	   [ "$(swarm_st swarm0 generation)" = "$i" ]; then
+		ok=$((ok + 1))
+	else
+		cat /tmp/up.txt
+	fi
+done
+expect_eq twenty-map-changes 20 "$ok"
+wait $fpid
+rc=$?
+expect_eq concurrent-fio-verify 0 "$rc"
+[ "$rc" = 0 ] || tail -n 20 /tmp/conc.txt
+check concurrent-fio-wrote sh -c "grep -q 'WRITE: bw' /tmp/conc.txt"
+check concurrent-reverify fio --name=conc --filename="$DM" --bs=4k --direct=1 \
+	--ioengine=psync --rw=randwrite --verify=crc32c --randseed=99 \
+	--verify_only
+
+# A map that cannot fit beside the live one: refused, nothing lost.
+check remove-before-full dmsetup remove swarm0
+wipe_members
+check create-full dmsetup create swarmf --table "0 $(($(swarm_entries 100) * 8)) swarm 8 4$M"
+check full-write fio_write "$(dm_node swarmf)"
+check full-refused sh -c "! swarmctl map upload $(dm_node swarmf) /tmp/map1.txt"
+check full-log sh -c 'dmesg | grep -q "Too few free slots beside the live map"'
+expect_eq full-generation 0 "$(swarm_st swarmf generation)"
+check full-verify fio_verify "$(dm_node swarmf)"
+check remove-full dmsetup remove swarmf
+
+# Member mismatches, on the set made by the test above.
+mismatch() {
+	name=$1 msg=$2
+	shift 2
+	if dmsetup create swarmx --table "$*" 2>/dev/null; then
+		fail "$name" "created: $*"
+		dmsetup remove swarmx
+	elif dmesg | tail -n 20 | grep -q "$msg"; then
+		pass "$name"
+	else
+		fail "$name" "no '$msg' in the log"
+	fi
+}
+FULL="0 $(($(swarm_entries 100) * 8)) swarm 8"
+mismatch wrong-order "Members are given in the wrong order" \
+	"$FULL 4 /dev/$D1 /dev/$D0 /dev/$D2 /dev/$D3"
+mismatch missing-member "does not give every member" \
+	"$FULL 3 /dev/$D0 /dev/$D1 /dev/$D2"
+mismatch other-geometry "geometry differs" "0 $LEN swarm 8 4$M"
+# Another set on member 3 only.
+dd if=/dev/zero of=/dev/$D3 bs=4k count=2 2>/dev/null
+check other-set dmsetup create swarmo --table "0 8 swarm 8 1 /dev/$D3"
+check other-set-remove dmsetup remove swarmo
+mismatch different-sets "Members belong to different sets" "$FULL 4$M"
+# Someone else's data on a blank-looking member needs "format".
+wipe_members
+echo "not a swarm" | dd of=/dev/$D2 conv=notrunc 2>/dev/null
+mismatch foreign-data "holds other data" "$FULL 4$M"
+check format-feature dmsetup create swarmx --table "$FULL 4$M 1 format"
+check format-status sh -c 'dmsetup table swarmx | grep -q " 1 format$"'
+check format-remove dmsetup remove swarmx
+# Both superblock copies damaged.
+printf 'XXXX' | dd of=/dev/$D1 bs=1 seek=100 conv=notrunc 2>/dev/null
+printf 'XXXX' | dd of=/dev/$D1 bs=1 seek=4196 conv=notrunc 2>/dev/null
+mismatch damaged-superblock "superblocks are damaged" "$FULL 4$M"
+
+kernel_log_clean
+finish

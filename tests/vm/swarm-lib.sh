@@ -1,0 +1,82 @@
+# shellcheck shell=sh
+# Helpers for the VM tests of persistence and migration (busybox sh).
+# Needs lib.sh.
+
+# members: D0..D3 are the NVMe namespaces, M " /dev/D0 ... /dev/D3".
+members() {
+	M=""
+	for i in 0 1 2 3; do
+		eval "D$i=\$(nvme_dev $i)"
+		eval "M=\"\$M /dev/\$D$i\""
+	done
+}
+
+# swarm_entries PCT: a multiple of 4 entries of 4 KiB filling about PCT
+# per cent of the slots the 4 members offer after their metadata (the
+# superblocks, two map areas of 16 bytes a slot, data on a 1 MiB boundary).
+swarm_entries() {
+	s=$(dev_sectors "/dev/$D0")
+	awk -v s="$s" -v p="$1" 'BEGIN {
+		slots = int((s - 4096) / 8.07)
+		print int(slots * p / 100) * 4
+	}'
+}
+
+# swarm_st NAME FIELD: a field of the INFO status line.
+swarm_st() {
+	dmsetup status "$1" | awk -v f="$2" '{
+		b = 4 + $4 * 5
+		split("generation clusters copies reads writes multi redirected selector placement has_data migration moved total metadata", n, " ")
+		for (i = 1; i <= 14; i++) if (n[i] == f) { print $(b + i); exit }
+		print "no-field-" f
+	}'
+}
+
+# wait_migration NAME: until the migration is over; true when it is done.
+wait_migration() {
+	t=0
+	while [ $t -lt 6000 ]; do
+		case $(swarm_st "$1" migration) in
+		done|idle) return 0 ;;
+		failed) return 1 ;;
+		esac
+		sleep 0.1
+		t=$((t + 1))
+	done
+	return 1
+}
+
+# wipe_members: make the 4 members blank (no superblock).
+wipe_members() {
+	for d in $M; do
+		dd if=/dev/zero of="$d" bs=4k count=2 conv=fsync 2>/dev/null
+	done
+}
+
+# gen_map SEED: 32 clusters of 32 consecutive entries from random starts,
+# so they overlap (replicas), with weights between neighbours.
+gen_map() {
+	awk -v seed="$1" -v ne="$NE" 'BEGIN {
+		srand(seed)
+		for (c = 0; c < 32; c++) {
+			s = int(rand() * (ne - 32))
+			printf "%d %d %d", c, s, 1 + int(rand() * 100)
+			for (i = 0; i < 32; i++) printf " %d", s + i
+			printf "\n"
+		}
+		for (c = 0; c < 31; c++) printf "weight %d %d %d\n", c, c + 1, 1 + c
+	}'
+}
+
+# fio_write DEV / fio_verify DEV: the whole device, a pattern fio verifies.
+fio_write() {
+	fio --name=data --filename="$1" --bs=4k --direct=1 --ioengine=psync \
+		--rw=write --verify=crc32c --randseed=1234 --do_verify=1 \
+		>/tmp/fio-write.txt 2>&1 || { tail -n 20 /tmp/fio-write.txt; return 1; }
+}
+
+fio_verify() {
+	fio --name=data --filename="$1" --bs=4k --direct=1 --ioengine=psync \
+		--rw=write --verify=crc32c --randseed=1234 --verify_only \
+		>/tmp/fio-verify.txt 2>&1 || { tail -n 20 /tmp/fio-verify.txt; return 1; }
+}
