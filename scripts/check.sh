@@ -74,6 +74,7 @@ for k in $kernels; do
 		vm_step "integration-$k" "$k" tests/vm/integration.sh --disk-mib 64
 		vm_step "clustermap-$k" "$k" tests/vm/clustermap.sh --disk-mib 64
 		vm_step "trace-$k" "$k" tests/vm/trace.sh --disk-mib 64
+		[ "$k" = 6.12 ] && step bench-quick-6.12 scripts/bench.sh quick
 	fi
 done
 

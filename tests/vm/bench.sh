@@ -15,7 +15,8 @@
 #   SETUPS           setups on NDEV members (see setup_create); T_SETUPS
 #                    overrides it for trace T, T_SWEEP=0 skips its sweep
 #   SWEEP_SETUPS     setups also run on 1 and 2 members (DEVCOUNTS)
-#   VERIFY=1         replay --verify (and verify after populating)
+#   VERIFY=1         replay --verify
+#   VERIFY_ALL=1     read every entry back after populating (default VERIFY)
 #
 # Every measurement prints one "BENCH-JSON: {...}" line (the host collects
 # them) and a table line; every check a PASS:/FAIL: line.
@@ -27,7 +28,7 @@ CONF=/data/$1
 . "$CONF"
 : "${MODEL:=none}" "${BPS:=0}" "${IOPS:=0}" "${NDEV:=4}" "${CEILING:=0}"
 : "${OVERHEAD:=0}" "${VERIFY:=1}" "${DEVCOUNTS:=}" "${SWEEP_SETUPS:=}"
-: "${SEED:=1}" "${SCHED:=none}"
+: "${SEED:=1}" "${SCHED:=none}" "${VERIFY_ALL:=$VERIFY}"
 
 modprobe dm-swarm || { fail load "modprobe dm-swarm"; exit 1; }
 ALL=""
@@ -163,7 +164,7 @@ run_one() {
 		return
 	fi
 	pop_s=$(echo "$pj" | json_get seconds)
-	if [ "$VERIFY" = 1 ]; then
+	if [ "$VERIFY_ALL" = 1 ]; then
 		if swarm-bench verify "$dev" --entry-size "$esz" --entries "$entries" \
 			--seed "$SEED" >/tmp/ver.out 2>&1; then
 			pass "$label.verify-all"
@@ -244,7 +245,14 @@ overhead() {
 	modprobe null_blk nr_devices="$NDEV" gb=1 bs=4096 irqmode=0 queue_mode=2 || {
 		fail overhead.null_blk "modprobe null_blk"; return; }
 	nb=""
-	for i in $(seq 0 $((NDEV - 1))); do nb="$nb /dev/nullb$i"; done
+	for i in $(seq 0 $((NDEV - 1))); do
+		nb="$nb /dev/nullb$i"
+		# devtmpfs makes the node a moment after modprobe returns
+		for _t in 1 2 3 4 5 6 7 8 9 10; do
+			[ -b "/dev/nullb$i" ] && break
+			sleep 0.5
+		done
+	done
 	sz=$(dev_sectors /dev/nullb0)
 	# 4 KiB entries over 40% of the members.
 	ent=$((sz / 8 * NDEV * 2 / 5))
@@ -254,7 +262,7 @@ overhead() {
 		case "$cfg" in
 		linear) dmsetup create ovh --table "0 $((ent * 8 / NDEV)) linear /dev/nullb0 0" ;;
 		*) dmsetup create ovh --table "0 $((ent * 8)) swarm 8 $NDEV$nb" ;;
-		esac || { fail "overhead.$cfg.create"; continue; }
+		esac || { fail "overhead.$cfg.create" "$(dmesg | tail -n 3)"; continue; }
 		[ "$cfg" = swarm-map ] && swarmctl map upload "$(dm_node ovh)" /tmp/nb.map >/dev/null
 		# terse v3: 8 read IOPS, 88 usr %, 89 sys % (of one CPU, per job)
 		out=$($f --name="$cfg" --filename="$(dm_node ovh)" | awk -F';' '{ print $8, $88, $89 }')
