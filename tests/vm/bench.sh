@@ -260,7 +260,7 @@ overhead() {
 	f="fio --direct=1 --ioengine=io_uring --rw=randread --bs=4k --iodepth=128 --numjobs=2 --time_based --runtime=$secs --group_reporting --output-format=terse --terse-version=3 --norandommap --randrepeat=0"
 	for cfg in linear swarm-nomap swarm-map; do
 		case "$cfg" in
-		linear) dmsetup create ovh --table "0 $((ent * 8 / NDEV)) linear /dev/nullb0 0" ;;
+		linear) dmsetup create ovh --table "0 $((ent / NDEV * 8)) linear /dev/nullb0 0" ;;
 		*) dmsetup create ovh --table "0 $((ent * 8)) swarm 8 $NDEV$nb" ;;
 		esac || { fail "overhead.$cfg.create" "$(dmesg | tail -n 3)"; continue; }
 		[ "$cfg" = swarm-map ] && swarmctl map upload "$(dm_node ovh)" /tmp/nb.map >/dev/null
