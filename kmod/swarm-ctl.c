@@ -465,7 +465,7 @@ static int swarm_map_commit(struct file *f, void __user *u)
 	if (r)
 		goto out;
 	DMINFO("%s: map generation %llu%s: %u clusters, %llu copies of %llu entries, %llu bytes",
-	       dm_device_name(sc->md), lm->generation,
+	       swarm_name(sc), lm->generation,
 	       migrate ? " (migrating)" : "", lm->m.nr_clusters,
 	       lm->m.nr_copies, lm->m.nr_entries, swarm_map_bytes(&lm->m));
 out:

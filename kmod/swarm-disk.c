@@ -7,16 +7,20 @@
  * Pure code: builds in the kernel and in user space.
  */
 #ifdef __KERNEL__
-#include <linux/crc32c.h>
+#include <linux/crc32.h>
 #include <asm/byteorder.h>
 #endif
 
 #include "swarm-disk.h"
 
 #ifdef __KERNEL__
+/*
+ * The library CRC-32C, without libcrc32c's crypto API detour (and its
+ * module). Kernels from 6.14 call it crc32c().
+ */
 static u32 swarm_crc32c_update(u32 crc, const void *buf, size_t len)
 {
-	return crc32c(crc, buf, len);
+	return __crc32c_le(crc, buf, len);
 }
 #else
 static u32 crc32c_table[256];
@@ -213,6 +217,14 @@ enum swarm_sb_kind swarm_sb_pick(const void *blocks, struct swarm_sb *sb)
 	return worst;
 }
 
+/* First data sector of a member with @slots slots. */
+static u64 swarm_layout_start(u64 slots, u64 align)
+{
+	u64 area = 2 * swarm_part_bytes(slots) >> 9;
+
+	return round_up(swarm_area_sector(area, 2), align);
+}
+
 /**
  * swarm_disk_layout() - reserve the metadata at the start of each member.
  * @g: geometry; on entry @g->dev_slots are the raw slots of the smallest
@@ -223,14 +235,6 @@ enum swarm_sb_kind swarm_sb_pick(const void *blocks, struct swarm_sb *sb)
  * The records of a member and of its predecessor take 16 bytes a slot, so
  * the metadata costs 2 x 16 / entry size of the member: 0.8% at 4 KiB.
  */
-/* First data sector of a member with @slots slots. */
-static u64 swarm_layout_start(u64 slots, u64 align)
-{
-	u64 area = 2 * swarm_part_bytes(slots) >> 9;
-
-	return round_up(swarm_area_sector(area, 2), align);
-}
-
 void swarm_disk_layout(struct swarm_geom *g, u32 *area_sectors)
 {
 	u64 dev_sectors = g->dev_slots << g->entry_shift;

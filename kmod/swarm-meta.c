@@ -81,7 +81,7 @@ static int swarm_write_sbs(struct swarm_c *sc)
 				/* The members may now disagree: no more writes. */
 				WRITE_ONCE(sc->meta.failed, true);
 				DMERR("%s: cannot write the superblock of member %u (%d)",
-				      dm_device_name(sc->md), dev, r);
+				      swarm_name(sc), dev, r);
 				return r;
 			}
 		}
@@ -124,7 +124,7 @@ static int swarm_identify(struct swarm_c *sc, struct swarm_sb *sbs,
 			  bool *fresh, char **error)
 {
 	const struct swarm_geom *g = &sc->geom;
-	const char *name = dm_device_name(sc->md);
+	const char *name = swarm_name(sc);
 	bool format = sc->feat.given & SWARM_FEAT_FORMAT;
 	u32 i, nr_valid = 0, first = 0;
 	enum swarm_sb_kind k;
@@ -265,7 +265,7 @@ static int swarm_read_part(struct swarm_c *sc, const struct swarm_sb *sb,
 	if (!r && swarm_crc32c(part, bytes) == sb->area_crc[dev])
 		return 0;
 	DMWARN("%s: map records of member %u are %s, using the copy on member %u",
-	       dm_device_name(sc->md), dev, r ? "unreadable" : "damaged", next);
+	       swarm_name(sc), dev, r ? "unreadable" : "damaged", next);
 	if (next == dev)
 		return -EUCLEAN;
 	r = swarm_meta_io(sc, next, REQ_OP_READ, area + (bytes >> SECTOR_SHIFT),
@@ -273,7 +273,7 @@ static int swarm_read_part(struct swarm_c *sc, const struct swarm_sb *sb,
 	if (!r && swarm_crc32c(part, bytes) == sb->area_crc[dev])
 		return 0;
 	DMERR("%s: both copies of member %u's map records are lost",
-	      dm_device_name(sc->md), dev);
+	      swarm_name(sc), dev);
 	return -EUCLEAN;
 }
 
@@ -324,7 +324,7 @@ static int swarm_load_map(struct swarm_c *sc, const struct swarm_sb *sb,
 	}
 	r = swarm_map_from_records(&sc->geom, parts, &lm->m, &err);
 	if (r) {
-		DMERR("%s: map generation %llu: %s", dm_device_name(sc->md),
+		DMERR("%s: map generation %llu: %s", swarm_name(sc),
 		      sb->generation, err);
 		goto out;
 	}
@@ -353,7 +353,7 @@ out:
  */
 int swarm_meta_load(struct swarm_c *sc)
 {
-	const char *name = dm_device_name(sc->md);
+	const char *name = swarm_name(sc);
 	struct swarm_live_map *lm = NULL;
 	struct swarm_sb *sbs, newest;
 	bool fresh, stale = false;
@@ -517,7 +517,7 @@ int swarm_meta_commit(struct swarm_c *sc, const struct swarm_map *m,
 out:
 	if (r) {
 		DMERR("%s: cannot commit map generation %llu (%d)",
-		      dm_device_name(sc->md), generation, r);
+		      swarm_name(sc), generation, r);
 		old.seq = sc->meta.sb.seq;
 		sc->meta.sb = old;
 	}

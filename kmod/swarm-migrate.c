@@ -65,7 +65,7 @@ static void swarm_mig_fail(struct swarm_c *sc, int error)
 	struct swarm_live_map *to = sc->mig.to;
 
 	DMERR("%s: migration to generation %llu failed (%d) at entry %llu of %llu; old map kept",
-	      dm_device_name(sc->md), to->generation, error, sc->mig.copied,
+	      swarm_name(sc), to->generation, error, sc->mig.copied,
 	      sc->mig.total);
 	sc->mig.to = NULL;
 	WRITE_ONCE(sc->migrating, false);
@@ -101,7 +101,7 @@ static void swarm_mig_finish(struct swarm_c *sc)
 
 	ms = max_t(u64, mig->ms, 1);
 	DMINFO("%s: migrated to generation %llu: %llu entries, %llu MiB in %llu ms, %llu MiB/s",
-	       dm_device_name(sc->md), to->generation, mig->total,
+	       swarm_name(sc), to->generation, mig->total,
 	       mig->bytes >> 20, mig->ms, div64_u64(mig->bytes * 1000, ms) >> 20);
 }
 
@@ -272,7 +272,7 @@ int swarm_mig_start(struct swarm_c *sc, struct swarm_live_map *to)
 	WRITE_ONCE(mig->state, DM_SWARM_MIGRATE_RUNNING);
 	WRITE_ONCE(sc->migrating, true);
 	DMINFO("%s: migrating %llu entries to map generation %llu (%llu copies)",
-	       dm_device_name(sc->md), mig->total, to->generation,
+	       swarm_name(sc), mig->total, to->generation,
 	       to->m.nr_copies);
 	queue_delayed_work(sc->wq, &mig->step, 0);
 	return 0;
@@ -332,7 +332,7 @@ void swarm_mig_exit(struct swarm_c *sc)
 
 	if (mig->to)
 		DMINFO("%s: migration to map generation %llu abandoned at %llu of %llu entries",
-		       dm_device_name(sc->md), mig->to->generation, mig->copied,
+		       swarm_name(sc), mig->to->generation, mig->copied,
 		       mig->total);
 	swarm_put_map(mig->to);
 	mig->to = NULL;

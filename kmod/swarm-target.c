@@ -176,6 +176,8 @@ static int swarm_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 	}
 	sc->ti = ti;
 	sc->md = dm_table_get_md(ti->table);
+	if (dm_copy_name_and_uuid(sc->md, sc->name, NULL))
+		strscpy(sc->name, dm_device_name(sc->md), sizeof(sc->name));
 	sc->feat = t;
 	sc->feat.dev_paths = NULL;	/* argv does not outlive the ctr */
 	sc->selector = SWARM_SELECT_LEAST_LOADED;

@@ -110,6 +110,7 @@ struct swarm_mig {
  * struct swarm_c - one swarm target (one table's instance).
  * @ti: the target.
  * @md: the mapped device, to find the target by dev_t.
+ * @name: its dm name, for the log (swarm_name()).
  * @list: on the control device's list, under swarm_ctl_mutex.
  * @resume_seq: order of the last resume (0 = never): the newest is live.
  * @geom: geometry.
@@ -136,6 +137,7 @@ struct swarm_mig {
 struct swarm_c {
 	struct dm_target *ti;
 	struct mapped_device *md;
+	char name[DM_NAME_LEN];
 	struct list_head list;
 	u64 resume_seq;
 	struct swarm_geom geom;
@@ -159,6 +161,12 @@ struct swarm_c {
 	struct swarm_mig mig;
 	struct swarm_member devs[];
 };
+
+/* The device's dm name, or its major:minor if it has none. */
+static inline const char *swarm_name(struct swarm_c *sc)
+{
+	return sc->name;
+}
 
 /* swarm-target.c */
 int swarm_commit_map(struct swarm_c *sc, struct swarm_live_map *lm, bool drop,

@@ -6,8 +6,10 @@
 #   3. the module builds without warnings for the test kernel and for
 #      Debian's stock 6.1 and 6.12 kernels
 #   4. KUnit suites in the test kernel (KASAN, lockdep, kmemleak)
-#   5. VM integration, cluster-map and trace-capture tests on 4 emulated
-#      NVMe SSDs: the test kernel, stock 6.1 and stock 6.12
+#   5. VM integration, cluster-map, trace-capture and persistence tests
+#      on 4 emulated NVMe SSDs: the test kernel, stock 6.1 and stock 6.12
+#   6. on stock 6.12: a reboot (two boots on the same SSD images), 10
+#      power cuts during migrations, and the quick benchmark
 #
 # Every test case prints a PASS: or FAIL: line; the totals count them. A
 # step that cannot run at all counts as one failure.
@@ -68,13 +70,25 @@ for k in $kernels; do
 		vm_step kunit test tests/vm/kunit.sh --disks 1 --disk-mib 16
 		# KASAN and lockdep make TCG slow: smaller disks.
 		vm_step integration-test test tests/vm/integration.sh --disk-mib 8
-		vm_step clustermap-test test tests/vm/clustermap.sh --disk-mib 8
+		vm_step clustermap-test test tests/vm/clustermap.sh --disk-mib 16
 		vm_step trace-test test tests/vm/trace.sh --disk-mib 8
+		vm_step persist-test test tests/vm/persist.sh --disk-mib 8
 	else
 		vm_step "integration-$k" "$k" tests/vm/integration.sh --disk-mib 64
 		vm_step "clustermap-$k" "$k" tests/vm/clustermap.sh --disk-mib 64
 		vm_step "trace-$k" "$k" tests/vm/trace.sh --disk-mib 64
-		[ "$k" = 6.12 ] && step bench-quick-6.12 scripts/bench.sh quick
+		vm_step "persist-$k" "$k" tests/vm/persist.sh --disk-mib 64
+		if [ "$k" = 6.12 ]; then
+			rm -rf build/reboot-ssd
+			for b in reboot-1 reboot-2; do
+				step "$b-6.12" scripts/vm-run.sh --kernel 6.12 --disk-mib 64 \
+					--log "build/logs/$b-6.12.log" \
+					--images build/reboot-ssd tests/vm/persist.sh "$b"
+			done
+			rm -rf build/reboot-ssd
+			step crash-6.12 scripts/crash-test.sh 10 6.12
+			step bench-quick-6.12 scripts/bench.sh quick
+		fi
 	fi
 done
 

@@ -15,6 +15,8 @@
 #                           exist (reboots, crash tests); default: fresh ones
 #   --crash-after S         SIGKILL QEMU S seconds (may be fractional) after it
 #                           started, like a power cut; the exit status is 0
+#   --crash-at MARK:S       SIGKILL QEMU S seconds after the console prints a
+#                           line starting with MARK; the exit status is 0
 #   --file PATH             copy PATH into the VM's /data (repeatable)
 #
 # The initramfs holds busybox, dmsetup, fio, kmod, the dm-swarm modules
@@ -24,7 +26,7 @@ set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 kernel=test disks=4 disk_mib=256 bps=0 iops=0 mem=2048 log="" timeout=900
-images="" crash_after="" files=()
+images="" crash_after="" crash_at="" files=()
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--kernel) kernel=$2; shift 2 ;;
@@ -37,6 +39,7 @@ while [ $# -gt 0 ]; do
 	--timeout) timeout=$2; shift 2 ;;
 	--images) images=$2; shift 2 ;;
 	--crash-after) crash_after=$2; shift 2 ;;
+	--crash-at) crash_at=$2; shift 2 ;;
 	--file) files+=("$2"); shift 2 ;;
 	--) shift; break ;;
 	-*) echo "vm-run: unknown option $1" >&2; exit 2 ;;
@@ -162,6 +165,28 @@ echo "vm-run: $name on kernel $kernel ($KVER), $disks x ${disk_mib} MiB NVMe" \
 	"(bps=$bps iops=$iops), log $log" >&2
 start=$(date +%s)
 set +e
+if [ -n "$crash_at" ]; then
+	mark=${crash_at%:*} delay=${crash_at##*:}
+	qemu-system-x86_64 -accel tcg -machine q35 -cpu max -smp 2 -m "$mem" \
+		-kernel "$KIMAGE" -initrd "$work/initrd.gz" \
+		-append "console=ttyS0 panic=-1 oops=panic quiet loglevel=4 $KAPPEND" \
+		-nographic -no-reboot -nic none "${drives[@]}" </dev/null >"$log" 2>&1 &
+	qpid=$!
+	waited=0
+	until grep -q "^$mark" "$log" 2>/dev/null; do
+		kill -0 $qpid 2>/dev/null || break
+		sleep 0.05
+		waited=$((waited + 1))
+		[ $waited -lt $((timeout * 20)) ] || break
+	done
+	sleep "$delay"
+	kill -9 $qpid 2>/dev/null
+	wait $qpid 2>/dev/null
+	tr -d '\r' <"$log" >"$log.tmp" && mv "$log.tmp" "$log"
+	echo "vm-run: QEMU killed $delay s after '$mark'" >&2
+	grep -E '^(PASS|FAIL): |^  ' "$log" || true
+	exit 0
+fi
 if [ -n "$crash_after" ]; then
 	# A power cut: SIGKILL, so QEMU flushes nothing of its own.
 	timeout --foreground -s KILL "$crash_after" \

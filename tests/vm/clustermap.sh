@@ -4,12 +4,13 @@
 # statistics, and every bad upload refused with its errno.
 . /tests/lib.sh
 . /tests/check-kernel-log.sh
+. /tests/swarm-lib.sh
 SUITE=clustermap
 kernel_log_begin
 
 check load modprobe dm-swarm
 check control-device test -c /dev/dm-swarm-control
-check version sh -c 'swarmctl version | grep -q "kernel ABI 1.0.0"'
+check version sh -c 'swarmctl version | grep -q "kernel ABI 1.1.0"'
 
 N=4
 M=""
@@ -19,12 +20,15 @@ for i in 0 1 2 3; do
 done
 NE=4096
 LEN=$((NE * 8))
+# Slots start after the metadata: DS, in 4 KiB blocks.
+DS=$(($(swarm_layout "$(dev_sectors /dev/$D0)" 8 | cut -d' ' -f2) / 8))
 TABLE="0 $LEN swarm 8 $N$M"
 
 # Raw ioctls, on a swarm of its own (the test writes and commits maps).
 check create-ioctl-dev dmsetup create swarmio --table "$TABLE"
+check slow-migrations dmsetup message swarmio 0 migrate_rate 1
 SUITE=ioctl
-swarm-ioctl-test "$(dm_node swarmio)" "/dev/$D0" >/tmp/ioctl.out 2>&1
+swarm-ioctl-test "$(dm_node swarmio)" "/dev/$D0" swarmio >/tmp/ioctl.out 2>&1
 rc=$?
 cat /tmp/ioctl.out
 PASSED=$((PASSED + $(grep -c '^PASS:' /tmp/ioctl.out)))
@@ -32,6 +36,7 @@ FAILED=$((FAILED + $(grep -c '^FAIL:' /tmp/ioctl.out)))
 [ $rc -le 1 ] || fail exit "swarm-ioctl-test exited with $rc"
 SUITE=clustermap
 check remove-ioctl-dev dmsetup remove swarmio
+wipe_members
 
 check create dmsetup create swarm0 --table "$TABLE"
 DM=$(dm_node swarm0)
@@ -84,7 +89,7 @@ for c in $(copies_of 48); do
 	d=${c%/*}
 	s=${c#*/}
 	eval "mdev=/dev/\$D$d"
-	got=$(dd if="$mdev" bs=4096 skip="$s" count=1 iflag=direct 2>/dev/null | md5sum | cut -d' ' -f1)
+	got=$(dd if="$mdev" bs=4096 skip=$((DS + s)) count=1 iflag=direct 2>/dev/null | md5sum | cut -d' ' -f1)
 	expect_eq "copy-$k-of-entry-48-holds-data" "$want" "$got"
 	k=$((k + 1))
 done
@@ -122,7 +127,7 @@ for e in 0 5 47 48 63 64 100 500 1000 1001 2000 3000 3087 3088 4000 4095; do
 	want=$(md5sum </tmp/ent | cut -d' ' -f1)
 	for c in $cps; do
 		eval "mdev=/dev/\$D${c%/*}"
-		got=$(dd if="$mdev" bs=4096 skip="${c#*/}" count=1 iflag=direct 2>/dev/null | md5sum | cut -d' ' -f1)
+		got=$(dd if="$mdev" bs=4096 skip=$((DS + ${c#*/})) count=1 iflag=direct 2>/dev/null | md5sum | cut -d' ' -f1)
 		[ "$got" = "$want" ] || { badc=$((badc + 1)); echo "entry $e copy $c differs"; }
 	done
 done
@@ -134,14 +139,16 @@ printf '0 1 1 1 2\n1 9 1 3 4\n' >/tmp/bad.txt
 out=$(swarmctl map upload "$DM" /tmp/bad.txt 2>&1)
 expect_eq bad-file-refused 1 "$(echo "$out" | grep -c '/tmp/bad.txt:2:')"
 expect_eq bad-file-map-unchanged 1 "$(st 1)"
-# The device holds data now: a new map needs --drop-data.
-check data-present-refused sh -c "! swarmctl map upload $DM /tmp/map.txt"
-expect_eq data-present-map-unchanged 1 "$(st 1)"
+# The device holds data now: a new map migrates it.
+check data-present-migrates swarmctl map upload --wait "$DM" /tmp/map.txt
+expect_eq data-present-generation 2 "$(st 1)"
+check verify-after-migration $FIO --name=all --rw=write --bs=64k --iodepth=16 \
+	--verify=crc32c --verify_only=1 --size=100%
 
 # Reload with the same table keeps the map and the data.
 check reload dmsetup reload swarm0 --table "$TABLE"
 check reload-resume dmsetup resume swarm0
-expect_eq reload-keeps-map 1 "$(st 1)"
+expect_eq reload-keeps-map 2 "$(st 1)"
 check verify-after-reload $FIO --name=all --rw=write --bs=64k --iodepth=16 \
 	--verify=crc32c --verify_only=1 --size=100%
 
@@ -162,7 +169,7 @@ awk 'BEGIN {
 }' >/tmp/dup.txt
 check msg-coactivation dmsetup message swarm0 0 placement coactivation
 check upload-drop-data swarmctl map upload --drop-data "$DM" /tmp/dup.txt
-expect_eq generation-2 2 "$(st 1)"
+expect_eq generation-3 3 "$(st 1)"
 expect_eq dup-copies $((NE + 256)) "$(st 3)"
 # 4 readers x 512 random 4 KiB reads of the 256 entries, queue depth 16.
 READERS="$FIO --name=readers --rw=randread --bs=4k --iodepth=16 --numjobs=4 --size=1M --io_size=2M"

@@ -4,6 +4,7 @@
 # and every bad table line.
 . /tests/lib.sh
 . /tests/check-kernel-log.sh
+. /tests/swarm-lib.sh
 SUITE=integration
 kernel_log_begin
 
@@ -18,7 +19,11 @@ while [ $i -lt $N ]; do
 done
 echo "members: $D0 $D1 $D2 $D3"
 SZ=$(dev_sectors /dev/$D0)	# every member has the same size
-LEN=$((SZ * N))
+RAWLEN=$((SZ * N))
+# Every slot after the metadata (superblocks, map areas): DS 4 KiB blocks.
+set -- $(swarm_layout "$SZ" 8)
+LEN=$(($1 * 8 * N))
+DS=$(($2 / 8))
 TABLE="0 $LEN swarm 8 $N /dev/$D0 /dev/$D1 /dev/$D2 /dev/$D3"
 MAJMIN=""
 for d in $D0 $D1 $D2 $D3; do
@@ -81,6 +86,16 @@ expected() {
 	echo "${s# }"
 }
 
+# The first write of a new set records in the superblocks that it holds
+# data, before it lands: 2 superblock writes on every member, then the
+# entry.
+b=$(snapshot)
+dd if=/dev/zero of="$DM" bs=4096 seek=5 count=1 oflag=direct 2>/dev/null
+a=$(snapshot)
+expect_eq first-write-marks-superblocks "0 0 0 0 0 2 0 1 0 8 0 3 0 0 0 0 0 2 0 0 0 0 0 2" \
+	"$(delta "$b" "$a")"
+check status-has-data test "$(swarm_st swarm0 has_data)" = 1
+
 # Known entries land on member e mod N at slot e div N, and nowhere else.
 NE=$((LEN / 8))
 for e in 0 1 2 3 4 5 6 7 1001 $((NE - 1)); do
@@ -92,7 +107,7 @@ for e in 0 1 2 3 4 5 6 7 1001 $((NE - 1)); do
 	dd if=/tmp/blk of="$DM" bs=4096 seek="$e" count=1 oflag=direct 2>/dev/null
 	a=$(snapshot)
 	expect_eq "write-entry-$e-counters" "$(expected $m w 8)" "$(delta "$b" "$a")"
-	got=$(dd if="$mdev" bs=4096 skip="$slot" count=1 iflag=direct 2>/dev/null | md5sum | cut -d' ' -f1)
+	got=$(dd if="$mdev" bs=4096 skip=$((DS + slot)) count=1 iflag=direct 2>/dev/null | md5sum | cut -d' ' -f1)
 	expect_eq "write-entry-$e-on-member-$m-slot-$slot" "$(md5sum </tmp/blk | cut -d' ' -f1)" "$got"
 	b=$(snapshot)
 	got=$(dd if="$DM" bs=4096 skip="$e" count=1 iflag=direct 2>/dev/null | md5sum | cut -d' ' -f1)
@@ -167,7 +182,11 @@ check verify-after-recreate $FIO --name=seq --rw=write --bs=64k --iodepth=16 \
 check remove-again dmsetup remove swarm1
 
 # A swarm behind another target, with 64 KiB entries over 3 members: the
-# target offset and entry size are honoured.
+# target offset and entry size are honoured. A new set: wipe the old one.
+for d in $D1 $D2 $D3; do
+	dd if=/dev/zero of=/dev/$d bs=4k count=2 conv=fsync 2>/dev/null
+done
+DS64=$(($(swarm_layout "$SZ" 128 | cut -d' ' -f2) / 128))
 check create-offset-64k sh -c "printf '%s\n%s\n' '0 1024 error' \
 	'1024 $((128 * 300)) swarm 128 3 /dev/$D1 /dev/$D2 /dev/$D3' | dmsetup create swarm2"
 DM=$(dm_node swarm2)
@@ -176,7 +195,7 @@ for e in 0 1 2 3 10 299; do
 	eval "mdev=/dev/\$D$m"
 	printf 'swarm2 entry %d' "$e" | dd of=/tmp/blk bs=65536 count=1 conv=sync 2>/dev/null
 	dd if=/tmp/blk of="$DM" bs=512 seek=$((1024 + e * 128)) count=128 oflag=direct 2>/dev/null
-	got=$(dd if="$mdev" bs=65536 skip=$((e / 3)) count=1 iflag=direct 2>/dev/null | md5sum | cut -d' ' -f1)
+	got=$(dd if="$mdev" bs=65536 skip=$((DS64 + e / 3)) count=1 iflag=direct 2>/dev/null | md5sum | cut -d' ' -f1)
 	expect_eq "entry64k-$e-on-member-$m" "$(md5sum </tmp/blk | cut -d' ' -f1)" "$got"
 done
 check remove-offset dmsetup remove swarm2
@@ -210,7 +229,7 @@ bad_table duplicate-device "0 8 swarm 8 2 /dev/$D0 /dev/$D0" "Duplicate device"
 bad_table duplicate-by-number "0 8 swarm 8 2 /dev/$D0 $(cat /sys/block/$D0/dev)" "Duplicate device"
 bad_table device-too-small "0 8 swarm 8 2 /dev/$D0 $TINY" "Device too small to hold one entry"
 bad_table len-not-multiple "0 12 swarm 8 4 $M" "Target length is not a multiple of the entry size"
-bad_table len-too-large "0 $((LEN + 8)) swarm 8 4 $M" "Target length is larger than the devices hold"
+bad_table len-too-large "0 $((RAWLEN + 8)) swarm 8 4 $M" "Target length is larger than the devices hold"
 bad_table feature-count "0 8 swarm 8 4 $M 2 x" "Feature argument count does not match"
 bad_table feature-nan "0 8 swarm 8 4 $M x" "Invalid number of feature arguments"
 bad_table feature-unknown "0 8 swarm 8 4 $M 1 frobnicate" "Unknown feature"

@@ -97,6 +97,27 @@ static uint64_t generation(int fd)
 	return s.map_generation;
 }
 
+/* Poll the migration until it is no longer running; its final state. */
+static uint32_t wait_migration(int fd)
+{
+	struct dm_swarm_stats s;
+	int i;
+
+	for (i = 0; i < 1200; i++) {
+		memset(&s, 0, sizeof(s));
+		s.size = sizeof(s);
+		s.dev_major = dmaj;
+		s.dev_minor = dmin;
+		if (ioctl(fd, DM_SWARM_STATS, &s))
+			return UINT32_MAX;
+		if (s.migrate_state != DM_SWARM_MIGRATE_RUNNING &&
+		    s.migrate_state != DM_SWARM_MIGRATE_PAUSED)
+			return s.migrate_state;
+		usleep(100000);
+	}
+	return UINT32_MAX;
+}
+
 /* One cluster {0,1,2,3} with medoid 0, and whatever the caller changes. */
 static int one_cluster(int fd, struct dm_swarm_cluster *c, uint64_t *m)
 {
@@ -110,8 +131,8 @@ int main(int argc, char **argv)
 	struct stat st;
 	int fd, fd2, r;
 
-	if (argc != 3 || stat(argv[1], &st) || !S_ISBLK(st.st_mode)) {
-		fprintf(stderr, "usage: swarm-ioctl-test <swarm-dev> <other-dev>\n");
+	if (argc != 4 || stat(argv[1], &st) || !S_ISBLK(st.st_mode)) {
+		fprintf(stderr, "usage: swarm-ioctl-test <swarm-dev> <other-dev> <dm-name>\n");
 		return 2;
 	}
 	dmaj = major(st.st_rdev);
@@ -214,7 +235,11 @@ int main(int argc, char **argv)
 	expect_errno("commit-good", devreq(fd, DM_SWARM_MAP_COMMIT), 0);
 	expect_errno("generation-1", generation(fd) == 1 ? 0 : -1, 0);
 
-	/* Once written, the device refuses a map that does not drop data. */
+	/*
+	 * Once written, a map that keeps the data starts a migration (slowed
+	 * down by the caller's migrate_rate 1); a second commit meanwhile is
+	 * refused with EBUSY.
+	 */
 	{
 		int dfd = open(argv[1], O_WRONLY);
 		char buf[4096] = "x";
@@ -229,13 +254,25 @@ int main(int argc, char **argv)
 	expect_errno("begin-keep-data", begin(fd, 1, 4, 0, 0), 0);
 	RESET_CLUSTER();
 	expect_errno("add-keep-data", one_cluster(fd, &c, m), 0);
-	expect_errno("data-present-busy", devreq(fd, DM_SWARM_MAP_COMMIT), EBUSY);
-	expect_errno("map-unchanged-3", generation(fd) == 1 ? 0 : -1, 0);
+	expect_errno("data-present-migrates", devreq(fd, DM_SWARM_MAP_COMMIT), 0);
+	expect_errno("map-unchanged-while-migrating", generation(fd) == 1 ? 0 : -1, 0);
+	expect_errno("begin-during-migration", begin(fd, 1, 4, 0, 0), 0);
+	RESET_CLUSTER();
+	expect_errno("add-during-migration", one_cluster(fd, &c, m), 0);
+	expect_errno("commit-during-migration-busy", devreq(fd, DM_SWARM_MAP_COMMIT), EBUSY);
+	{
+		char cmd[256];
+
+		snprintf(cmd, sizeof(cmd), "dmsetup message %s 0 migrate_rate 0", argv[3]);
+		expect_errno("uncap-migration", system(cmd) ? -1 : 0, 0);
+	}
+	expect_errno("migration-done", wait_migration(fd) == DM_SWARM_MIGRATE_DONE ? 0 : -1, 0);
+	expect_errno("generation-2", generation(fd) == 2 ? 0 : -1, 0);
 	expect_errno("begin-drop-data", begin(fd, 1, 4, 0, DM_SWARM_MAP_DROP_DATA), 0);
 	RESET_CLUSTER();
 	expect_errno("add-drop-data", one_cluster(fd, &c, m), 0);
 	expect_errno("commit-drop-data", devreq(fd, DM_SWARM_MAP_COMMIT), 0);
-	expect_errno("generation-2", generation(fd) == 2 ? 0 : -1, 0);
+	expect_errno("generation-3", generation(fd) == 3 ? 0 : -1, 0);
 
 	/* Placement of an entry beyond the device. */
 	{

@@ -164,7 +164,7 @@ FULL="0 $(($(swarm_entries 100) * 8)) swarm 8"
 mismatch wrong-order "Members are given in the wrong order" \
 	"$FULL 4 /dev/$D1 /dev/$D0 /dev/$D2 /dev/$D3"
 mismatch missing-member "does not give every member" \
-	"$FULL 3 /dev/$D0 /dev/$D1 /dev/$D2"
+	"0 $LEN swarm 8 3 /dev/$D0 /dev/$D1 /dev/$D2"
 mismatch other-geometry "geometry differs" "0 $LEN swarm 8 4$M"
 # Another set on member 3 only.
 dd if=/dev/zero of=/dev/$D3 bs=4k count=2 2>/dev/null

@@ -80,3 +80,20 @@ fio_verify() {
 		--rw=write --verify=crc32c --randseed=1234 --verify_only \
 		>/tmp/fio-verify.txt 2>&1 || { tail -n 20 /tmp/fio-verify.txt; return 1; }
 }
+
+# swarm_layout SECTORS ENTRY_SECTORS: "<slots> <data_start>" of a member
+# of SECTORS sectors, as swarm_disk_layout() computes them for a new set.
+swarm_layout() {
+	awk -v s="$1" -v es="$2" 'function ru(x, y) { return int((x + y - 1) / y) * y }
+	function start(n) { return ru(16 + 2 * (2 * ru(8 * n, 4096) / 512), al) }
+	BEGIN {
+		al = es > 2048 ? es : 2048
+		dev = int(s / es) * es
+		lo = 0; hi = int(s / es)
+		while (lo < hi) {
+			mid = lo + int((hi - lo + 1) / 2)
+			if (start(mid) + mid * es <= dev) lo = mid; else hi = mid - 1
+		}
+		print lo, (lo ? start(lo) : 0)
+	}'
+}

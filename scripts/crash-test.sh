@@ -1,0 +1,48 @@
+#!/bin/bash
+# Power cuts during migrations (tests/vm/crash.sh): RUNS times, QEMU is
+# SIGKILLed at a random point 0..4 s after a map commit started a
+# migration; the next boot assembles the set, checks that its map is the
+# old or the new generation, whole, and verifies every byte of data.
+#
+#   crash-test.sh [RUNS (default 10)] [KERNEL (default 6.12)]
+#
+# Prints PASS/FAIL lines, and per cut where it came (the last progress
+# line the VM printed) and the generation the set came back with.
+set -uo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+runs=${1:-10} kernel=${2:-6.12}
+work=$(mktemp -d /tmp/dm-swarm-crash.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+logs=$top/build/logs/crash
+rm -rf "$logs"
+mkdir -p "$logs"
+
+before=""
+for i in $(seq 0 "$runs"); do
+	mode=check last=""
+	[ "$i" = 0 ] && mode=setup
+	[ "$i" = "$runs" ] && last=last
+	log=$logs/boot-$i.log
+	args=(--kernel "$kernel" --disk-mib 32 --images "$work/ssd" --log "$log")
+	delay=""
+	if [ -z "$last" ]; then
+		delay=$(awk -v r="$RANDOM" 'BEGIN { printf "%.2f", r % 400 / 100 }')
+		args+=(--crash-at "MIGRATING:$delay")
+	fi
+	"$top/scripts/vm-run.sh" "${args[@]}" "$top/tests/vm/crash.sh" \
+		"$mode" $((i + 2)) $last >"$logs/boot-$i.out" 2>&1
+	grep -E '^(PASS|FAIL): ' "$log" | sed "s/^\(PASS\|FAIL\): crash\./\1: crash.boot$i./"
+	if [ "$i" -gt 0 ]; then
+		after=$(sed -n 's/^generation-after-cut //p' "$log")
+		if [ -n "$after" ] && { [ "$after" = "$before" ] || [ "$after" = $((before + 1)) ]; }; then
+			echo "PASS: crash.cut$i.old-or-new-map"
+		else
+			echo "FAIL: crash.cut$i.old-or-new-map"
+		fi
+		echo "  cut $i: $where; map generation $before before, ${after:-?} after"
+	fi
+	grep -q '^MIGRATING' "$log" || { [ -n "$last" ] || echo "FAIL: crash.boot$i.migration-started"; }
+	before=$(sed -n 's/^generation-before-cut //p' "$log")
+	where="SIGKILL $delay s after the commit, last seen: $(grep '^progress' "$log" | tail -n 1)"
+done
