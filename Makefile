@@ -111,21 +111,34 @@ user-test: userspace $(USER_TESTS)
 checkpatch:
 	@scripts/checkpatch.sh
 
-# A benchmark of swarmctl cluster at scale (prints figures; not a test):
-# 1M entries, 100k steps of about 300 entries (BENCH_FRAC of the entries;
-# 10% of 1M would be 10^10 reads), binary trace in build/bench/.
+# A benchmark of swarmctl cluster's code at scale (prints figures; not a
+# test): 1M entries, 100k steps of about 300 and about 1000 entries
+# (BENCH_FRACS of the entries; 10% of 1M would be 10^10 reads), binary
+# traces in build/bench/. The driver (test-cluster --bench, no sanitizers)
+# reads, clusters with 2 threads and writes as swarmctl cluster does,
+# printing each phase's time and peak RSS, then precision and recall
+# against the planted groups. BENCH_ARGS: [NEIGHBOURS [CAND_READS]].
 BENCH_ENTRIES ?= 1000000
 BENCH_STEPS ?= 100000
-BENCH_FRAC ?= 0.0003
-BENCH_CLUSTER_ARGS ?= --threads 2
-bench-cluster: build/user/swarmctl
-	@mkdir -p build/bench
-	build/user/swarmctl trace gen -o build/bench/bench.trace --binary \
-		--entries $(BENCH_ENTRIES) --steps $(BENCH_STEPS) \
-		--frac $(BENCH_FRAC) --seed 1
-	build/user/swarmctl trace info build/bench/bench.trace
-	build/user/swarmctl cluster build/bench/bench.trace \
-		-o build/bench/bench.map --timing $(BENCH_CLUSTER_ARGS)
+BENCH_FRACS ?= 0.0003 0.001
+BENCH_ARGS ?=
+
+build/bench/cluster-bench: tests/user/test-cluster.c $(OFFLINE_DEPS) \
+		$(LIBSWARM_DEPS) tests/user/utest.h
+	@mkdir -p $(dir $@)
+	$(CC) $(SWARMCTL_CFLAGS) -Ikmod -pthread -o $@ $< $(OFFLINE_LIB) \
+		userspace/libswarm.c -lm
+
+bench-cluster: build/user/swarmctl build/bench/cluster-bench
+	@for f in $(BENCH_FRACS); do \
+		tr=build/bench/bench-$$f.trace; \
+		build/user/swarmctl trace gen -o $$tr --binary \
+			--entries $(BENCH_ENTRIES) --steps $(BENCH_STEPS) \
+			--frac $$f --seed 1 || exit 1; \
+		echo "== frac $$f"; \
+		build/bench/cluster-bench --bench $$tr build/bench/bench-$$f.map \
+			$(BENCH_ARGS) || exit 1; \
+	done
 
 check: deps userspace
 	@scripts/check.sh

@@ -22,6 +22,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cluster.h"
@@ -30,6 +32,8 @@
 /* The kernel's DM_SWARM_MAX_CLUSTER_SIZE. */
 #define MAX_CLUSTER_SIZE	(1U << 20)
 #define EMPTY_KEY		UINT64_MAX
+/* Reads scanned for candidates in all, at least (see cand_reads). */
+#define CAND_TOTAL		(1ULL << 31)
 
 void swarm_cluster_defaults(struct swarm_cluster_opts *o)
 {
@@ -49,6 +53,33 @@ void swarm_cluster_defaults(struct swarm_cluster_opts *o)
 	o->weight_topk = 8;
 	o->seed = 1;
 	o->threads = 1;
+	o->neighbours = 128;
+	o->cand_reads = 8192;
+}
+
+/* ---- Phase timing (opts->timing) ---- */
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+/* Print the seconds since *@t0 and the peak RSS so far; restart the clock. */
+static void phase_done(const struct swarm_cluster_opts *o, const char *name,
+		       double *t0)
+{
+	struct rusage ru;
+	double t = now_s();
+
+	if (!o->timing)
+		return;
+	getrusage(RUSAGE_SELF, &ru);
+	fprintf(stderr, "phase %-10s %7.2f s  peak RSS %6.0f MiB\n", name,
+		t - *t0, ru.ru_maxrss / 1024.0);
+	*t0 = t;
 }
 
 /* ---- A hash map of pairs: (a << 32 | b) -> weight ---- */
@@ -192,7 +223,8 @@ static uint64_t sample(uint32_t *l, uint64_t k, uint64_t m, uint64_t seed,
 struct counted {
 	uint64_t nr_steps;
 	uint64_t *off;		/* nr_steps + 1 */
-	uint32_t *ids;
+	uint32_t *ids;		/* the trace's own if @shared */
+	bool shared;
 	float *w;		/* per step */
 	uint64_t *ioff;		/* nr_entries + 1 */
 	uint32_t *isteps;
@@ -201,7 +233,8 @@ struct counted {
 static void counted_free(struct counted *cs)
 {
 	free(cs->off);
-	free(cs->ids);
+	if (!cs->shared)
+		free(cs->ids);
 	free(cs->w);
 	free(cs->ioff);
 	free(cs->isteps);
@@ -215,9 +248,23 @@ static int build_counted(const struct swarm_trace *t,
 	uint64_t m = cap_entries(o->pair_cap), n = t->nr_entries, s, i, k;
 	uint64_t *pos;
 
+	/*
+	 * Usually every step is counted whole: then the trace's ids are the
+	 * counted ones and need no copy (400 MiB at 10^8 reads).
+	 */
+	cs->shared = true;
+	for (s = 0; s < t->nr_steps && cs->shared; s++) {
+		k = t->off[s + 1] - t->off[s];
+		if (k == 1 || k > m)
+			cs->shared = false;
+		for (i = t->off[s]; i < t->off[s + 1] && cs->shared; i++)
+			if (f[t->ids[i]] < o->min_count)
+				cs->shared = false;
+	}
 	cs->nr_steps = t->nr_steps;
 	cs->off = malloc((t->nr_steps + 1) * sizeof(*cs->off));
-	cs->ids = malloc((t->nr_reads ? t->nr_reads : 1) * sizeof(*cs->ids));
+	cs->ids = cs->shared ? t->ids :
+		  malloc((t->nr_reads ? t->nr_reads : 1) * sizeof(*cs->ids));
 	cs->w = malloc((t->nr_steps ? t->nr_steps : 1) * sizeof(*cs->w));
 	cs->ioff = calloc(n + 1, sizeof(*cs->ioff));
 	if (!cs->off || !cs->ids || !cs->w || !cs->ioff)
@@ -227,9 +274,12 @@ static int build_counted(const struct swarm_trace *t,
 		uint32_t *l = cs->ids + k;
 		uint64_t nl = 0;
 
-		for (i = t->off[s]; i < t->off[s + 1]; i++)
-			if (f[t->ids[i]] >= o->min_count)
-				l[nl++] = t->ids[i];
+		if (cs->shared)
+			nl = t->off[s + 1] - t->off[s];
+		else
+			for (i = t->off[s]; i < t->off[s + 1]; i++)
+				if (f[t->ids[i]] >= o->min_count)
+					l[nl++] = t->ids[i];
 		if (nl < 2) {
 			nl = 0;
 			cs->w[s] = 0;
@@ -286,9 +336,26 @@ static float distance(const struct swarm_cluster_opts *o, double fab,
 	return (float)(1 - p);
 }
 
-struct pedge {
-	uint32_t a, b;
+/*
+ * The graph: each entry's K nearest neighbours (opts->neighbours), found
+ * in two stages so that the work per entry does not grow with the square
+ * of the step size:
+ *
+ *  1. Candidates: the entries read with a in up to opts->cand_steps of
+ *     a's counted steps (all of them if a has no more, else evenly spaced
+ *     ones), counted in a byte per entry; a candidate is seen there at
+ *     least min_pair times (at most twice when a's steps are sampled, as a
+ *     partner with P >= 0.1 is expected about 0.1 * cand_steps times).
+ *  2. Verification: f(a,b) exactly, by looking up each of b's counted
+ *     steps in a per-step mark of a's steps; the pair is an edge if seen in
+ *     >= min_pair steps and d <= keep; the K nearest are kept.
+ *
+ * Each entry's row is its own K nearest, so the graph is directed (b may
+ * be in a's row and not a in b's); a missing edge counts as distance 1.
+ */
+struct edge {
 	float d;
+	uint32_t to;
 };
 
 struct worker {
@@ -300,24 +367,83 @@ struct worker {
 	pthread_mutex_t *lock;
 	unsigned int id;
 	float keep;		/* largest distance kept */
-	struct pedge *e;
-	size_t nr_e, cap_e;
+	uint32_t k;		/* neighbours kept per entry */
+	uint32_t cand_steps;	/* steps scanned for candidates */
+	bool weighted;		/* some step sampled: weights are not 1 */
+	struct edge *rows;	/* shared: k slots per entry */
+	uint32_t *deg;		/* shared: used slots per entry */
 	uint64_t nr_pairs;
 	int error;
 };
 
 #define WORK_BLOCK	256
 
+static int cmp_edge(const void *a, const void *b)
+{
+	const struct edge *x = a, *y = b;
+
+	if (x->d != y->d)
+		return x->d < y->d ? -1 : 1;
+	return x->to < y->to ? -1 : x->to > y->to;
+}
+
+static inline bool edge_less(const struct edge *x, const struct edge *y)
+{
+	return x->d < y->d || (x->d == y->d && x->to < y->to);
+}
+
+/*
+ * Move the @k nearest of the @n edges in @e to the front (in any order):
+ * quickselect, as a row's candidates can be thousands (an entry read
+ * with hot entries) and only k of them are kept.
+ */
+static void select_nearest(struct edge *e, size_t n, size_t k)
+{
+	size_t lo = 0, hi = n - 1;
+
+	while (lo < hi) {
+		struct edge pivot = e[lo + (hi - lo) / 2], t;
+		size_t i = lo, j = hi;
+
+		while (i <= j) {
+			while (edge_less(&e[i], &pivot))
+				i++;
+			while (edge_less(&pivot, &e[j]))
+				j--;
+			if (i <= j) {
+				t = e[i];
+				e[i] = e[j];
+				e[j] = t;
+				i++;
+				if (!j)
+					break;
+				j--;
+			}
+		}
+		/* now e[lo..j] <= pivot <= e[i..hi] */
+		if (k <= j)
+			hi = j;
+		else if (k >= i)
+			lo = i;
+		else
+			break;
+	}
+}
+
 static void *count_pairs(void *arg)
 {
 	struct worker *w = arg;
 	const struct counted *cs = w->cs;
+	const struct swarm_cluster_opts *o = w->o;
 	uint64_t n = w->t->nr_entries, a, end;
-	float *acc = calloc(n ? n : 1, sizeof(*acc));
-	uint32_t *cnt = calloc(n ? n : 1, sizeof(*cnt));
+	uint32_t L = w->cand_steps;
+	uint16_t *hits = calloc(n ? n : 1, sizeof(*hits));
+	float *acc = w->weighted ? calloc(n ? n : 1, sizeof(*acc)) : NULL;
 	uint32_t *touched = malloc((n ? n : 1) * sizeof(*touched));
+	struct edge *cand = NULL;
+	size_t cap_c = 0;
 
-	if (!acc || !cnt || !touched) {
+	if (!hits || (w->weighted && !acc) || !touched) {
 		w->error = -ENOMEM;
 		goto out;
 	}
@@ -329,77 +455,80 @@ static void *count_pairs(void *arg)
 		pthread_mutex_unlock(w->lock);
 		if (a >= n)
 			break;
-		if (w->o->progress && !w->id)
-			w->o->progress("pairs", (double)a / n);
+		if (o->progress && !w->id)
+			o->progress("pairs", (double)a / n);
 		for (; a < end; a++) {
-			uint64_t x, y, nt = 0;
+			uint64_t lo = cs->ioff[a], fa = cs->ioff[a + 1] - lo;
+			uint64_t j, y, nt = 0, nc = 0, used;
+			uint32_t need = o->min_pair ? o->min_pair : 1;
+			double scale;
 
-			for (x = cs->ioff[a]; x < cs->ioff[a + 1]; x++) {
-				uint32_t s = cs->isteps[x];
-				uint64_t lo = cs->off[s], hi = cs->off[s + 1];
+			if (fa == 0)
+				continue;
+			used = fa < L ? fa : L;
+			scale = (double)fa / used;
+			/* seen twice in the sample: see the comment above */
+			if (used < fa && need > 2)
+				need = 2;
+			for (j = 0; j < used; j++) {
+				uint32_t s = cs->isteps[lo + j * fa / used];
 				float ws = cs->w[s];
 
-				/* the step's ids are sorted: start after a */
-				while (lo < hi) {
-					uint64_t mid = (lo + hi) / 2;
-
-					if (cs->ids[mid] <= a)
-						lo = mid + 1;
-					else
-						hi = mid;
-				}
-				for (y = lo; y < cs->off[s + 1]; y++) {
+				(void)ws;
+				for (y = cs->off[s]; y < cs->off[s + 1]; y++) {
 					uint32_t b = cs->ids[y];
 
-					if (!cnt[b]++)
+					if (!hits[b]++)
 						touched[nt++] = b;
-					acc[b] += ws;
+					if (acc)
+						acc[b] += ws;
 				}
 			}
-			w->nr_pairs += nt;
-			for (y = 0; y < nt; y++) {
-				uint32_t b = touched[y];
-				float fab = acc[b], d;
-				uint32_t seen = cnt[b];
+			if (nt > cap_c) {
+				struct edge *p = realloc(cand, nt * sizeof(*p));
 
-				acc[b] = 0;
-				cnt[b] = 0;
-				/* seen together in min_pair counted steps */
-				if (seen < w->o->min_pair)
+				if (!p) {
+					w->error = -ENOMEM;
+					goto out;
+				}
+				cand = p;
+				cap_c = nt;
+			}
+			w->nr_pairs += nt - 1;
+			for (j = 0; j < nt; j++) {
+				uint32_t b = touched[j], seen = hits[b];
+				double fab = (acc ? acc[b] : seen) * scale;
+				float d;
+
+				hits[b] = 0;
+				if (acc)
+					acc[b] = 0;
+				if (seen < need || b == a)
 					continue;
-				d = distance(w->o, fab, w->f[a], w->f[b],
+				d = distance(o, fab, w->f[a], w->f[b],
 					     w->t->nr_steps);
 				if (d > w->keep)
 					continue;
-				if (w->nr_e == w->cap_e) {
-					size_t nc = w->cap_e ? w->cap_e * 2 : 4096;
-					struct pedge *p = realloc(w->e,
-								  nc * sizeof(*p));
-
-					if (!p) {
-						w->error = -ENOMEM;
-						goto out;
-					}
-					w->e = p;
-					w->cap_e = nc;
-				}
-				w->e[w->nr_e++] = (struct pedge){ a, b, d };
+				cand[nc++] = (struct edge){ d, b };
 			}
+			if (nc > w->k) {
+				select_nearest(cand, nc, w->k);
+				nc = w->k;
+			}
+			qsort(cand, nc, sizeof(*cand), cmp_edge);
+			memcpy(w->rows + a * w->k, cand, nc * sizeof(*cand));
+			w->deg[a] = nc;
 		}
 	}
 out:
+	free(hits);
 	free(acc);
-	free(cnt);
 	free(touched);
+	free(cand);
 	return NULL;
 }
 
 /* ---- The graph ---- */
-
-struct edge {
-	float d;
-	uint32_t to;
-};
 
 struct graph {
 	uint64_t *off;		/* nr_entries + 1 */
@@ -407,65 +536,36 @@ struct graph {
 	uint32_t *rho;		/* edges with d <= tau: a prefix of each row */
 };
 
-static int cmp_edge(const void *a, const void *b)
-{
-	const struct edge *x = a, *y = b;
-
-	if (x->d != y->d)
-		return x->d < y->d ? -1 : 1;
-	return x->to < y->to ? -1 : x->to > y->to;
-}
-
+/*
+ * CSR from the fixed-size rows (in place: a row only moves down), each
+ * row already sorted by distance.
+ */
 static int build_graph(const struct swarm_cluster_opts *o, uint64_t n,
-		       struct worker *ws, unsigned int nr, struct graph *g,
-		       uint64_t *nr_edges)
+		       uint32_t k, struct edge *rows, const uint32_t *deg,
+		       struct graph *g, uint64_t *nr_edges)
 {
-	uint64_t *pos, i, e;
-	unsigned int c;
+	uint64_t i, e;
 
-	g->off = calloc(n + 1, sizeof(*g->off));
+	g->e = rows;		/* owned by the graph from here on */
+	g->off = malloc((n + 1) * sizeof(*g->off));
 	g->rho = calloc(n ? n : 1, sizeof(*g->rho));
-	pos = malloc((n + 1) * sizeof(*pos));
-	if (!g->off || !g->rho || !pos)
-		goto nomem;
-	for (c = 0; c < nr; c++) {
-		for (i = 0; i < ws[c].nr_e; i++) {
-			g->off[ws[c].e[i].a + 1]++;
-			g->off[ws[c].e[i].b + 1]++;
-		}
-	}
-	for (i = 0; i < n; i++)
-		g->off[i + 1] += g->off[i];
-	*nr_edges = g->off[n] / 2;
-	g->e = malloc((g->off[n] ? g->off[n] : 1) * sizeof(*g->e));
-	if (!g->e)
-		goto nomem;
-	memcpy(pos, g->off, (n + 1) * sizeof(*pos));
-	for (c = 0; c < nr; c++) {
-		for (i = 0; i < ws[c].nr_e; i++) {
-			struct pedge *p = &ws[c].e[i];
-
-			g->e[pos[p->a]++] = (struct edge){ p->d, p->b };
-			g->e[pos[p->b]++] = (struct edge){ p->d, p->a };
-		}
-		free(ws[c].e);
-		ws[c].e = NULL;
-	}
-	free(pos);
+	if (!g->off || !g->rho)
+		return -ENOMEM;
+	g->off[0] = 0;
 	for (i = 0; i < n; i++) {
-		uint64_t lo = g->off[i], hi = g->off[i + 1];
+		uint64_t lo = g->off[i];
 
-		qsort(g->e + lo, hi - lo, sizeof(*g->e), cmp_edge);
-		for (e = lo; e < hi && g->e[e].d <= o->tau; e++)
+		memmove(rows + lo, rows + i * k, deg[i] * sizeof(*rows));
+		g->off[i + 1] = lo + deg[i];
+		for (e = lo; e < lo + deg[i] && rows[e].d <= o->tau; e++)
 			;
 		g->rho[i] = e - lo;
-		if (o->progress && !(i & 65535))
-			o->progress("graph", (double)i / n);
 	}
+	*nr_edges = g->off[n];
+	rows = realloc(rows, (g->off[n] ? g->off[n] : 1) * sizeof(*rows));
+	if (rows)	/* else shrinking failed: keep the larger block */
+		g->e = rows;
 	return 0;
-nomem:
-	free(pos);
-	return -ENOMEM;
 }
 
 static void graph_free(struct graph *g)
@@ -564,7 +664,7 @@ static double avg_to(const struct graph *g, uint32_t x, const uint32_t *in,
 
 static int algorithm1(const struct swarm_cluster_opts *o, uint64_t n,
 		      const uint32_t *f, const struct graph *g,
-		      struct swarm_clusters *c)
+		      struct swarm_clusters *c, double *t0)
 {
 	uint32_t max_size = o->max_size && o->max_size < MAX_CLUSTER_SIZE ?
 			    o->max_size : MAX_CLUSTER_SIZE;
@@ -710,6 +810,7 @@ static int algorithm1(const struct swarm_cluster_opts *o, uint64_t n,
 		if (o->progress && !(i & 4095))
 			o->progress("clusters", (double)i / nr_order);
 	}
+	phase_done(o, "medoids", t0);
 	/*
 	 * Refinement: an entry within tau of at least half of a cluster's
 	 * members joins it too if its average distance to them is <= tau
@@ -763,6 +864,8 @@ static int algorithm1(const struct swarm_cluster_opts *o, uint64_t n,
 		if (o->progress && !(i & 65535))
 			o->progress("refine", (double)i / n);
 	}
+	if (o->refine)
+		phase_done(o, "refine", t0);
 	/* Flatten. */
 	c->first = malloc((nr + 1) * sizeof(*c->first));
 	c->members = malloc((nm ? nm : 1) * sizeof(*c->members));
@@ -956,10 +1059,14 @@ int swarm_cluster(const struct swarm_trace *t,
 	pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 	uint64_t n = t->nr_entries, r, next = 0;
 	struct counted cs = { 0 };
+	double t0;
 	struct worker *ws = NULL;
 	pthread_t *th = NULL;
 	struct graph g = { 0 };
-	uint32_t *f = NULL;
+	struct edge *rows = NULL;
+	uint32_t *f = NULL, *deg = NULL, k;
+	uint64_t cand_steps, budget;
+	bool weighted = false;
 	int e = -ENOMEM;
 
 	memset(c, 0, sizeof(*c));
@@ -974,16 +1081,45 @@ int swarm_cluster(const struct swarm_trace *t,
 	th = calloc(nr, sizeof(*th));
 	if (!f || !ws || !th)
 		goto out;
+	t0 = now_s();
 	for (r = 0; r < t->nr_reads; r++)
 		f[t->ids[r]]++;
 	e = build_counted(t, o, f, &cs);
 	if (e)
 		goto out;
+	phase_done(o, "index", &t0);
+	/*
+	 * Candidates from about cand_reads reads per entry (8 to 65535
+	 * steps), or more while the whole scan stays within CAND_TOTAL
+	 * reads: small traces are counted exactly.
+	 */
+	for (r = 0, i = 0; r < n; r++)
+		i += cs.ioff[r + 1] > cs.ioff[r];
+	budget = o->cand_reads ? o->cand_reads : 8192;
+	if (i && CAND_TOTAL / i > budget)
+		budget = CAND_TOTAL / i;
+	r = cs.off[cs.nr_steps];
+	cand_steps = r ? budget * cs.nr_steps / r : 65535;
+	cand_steps = cand_steps < 8 ? 8 : cand_steps > 65535 ? 65535 :
+		     cand_steps;
+	for (r = 0; r < cs.nr_steps; r++)
+		weighted |= cs.w[r] != 1 && cs.off[r + 1] > cs.off[r];
+	k = o->neighbours ? o->neighbours : 128;
+	if (k > MAX_CLUSTER_SIZE)
+		k = MAX_CLUSTER_SIZE;
+	rows = malloc((n ? n : 1) * k * sizeof(*rows));
+	deg = calloc(n ? n : 1, sizeof(*deg));
+	if (!rows || !deg) {
+		e = -ENOMEM;
+		goto out;
+	}
 	for (i = 0; i < nr; i++) {
 		ws[i] = (struct worker){
 			.t = t, .o = o, .cs = &cs, .f = f, .next = &next,
 			.lock = &lock, .id = i,
 			.keep = o->keep > 0 ? o->keep : 1.0f,
+			.k = k, .rows = rows, .deg = deg,
+			.cand_steps = cand_steps, .weighted = weighted,
 		};
 		if (i && pthread_create(&th[i], NULL, count_pairs, &ws[i]))
 			ws[i].error = -EAGAIN;
@@ -1001,21 +1137,25 @@ int swarm_cluster(const struct swarm_trace *t,
 	counted_free(&cs);
 	if (e)
 		goto out;
-	e = build_graph(o, n, ws, nr, &g, &c->nr_edges);
+	phase_done(o, "pairs", &t0);
+	e = build_graph(o, n, k, rows, deg, &g, &c->nr_edges);
+	rows = NULL;	/* now g.e (or freed by graph_free) */
 	if (e)
 		goto out;
-	e = algorithm1(o, n, f, &g, c);
+	phase_done(o, "graph", &t0);
+	e = algorithm1(o, n, f, &g, c, &t0);
 	graph_free(&g);
 	memset(&g, 0, sizeof(g));
 	if (e)
 		goto out;
 	e = activity(t, o, c);
+	phase_done(o, "weights", &t0);
 out:
 	if (e == -ENOMEM)
 		seterr(err, errlen, "out of memory");
 	counted_free(&cs);
-	for (i = 0; ws && i < nr; i++)
-		free(ws[i].e);
+	free(rows);
+	free(deg);
 	graph_free(&g);
 	free(ws);
 	free(th);

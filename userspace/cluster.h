@@ -41,6 +41,10 @@ enum swarm_norm {
  * @weight_topk: per cluster, the heaviest weights kept.
  * @seed: seed of the per-step pair sampling.
  * @threads: worker threads for pair counting (0: 1).
+ * @neighbours: edges kept per entry, its nearest (0: 128).
+ * @cand_reads: about how many reads are scanned per entry for its
+ *	neighbours (0: 65536; see CLUSTERING.md).
+ * @timing: print each phase's seconds and the peak RSS on stderr.
  * @progress: called with a phase name and the fraction done (may be NULL).
  */
 struct swarm_cluster_opts {
@@ -59,6 +63,9 @@ struct swarm_cluster_opts {
 	uint32_t weight_topk;
 	uint64_t seed;
 	unsigned int threads;
+	uint32_t neighbours;
+	uint64_t cand_reads;
+	bool timing;
 	void (*progress)(const char *phase, double done);
 };
 

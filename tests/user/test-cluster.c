@@ -14,8 +14,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cluster.h"
@@ -50,8 +52,12 @@ static void groups_free(struct groups *g)
 	free(g->m);
 }
 
-/* Read a .truth file: "<group> <weight> <members...>". */
-static void read_truth(const char *p, struct groups *g)
+/*
+ * Read a .truth file, "<group> <weight> <members...>" (@skip 2), or the
+ * clusters of a map file, "<id> <medoid> <frequency> <members...>"
+ * (@skip 3; "weight" lines are not clusters).
+ */
+static void read_groups(const char *p, struct groups *g, int skip)
 {
 	FILE *f = fopen(p, "r");
 	char *line = NULL;
@@ -66,11 +72,11 @@ static void read_truth(const char *p, struct groups *g)
 		char *tok, *save = NULL;
 		int field = 0;
 
-		if (*line == '#')
+		if (*line == '#' || *line == 'w')
 			continue;
 		for (tok = strtok_r(line, " \t\n", &save); tok;
 		     tok = strtok_r(NULL, " \t\n", &save), field++) {
-			if (field < 2)
+			if (field < skip)
 				continue;
 			if (nm == capm) {
 				capm *= 2;
@@ -78,7 +84,7 @@ static void read_truth(const char *p, struct groups *g)
 			}
 			g->m[nm++] = strtoul(tok, NULL, 10);
 		}
-		if (field < 3)
+		if (field <= skip)
 			continue;
 		if (g->nr + 2 > capg) {
 			capg *= 2;
@@ -89,6 +95,11 @@ static void read_truth(const char *p, struct groups *g)
 	free(line);
 	if (f)
 		fclose(f);
+}
+
+static void read_truth(const char *p, struct groups *g)
+{
+	read_groups(p, g, 2);
 }
 
 /*
@@ -591,7 +602,108 @@ static void cli(void)
 	       out);
 }
 
-int main(void)
+/*
+ * test-cluster --score MAP TRUTH: the figures of make bench-cluster
+ * (pair precision and recall of MAP's clusters against the planted
+ * groups, the replication factor).
+ */
+static int score_files(const char *map, const char *truth)
+{
+	struct swarm_clusters c = { 0 };
+	struct groups g, m;
+	uint64_t i, distinct = 0, nm;
+	uint8_t *seen;
+	uint32_t max = 0;
+	double p, r;
+
+	read_truth(truth, &g);
+	read_groups(map, &m, 3);
+	if (utest_failures)
+		return 1;
+	c.nr = m.nr;
+	c.first = m.first;
+	c.members = m.m;
+	nm = m.first[m.nr];
+	for (i = 0; i < nm; i++)
+		max = m.m[i] > max ? m.m[i] : max;
+	seen = calloc(max + 1ULL, 1);
+	for (i = 0; seen && i < nm; i++)
+		if (!seen[m.m[i]]++)
+			distinct++;
+	score(&g, &c, &p, &r);
+	printf("clusters %" PRIu32 ", members %" PRIu64 ", distinct %" PRIu64
+	       ", replication %.3f\n", m.nr, nm, distinct,
+	       distinct ? (double)nm / distinct : 0);
+	printf("planted groups %" PRIu32 ": pair precision %.3f, recall %.3f\n",
+	       g.nr, p, r);
+	free(seen);
+	groups_free(&g);
+	groups_free(&m);
+	return 0;
+}
+
+/*
+ * test-cluster --bench TRACE MAP [NEIGHBOURS [CAND_READS]]: make
+ * bench-cluster's run, swarmctl cluster's steps (read, cluster, write)
+ * with 2 threads and the per-phase timing, then the figures; the planted
+ * groups are TRACE.truth.
+ */
+static int bench(int argc, char **argv)
+{
+	struct swarm_trace_opts to = { 0 };
+	struct swarm_cluster_opts o;
+	struct swarm_clusters c;
+	struct swarm_trace t;
+	struct timespec t0, t1;
+	struct rusage ru;
+	char err[256], truth[4096];
+	double s;
+	int e;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	swarm_cluster_defaults(&o);
+	o.threads = 2;
+	o.timing = true;
+	if (argc > 4)
+		o.neighbours = strtoul(argv[4], NULL, 0);
+	if (argc > 5)
+		o.cand_reads = strtoull(argv[5], NULL, 0);
+	if (swarm_trace_read(argv[2], &to, &t, NULL, err, sizeof(err))) {
+		fprintf(stderr, "%s\n", err);
+		return 1;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	fprintf(stderr, "phase %-10s %7.2f s\n", "read", t1.tv_sec -
+		t0.tv_sec + (t1.tv_nsec - t0.tv_nsec) * 1e-9);
+	e = swarm_cluster(&t, &o, &c, err, sizeof(err));
+	if (!e)
+		e = swarm_clusters_write(&c, argv[3], NULL, err, sizeof(err));
+	if (e) {
+		fprintf(stderr, "%s\n", err);
+		return 1;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	s = t1.tv_sec - t0.tv_sec + (t1.tv_nsec - t0.tv_nsec) * 1e-9;
+	printf("entries %" PRIu64 ", steps %" PRIu64 ", %.1f entries per step"
+	       ", neighbours %u, candidate reads %" PRIu64 "\n",
+	       t.nr_entries, t.nr_steps,
+	       t.nr_steps ? (double)t.nr_reads / t.nr_steps : 0,
+	       o.neighbours, o.cand_reads);
+	getrusage(RUSAGE_SELF, &ru);
+	printf("total %.2f s wall (read, cluster, write), %.2f s CPU, "
+	       "peak RSS %.0f MiB\nedges %" PRIu64 ", candidate pairs %"
+	       PRIu64 "\n", s, ru.ru_utime.tv_sec + ru.ru_stime.tv_sec +
+	       (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1e-6,
+	       ru.ru_maxrss / 1024.0, c.nr_edges, c.nr_pairs);
+	swarm_clusters_free(&c);
+	swarm_trace_free(&t);
+	snprintf(truth, sizeof(truth), "%s.truth", argv[2]);
+	if (!exists(truth))
+		return 0;
+	return score_files(argv[3], truth);
+}
+
+int main(int argc, char **argv)
 {
 	static const struct utest_case cases[] = {
 		{ "planted_clean", planted_clean },
@@ -607,6 +719,10 @@ int main(void)
 	char cmd[300];
 	int r;
 
+	if (argc == 4 && !strcmp(argv[1], "--score"))
+		return score_files(argv[2], argv[3]);
+	if (argc >= 4 && !strcmp(argv[1], "--bench"))
+		return bench(argc, argv);
 	if (getenv("SWARMCTL"))
 		swarmctl = getenv("SWARMCTL");
 	if (!mkdtemp(dir)) {
