@@ -36,7 +36,7 @@ USER_TESTS := build/user-tests/test-layout build/user-tests/test-place \
 	$(OFFLINE_USER_TESTS) build/user-tests/test-bench
 
 .PHONY: all module install clean deps check demo user-test checkpatch \
-	userspace bench-cluster bench bench-quick
+	userspace bench-cluster bench bench-quick bench-persist crash-test
 
 all: module
 
@@ -181,3 +181,17 @@ bench: deps userspace
 
 bench-quick: deps userspace
 	@scripts/bench.sh quick
+
+# Persistence figures (prints them; not a test): the time to commit and to
+# load a map of 1M entries, and migration throughput, on stock 6.12.
+bench-persist: deps userspace
+	@scripts/build-module.sh 6.12
+	@scripts/vm-run.sh --kernel 6.12 --disk-mib 1229 --mem 3072 \
+		--log build/logs/maptime-6.12.log tests/vm/maptime.sh
+	@grep '^figure:' build/logs/maptime-6.12.log
+
+# Power cuts during migrations (also part of make check): RUNS=10.
+RUNS ?= 10
+crash-test: deps userspace
+	@scripts/build-module.sh 6.12
+	@scripts/crash-test.sh $(RUNS) 6.12

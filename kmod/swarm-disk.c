@@ -241,8 +241,11 @@ void swarm_disk_layout(struct swarm_geom *g, u32 *area_sectors)
 	u64 align = max_t(u64, SWARM_DATA_ALIGN, g->entry_sectors);
 	u64 lo = 0, hi = g->dev_slots, mid;
 
-	/* Areas must fit in 32 bits of sectors: 2^26 slots of 16 bytes. */
-	hi = min_t(u64, hi, 1ULL << 26);
+	/*
+	 * An area takes slots / 32 sectors and must fit in 32 bits: at most
+	 * 2^36 slots, 256 TiB of 4 KiB entries a member.
+	 */
+	hi = min_t(u64, hi, 1ULL << 36);
 	/* More slots only need more room: the largest count that fits. */
 	while (lo < hi) {
 		mid = lo + (hi - lo + 1) / 2;

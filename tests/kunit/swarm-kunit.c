@@ -9,6 +9,7 @@
 
 #include "../../kmod/swarm-layout.c"
 #include "../../kmod/swarm-place.c"
+#include "../../kmod/swarm-disk.c"
 #include "../../kmod/swarm-select.h"
 #include "../common/swarm-vectors.h"
 
@@ -16,6 +17,7 @@
 	KUNIT_EXPECT_TRUE_MSG(((struct kunit *)(ctx)), cond, __VA_ARGS__)
 #include "../common/place-cases.h"
 #include "../common/select-cases.h"
+#include "../common/disk-cases.h"
 
 #define SECTORS_PER_GIB BIT_ULL(21)
 #define MAX_WORDS 80
@@ -216,6 +218,21 @@ SHARED_CASE(case_random)
 SHARED_CASE(case_validation)
 SHARED_CASE(case_least_loaded)
 SHARED_CASE(case_spread)
+SHARED_CASE(case_disk_layout)
+SHARED_CASE(case_disk_superblock)
+SHARED_CASE(case_disk_beside_records)
+
+static struct kunit_case swarm_disk_cases[] = {
+	KUNIT_CASE(case_disk_layout_kunit),
+	KUNIT_CASE(case_disk_superblock_kunit),
+	KUNIT_CASE(case_disk_beside_records_kunit),
+	{}
+};
+
+static struct kunit_suite swarm_disk_suite = {
+	.name = "dm-swarm-disk",
+	.test_cases = swarm_disk_cases,
+};
 
 static struct kunit_case swarm_place_cases[] = {
 	KUNIT_CASE(case_eq7_kunit),
@@ -245,7 +262,7 @@ static struct kunit_suite swarm_select_suite = {
 };
 
 kunit_test_suites(&swarm_table_suite, &swarm_mapping_suite, &swarm_place_suite,
-		  &swarm_select_suite);
+		  &swarm_select_suite, &swarm_disk_suite);
 
 MODULE_DESCRIPTION("KUnit tests for dm-swarm");
 MODULE_LICENSE("GPL");

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* User-space run of the shared placement cases. */
 #include "../../kmod/swarm-place.c"
+#include "../../kmod/swarm-disk.c"
 #include "../../kmod/swarm-select.h"
 #include "utest.h"
 
@@ -11,6 +12,8 @@
 #include "../common/select-cases.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#include "../common/disk-cases.h"
+
 #define CASE(f) { #f, f ## _run }
 #define RUN(f) static void f ## _run(void) { f(NULL); }
 RUN(case_eq7)
@@ -22,6 +25,9 @@ RUN(case_random)
 RUN(case_validation)
 RUN(case_least_loaded)
 RUN(case_spread)
+RUN(case_disk_layout)
+RUN(case_disk_superblock)
+RUN(case_disk_beside_records)
 
 int main(void)
 {
@@ -30,6 +36,8 @@ int main(void)
 		CASE(case_anti_affinity), CASE(case_capacity_balance),
 		CASE(case_random), CASE(case_validation),
 		CASE(case_least_loaded), CASE(case_spread),
+		CASE(case_disk_layout), CASE(case_disk_superblock),
+		CASE(case_disk_beside_records),
 	};
 
 	return utest_run("place", cases, ARRAY_SIZE(cases));

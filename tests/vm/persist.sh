@@ -8,13 +8,15 @@
 #   - suspend/resume during a migration, the rate cap, a second commit
 #     refused while one runs;
 #   - every member-mismatch case fails with its message.
-# Args: "all" (default), or "reboot-1" / "reboot-2" for the two boots of
-# the reboot test (the host keeps the SSD images between them).
+# Args: "all" (default) [<map changes, default 20>], or "reboot-1" /
+# "reboot-2" for the two boots of the reboot test (the host keeps the SSD
+# images between them).
 . /tests/lib.sh
 . /tests/check-kernel-log.sh
 . /tests/swarm-lib.sh
 SUITE=persist
 MODE=${1:-all}
+CHANGES=${2:-20}
 kernel_log_begin
 
 check load modprobe dm-swarm
@@ -108,7 +110,7 @@ check slow-done wait_migration swarm0
 expect_eq slow-generation 2 "$(swarm_st swarm0 generation)"
 check verify-after-suspend fio_verify "$DM"
 
-# 20 map changes under a concurrent write-and-verify job over the whole
+# CHANGES map changes under a concurrent write-and-verify job over the whole
 # device: fio writes every entry once, in random order, at a bounded rate,
 # and verifies every one at the end.
 fio --name=conc --filename="$DM" --bs=4k --direct=1 --ioengine=psync \
@@ -116,7 +118,7 @@ fio --name=conc --filename="$DM" --bs=4k --direct=1 --ioengine=psync \
 	--do_verify=1 >/tmp/conc.txt 2>&1 &
 fpid=$!
 ok=0
-for i in $(seq 3 22); do
+for i in $(seq 3 $((CHANGES + 2))); do
 	gen_map "$i" >/tmp/map.txt
 	if swarmctl map upload "$DM" /tmp/map.txt >/tmp/up.txt 2>&1 &&
 	   wait_migration swarm0 &&
@@ -126,7 +128,7 @@ for i in $(seq 3 22); do
 		cat /tmp/up.txt
 	fi
 done
-expect_eq twenty-map-changes 20 "$ok"
+expect_eq "$CHANGES-map-changes" "$CHANGES" "$ok"
 wait $fpid
 rc=$?
 expect_eq concurrent-fio-verify 0 "$rc"
