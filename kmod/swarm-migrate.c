@@ -28,6 +28,7 @@
  */
 #include <linux/dm-kcopyd.h>
 #include <linux/jiffies.h>
+#include <linux/sched/mm.h>
 
 #include "swarm.h"
 
@@ -79,10 +80,14 @@ static void swarm_mig_finish(struct swarm_c *sc)
 {
 	struct swarm_mig *mig = &sc->mig;
 	struct swarm_live_map *to = mig->to, *old;
+	unsigned int noio;
 	u64 ms;
 	int r;
 
+	/* Writes to this device may wait for us: no I/O from reclaim. */
+	noio = memalloc_noio_save();
 	r = swarm_meta_commit(sc, &to->m, to->generation, SWARM_SB_HAS_DATA);
+	memalloc_noio_restore(noio);
 	if (r) {
 		swarm_mig_fail(sc, r);
 		return;

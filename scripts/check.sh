@@ -83,11 +83,13 @@ for k in $kernels; do
 		vm_step "integration-$k" "$k" tests/vm/integration.sh --disk-mib 64
 		vm_step "clustermap-$k" "$k" tests/vm/clustermap.sh --disk-mib 64
 		vm_step "trace-$k" "$k" tests/vm/trace.sh --disk-mib 64
-		vm_step "persist-$k" "$k" tests/vm/persist.sh --disk-mib 64
+		# 20 map changes on 6.12, 10 on 6.1.
+		vm_step "persist-$k" "$k" tests/vm/persist.sh --disk-mib 32 \
+			-- all $([ "$k" = 6.12 ] && echo 20 || echo 10)
 		if [ "$k" = 6.12 ]; then
 			rm -rf build/reboot-ssd
 			for b in reboot-1 reboot-2; do
-				step "$b-6.12" scripts/vm-run.sh --kernel 6.12 --disk-mib 64 \
+				step "$b-6.12" scripts/vm-run.sh --kernel 6.12 --disk-mib 32 \
 					--log "build/logs/$b-6.12.log" \
 					--images build/reboot-ssd tests/vm/persist.sh "$b"
 			done

@@ -7,11 +7,13 @@ modprobe dm-swarm || exit 1
 M=""
 for i in 0 1 2 3; do M="$M /dev/$(nvme_dev $i)"; done
 SZ=$(dev_sectors $(echo $M | cut -d' ' -f1))
-# Three quarters of the capacity: the rest holds replicas.
-LEN=$((SZ * N * 3 / 4 / 8 * 8))
+# 40% of the capacity, spare 50: room for replicas and for moving the data
+# online when the map changes.
+LEN=$((SZ * N * 2 / 5 / 8 * 8))
 echo
-echo "### dmsetup create swarm0 (4 KiB entries over$M, 3/4 of their capacity)"
-dmsetup create swarm0 --table "0 $LEN swarm 8 $N$M" || exit 1
+echo "### dmsetup create swarm0 (4 KiB entries over$M, 40% of their capacity, spare 50)"
+dmsetup create swarm0 --table "0 $LEN swarm 8 $N$M 2 spare 50" || exit 1
+dmesg | grep 'swarm0: formatted' | sed 's/^\[[^]]*\] /    /'
 DM=$(dm_node swarm0)
 dmsetup table swarm0
 FIO="fio --direct=1 --ioengine=io_uring --filename=$DM --group_reporting"
@@ -51,14 +53,25 @@ awk 'BEGIN {
 	}
 	for (c = 0; c < 1023; c++) printf "weight %d %d 1\n", c, c + 1
 }' >/tmp/demo.map
-swarmctl map upload --drop-data "$DM" /tmp/demo.map
+echo "(the device holds data: the upload moves it online with dm-kcopyd)"
+swarmctl map upload --wait "$DM" /tmp/demo.map
+dmesg | grep 'swarm0: migrated' | sed 's/^\[[^]]*\] /    /'
 swarmctl map show "$DM"
 echo "entries 24-27 (in two clusters) and 100:"
 swarmctl map show "$DM" 24-27 100 | sed 's/^/    /'
 echo
-echo "### rewrite every entry (every copy), verify"
-$FIO --name=refill --rw=write --bs=256k --iodepth=16 --size=100% \
-	--verify=crc32c --do_verify=1 2>&1 | summ
+echo "### verify every entry after the migration"
+$FIO --name=fill --rw=write --bs=256k --iodepth=16 --size=100% \
+	--verify=crc32c --verify_only 2>&1 | summ
+echo
+echo "### persistence: dmsetup remove, then swarmctl assemble from the superblocks"
+dmsetup remove swarm0
+swarmctl assemble --create swarm0 $(echo $M | tr ' ' '\n' | sort -r)
+DM=$(dm_node swarm0)
+FIO="fio --direct=1 --ioengine=io_uring --filename=$DM --group_reporting"
+swarmctl map show "$DM"
+$FIO --name=fill --rw=write --bs=256k --iodepth=16 --size=100% \
+	--verify=crc32c --verify_only 2>&1 | summ
 swarmctl stats reset "$DM"
 echo
 echo "### 4 KiB random reads of the clustered entries, 4 jobs x queue depth 16, 10 s"
