@@ -4,11 +4,11 @@
  * co-activation graph. See userspace/CLUSTERING.md for the definitions.
  *
  *  1. f(e): steps that read e (exact).
- *  2. f(a,b): steps that read both a and b, counted in hash maps of pairs
- *     (one per thread, a thread owns the pairs whose smaller id is
- *     congruent to its number), at most pair_cap pairs per step.
- *  3. The graph: an edge for every pair seen in >= min_pair steps, with
- *     d = 1 - P(a,b); adjacency in CSR form, each row sorted by distance.
+ *  2. f(a,b): per entry a (threads take blocks of entries), the entries
+ *     read in up to cand_steps of a's steps, counted in a 16-bit counter
+ *     per entry (exact when all of a's steps are scanned, else scaled).
+ *  3. The graph: each entry's K nearest (d = 1 - P(a,b) <= keep, seen in
+ *     >= min_pair steps); CSR, each row sorted by distance.
  *  4. Algorithm 1: density-ordered medoids, clusters grown while the
  *     average distance to the members stays <= tau.
  *  5. Frequencies and cluster-to-cluster weights from a second pass.
