@@ -38,6 +38,7 @@ static const char trace_usage_text[] =
 "           [--min-count N] [--min-pair N] [--norm min|max|jaccard]\n"
 "           [--no-excess] [--shrink K] [--no-refine]\n"
 "           [--weight-min W] [--weight-topk K] [--threads T] [--seed X]\n"
+"           [--neighbours K] [--cand-reads R]\n"
 "           [--report] [--devices N] [--bw MIB/S] [--iops N]\n"
 "           [--entry-size B] [--max-io B] [--timing] [--quiet]\n"
 "\n"
@@ -485,7 +486,7 @@ int swarmctl_cluster(int argc, char **argv)
 	struct swarm_clusters c;
 	struct swarm_trace t;
 	uint64_t entries = 0, layers = 1, max_size, min_size, min_count;
-	uint64_t min_pair, topk, threads = 1, devs, esize, max_io;
+	uint64_t min_pair, topk, threads = 1, devs, esize, max_io, neighbours;
 	double bw_mib, t0, t1, t2, t3;
 	const char *out = NULL, *norm = "min", *pos[1];
 	bool report = false, timing = false, quiet = false;
@@ -500,6 +501,7 @@ int swarmctl_cluster(int argc, char **argv)
 	min_count = co.min_count;
 	min_pair = co.min_pair;
 	topk = co.weight_topk;
+	neighbours = co.neighbours;
 	devs = ro.nr_devs;
 	esize = ro.entry_size;
 	max_io = ro.max_io;
@@ -522,6 +524,8 @@ int swarmctl_cluster(int argc, char **argv)
 			{ "--weight-min", 'u', &co.weight_min },
 			{ "--weight-topk", 'u', &topk },
 			{ "--threads", 'u', &threads },
+			{ "--neighbours", 'u', &neighbours },
+			{ "--cand-reads", 'u', &co.cand_reads },
 			{ "--seed", 'u', &co.seed },
 			{ "--report", 'f', &report },
 			{ "--devices", 'u', &devs },
@@ -555,7 +559,8 @@ int swarmctl_cluster(int argc, char **argv)
 		return usage("cluster: --bw and --iops must be positive");
 	if (!esize || esize > (1U << 30) || max_io > (1U << 30))
 		return usage("cluster: bad --entry-size or --max-io");
-	if (min_count > UINT32_MAX || min_pair > UINT32_MAX || topk > UINT32_MAX)
+	if (min_count > UINT32_MAX || min_pair > UINT32_MAX || topk > UINT32_MAX ||
+	    neighbours > UINT32_MAX)
 		return usage("cluster: option value too large");
 	if (!strcmp(norm, "min"))
 		co.norm = SWARM_NORM_MIN;
@@ -577,6 +582,8 @@ int swarmctl_cluster(int argc, char **argv)
 	co.min_count = min_count;
 	co.min_pair = min_pair;
 	co.weight_topk = topk;
+	co.neighbours = neighbours;
+	co.timing = timing;
 	co.threads = threads;
 	ro.nr_devs = devs;
 	ro.bw = bw_mib * 1024 * 1024;
