@@ -428,6 +428,7 @@ static int swarm_map_commit(struct file *f, void __user *u)
 		goto out;
 	}
 
+	memset(&p, 0, sizeof(p));
 	p.policy = READ_ONCE(sc->placement);
 	p.max_copies = sc->feat.max_copies;
 	p.spare_pct = sc->feat.spare_pct;

@@ -68,11 +68,14 @@ enum swarm_policy {
  * @policy: enum swarm_policy.
  * @max_copies: copies an entry may have, 1..SWARM_MAX_COPIES.
  * @spare_pct: per cent of the capacity that replicas must leave free.
+ * @base_slots: slots per member that @spare_pct is counted on, when the
+ *	map is placed in fewer (beside a live map); 0: the geometry's.
  */
 struct swarm_place_params {
 	u32 policy;
 	u32 max_copies;
 	u32 spare_pct;
+	u64 base_slots;
 };
 
 /*

@@ -164,12 +164,17 @@ struct place_state {
 static void grant_copies(struct place_state *s)
 {
 	const struct swarm_upload *u = s->u;
-	u64 cap = (u64)s->g->nr_devs * s->g->dev_slots, avail, budget;
+	u64 cap = (u64)s->g->nr_devs * s->g->dev_slots, base, avail, budget;
 	u32 i, rem;
 
-	/* avail = cap - cap * spare / 100, without overflowing */
-	avail = div_u64_rem(cap, 100, &rem);
-	avail = cap - avail * s->p->spare_pct - rem * s->p->spare_pct / 100;
+	/*
+	 * avail = base - base * spare / 100, without overflowing, where base
+	 * is the whole device even when the map is placed in part of it.
+	 */
+	base = s->p->base_slots ? (u64)s->g->nr_devs * s->p->base_slots : cap;
+	avail = div_u64_rem(base, 100, &rem);
+	avail = base - avail * s->p->spare_pct - rem * s->p->spare_pct / 100;
+	avail = min_t(u64, avail, cap);
 	budget = avail > s->g->nr_entries ? avail - s->g->nr_entries : 0;
 
 	for (i = 0; i < u->nr_clusters; i++) {
@@ -587,6 +592,7 @@ int swarm_place_beside(const struct swarm_geom *g, const struct swarm_map *old,
 		u64 *free_slot[SWARM_MAX_DEVS];
 		u64 nfree[SWARM_MAX_DEVS];
 	} *b;
+	struct swarm_place_params p2;
 	struct swarm_geom g2 = *g;
 	u64 fewest = U64_MAX, e, s, *w;
 	u32 d, n;
@@ -620,7 +626,9 @@ int swarm_place_beside(const struct swarm_geom *g, const struct swarm_map *old,
 		goto out;
 	}
 	g2.dev_slots = fewest;
-	r = swarm_place(&g2, u, p, m, error);
+	p2 = *p;
+	p2.base_slots = g->dev_slots;	/* spare counts on the whole device */
+	r = swarm_place(&g2, u, &p2, m, error);
 	if (r)
 		goto out;
 

@@ -89,6 +89,20 @@ expect_eq rmmod-generation 1 "$(swarm_st swarm0 generation)"
 check rmmod-load-log sh -c 'dmesg | grep -q "swarm0: set .*: map generation 1"'
 check verify-after-rmmod fio_verify "$DM"
 
+# One member's copy of the map records lost: the mirror on the next member
+# serves, and every byte is still there.
+gen=$(swarm_st swarm0 generation)
+check remove-for-damage dmsetup remove swarm0
+set -- $(swarm_layout "$(dev_sectors /dev/$D1)" 8)
+area=$(awk -v n="$1" 'BEGIN { print 2 * int((8 * n + 4095) / 4096) * 8 }')
+dd if=/dev/urandom of=/dev/$D1 bs=512 seek=$((16 + gen % 2 * area)) count=8 \
+	conv=notrunc,fsync 2>/dev/null
+check create-with-damaged-records dmsetup create swarm0 --table "$TABLE"
+check mirror-used sh -c 'dmesg | grep -q "map records of member 1 are damaged, using the copy on member 2"'
+DM=$(dm_node swarm0)
+expect_eq mirror-generation "$gen" "$(swarm_st swarm0 generation)"
+check verify-with-mirror fio_verify "$DM"
+
 # Suspend and resume in the middle of a slow migration; a second commit
 # is refused meanwhile.
 check rate-cap dmsetup message swarm0 0 migrate_rate 1
