@@ -54,7 +54,7 @@ awk 'BEGIN {
 	for (c = 0; c < 1023; c++) printf "weight %d %d 1\n", c, c + 1
 }' >/tmp/demo.map
 echo "(the device holds data: the upload moves it online with dm-kcopyd)"
-swarmctl map upload --wait "$DM" /tmp/demo.map
+swarmctl map upload --wait "$DM" /tmp/demo.map 2>/dev/null  # no progress line on the console
 dmesg | grep 'swarm0: migrated' | sed 's/^\[[^]]*\] /    /'
 swarmctl map show "$DM"
 echo "entries 24-27 (in two clusters) and 100:"
