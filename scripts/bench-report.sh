@@ -19,7 +19,7 @@ function jget(line, key,    m) {
 	if (match(line, "\"" key "\":(\"[^\"]*\"|[-0-9.e]+)")) {
 		m = substr(line, RSTART + length(key) + 3, RLENGTH - length(key) - 3)
 		gsub(/"/, "", m)
-		return m
+		return m ~ /^[-0-9.e]+$/ ? m + 0 : m
 	}
 	return ""
 }'
@@ -106,21 +106,35 @@ fi
 if grep -q '"overhead"' "$res"; then
 	echo "## Map-path overhead (null_blk, 4 KiB random reads, 2 jobs x QD 128, fio io_uring)"
 	echo
-	echo "CPU per I/O = (usr + sys) x jobs / IOPS, fio's own work included."
+	echo "CPU per I/O = (usr + sys) x jobs / IOPS, fio's own work included; the mean of the rounds"
+	echo "(each round runs every device in turn). linear: dm-linear over one null_blk; linear-all:"
+	echo "over the same 4 as swarm; raw: nullb0 itself."
 	echo
-	echo "| device | IOPS | usr % | sys % | CPU us per I/O | IOPS vs dm-linear | CPU per I/O vs dm-linear |"
-	echo "| --- | --- | --- | --- | --- | --- | --- |"
+	echo "| device | rounds | IOPS (min-max) | usr % | sys % | CPU us per I/O | IOPS vs dm-linear | CPU per I/O vs dm-linear |"
+	echo "| --- | --- | --- | --- | --- | --- | --- | --- |"
 	awk "$AWKLIB"'/"overhead"/ {
-		c = jget($0, "overhead"); n = ++k; name[n] = c
-		io[n] = jget($0, "iops"); us[n] = jget($0, "usr_pct"); sy[n] = jget($0, "sys_pct")
-		cpu[n] = (io[n] > 0) ? (us[n] + sy[n]) / 100 * jget($0, "jobs") / io[n] * 1e6 : 0
-		if (c == "linear") { li = io[n]; lc = cpu[n] }
+		c = jget($0, "overhead")
+		v = jget($0, "iops")
+		if (!(c in r)) { name[++k] = c; lo[c] = v }
+		r[c]++
+		io[c] += v; us[c] += jget($0, "usr_pct"); sy[c] += jget($0, "sys_pct")
+		if (v < lo[c]) lo[c] = v
+		if (v > hi[c]) hi[c] = v
+		cpu[c] += (v > 0) ? (jget($0, "usr_pct") + jget($0, "sys_pct")) / 100 * jget($0, "jobs") / v * 1e6 : 0
 	}
 	END {
-		for (i = 1; i <= k; i++)
-			printf "| %s | %d | %.1f | %.1f | %.2f | %s | %s |\n", name[i], io[i], us[i], sy[i], cpu[i],
-				(li > 0 ? sprintf("%.2fx", io[i] / li) : "-"),
-				(lc > 0 ? sprintf("%.2fx", cpu[i] / lc) : "-")
+		for (i = 1; i <= k; i++) {
+			c = name[i]
+			io[c] /= r[c]; us[c] /= r[c]; sy[c] /= r[c]; cpu[c] /= r[c]
+		}
+		li = io["linear"]; lc = cpu["linear"]
+		for (i = 1; i <= k; i++) {
+			c = name[i]
+			printf "| %s | %d | %d (%d-%d) | %.1f | %.1f | %.2f | %s | %s |\n", c, r[c], io[c], lo[c], hi[c],
+				us[c], sy[c], cpu[c],
+				(li > 0 ? sprintf("%.2fx", io[c] / li) : "-"),
+				(lc > 0 ? sprintf("%.2fx", cpu[c] / lc) : "-")
+		}
 	}' "$res"
 	echo
 fi

@@ -242,7 +242,11 @@ ceiling() {
 # (fio's usr + sys, per I/O).
 overhead() {
 	secs=$1
-	modprobe null_blk nr_devices="$NDEV" gb=1 bs=4096 irqmode=0 queue_mode=2 || {
+	# One submission queue per CPU: a single queue would make dm-linear
+	# over one device pay for queue contention that swarm, spread over
+	# NDEV devices, does not.
+	modprobe null_blk nr_devices="$NDEV" gb=1 bs=4096 irqmode=0 queue_mode=2 \
+		submit_queues="$(nproc)" || {
 		fail overhead.null_blk "modprobe null_blk"; return; }
 	nb=""
 	for i in $(seq 0 $((NDEV - 1))); do
@@ -258,25 +262,32 @@ overhead() {
 	ent=$((sz / 8 * NDEV * 2 / 5))
 	awk -v n="$ent" 'BEGIN { srand(3); for (c = 0; c < 4096; c++) { printf "%d %d %d", c, c * 64, 100; for (i = 0; i < 64; i++) printf " %d", (c * 64 + i) % n; printf "\n" } }' >/tmp/nb.map
 	f="fio --direct=1 --ioengine=io_uring --rw=randread --bs=4k --iodepth=128 --numjobs=2 --time_based --runtime=$secs --group_reporting --output-format=terse --terse-version=3 --norandommap --randrepeat=0"
-	for cfg in linear swarm-nomap swarm-map; do
+	# Rounds, each config in turn, so that drift in the host's load (TCG)
+	# spreads over all of them; the report averages the rounds.
+	for round in $(seq 1 "${OVERHEAD_ROUNDS:-3}"); do
+	for cfg in linear linear-all swarm-nomap swarm-map raw; do
 		case "$cfg" in
-		linear) dmsetup create ovh --table "0 $((ent / NDEV * 8)) linear /dev/nullb0 0" ;;
+		raw | linear) dmsetup create ovh --table "0 $((ent / NDEV * 8)) linear /dev/nullb0 0" ;;
+		linear-all)
+			# dm-linear concatenating the same members swarm uses
+			per=$((ent / NDEV * 8)) st=0 tbl=""
+			for d in $nb; do tbl="$tbl$st $per linear $d 0\n"; st=$((st + per)); done
+			printf "$tbl" | dmsetup create ovh
+			;;
 		*) dmsetup create ovh --table "0 $((ent * 8)) swarm 8 $NDEV$nb" ;;
 		esac || { fail "overhead.$cfg.create" "$(dmesg | tail -n 3)"; continue; }
 		[ "$cfg" = swarm-map ] && swarmctl map upload "$(dm_node ovh)" /tmp/nb.map >/dev/null
 		# terse v3: 8 read IOPS, 88 usr %, 89 sys % (of one CPU, per job)
-		out=$($f --name="$cfg" --filename="$(dm_node ovh)" | awk -F';' '{ print $8, $88, $89 }')
+		fn=$(dm_node ovh)
+		[ "$cfg" = raw ] && fn=/dev/nullb0	# the device itself, for reference
+		out=$($f --name="$cfg" --filename="$fn" | awk -F';' '{ print $8, $88, $89 }')
 		set -- $out
-		echo "BENCH-JSON: {\"model\":\"$MODEL\",\"overhead\":\"$cfg\",\"iops\":$1,\"usr_pct\":${2%\%},\"sys_pct\":${3%\%},\"jobs\":2,\"seconds\":$secs}"
-		echo "  overhead $cfg: $1 IOPS, usr ${2} sys ${3}"
-		dmsetup remove ovh
-		pass "overhead.$cfg"
+		echo "BENCH-JSON: {\"model\":\"$MODEL\",\"overhead\":\"$cfg\",\"iops\":$1,\"usr_pct\":${2%\%},\"sys_pct\":${3%\%},\"jobs\":2,\"seconds\":$secs,\"round\":$round}"
+		echo "  overhead $cfg (round $round): $1 IOPS, usr ${2} sys ${3}"
+		dm_remove ovh
+		pass "overhead.$cfg.$round"
 	done
-	# the device itself, for reference
-	out=$($f --name=raw --filename=/dev/nullb0 | awk -F';' '{ print $8, $88, $89 }')
-	set -- $out
-	echo "BENCH-JSON: {\"model\":\"$MODEL\",\"overhead\":\"raw\",\"iops\":$1,\"usr_pct\":${2%\%},\"sys_pct\":${3%\%},\"jobs\":2,\"seconds\":$secs}"
-	echo "  overhead raw nullb0: $1 IOPS, usr ${2} sys ${3}"
+	done
 	rmmod null_blk
 }
 
