@@ -31,6 +31,12 @@ cd "$top"
 out=build/bench-results/$mode
 data=$out/data
 MC_SRC=${MC_SRC:-$top/../shared/traces/mooncake_conversation.jsonl}
+# A clone without ../shared (CI) has the first 300 requests in tests/data,
+# enough for the quick mode.
+if [ ! -r "$MC_SRC" ] && [ "$mode" = quick ]; then
+	MC_SRC=$top/tests/data/mooncake-300.jsonl
+fi
+[ -r "$MC_SRC" ] || { echo "bench: no Mooncake trace at $MC_SRC (set MC_SRC)" >&2; exit 1; }
 SW=build/user/swarmctl
 SB=build/user/swarm-bench
 rm -rf "$out"

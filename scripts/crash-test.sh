@@ -18,7 +18,7 @@ logs=$top/build/logs/crash
 rm -rf "$logs"
 mkdir -p "$logs"
 
-before=""
+before="" fails=0
 for i in $(seq 0 "$runs"); do
 	mode=check last=""
 	[ "$i" = 0 ] && mode=setup
@@ -39,10 +39,16 @@ for i in $(seq 0 "$runs"); do
 			echo "PASS: crash.cut$i.old-or-new-map"
 		else
 			echo "FAIL: crash.cut$i.old-or-new-map"
+			fails=$((fails + 1))
 		fi
 		echo "  cut $i: $where; map generation $before before, ${after:-?} after"
 	fi
-	grep -q '^MIGRATING' "$log" || { [ -n "$last" ] || echo "FAIL: crash.boot$i.migration-started"; }
+	grep -q '^FAIL: ' "$log" && fails=$((fails + 1))
+	if [ -z "$last" ] && ! grep -q '^MIGRATING' "$log"; then
+		echo "FAIL: crash.boot$i.migration-started"
+		fails=$((fails + 1))
+	fi
 	before=$(sed -n 's/^generation-before-cut //p' "$log")
-	where="SIGKILL $delay s after the commit, last seen: $(grep '^progress' "$log" | tail -n 1)"
+	where="SIGKILL $delay s after the commit, last seen: $(grep '^progress' "$log" | tail -n 1 || true)"
 done
+[ "$fails" = 0 ]
