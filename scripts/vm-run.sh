@@ -168,7 +168,7 @@ set +e
 # reached_test: the kernel got as far as our init (under TCG a stock
 # kernel very rarely oopses in early boot, before any of our code runs;
 # such a boot is tried again, once).
-reached_test() { grep -q '^== dm-swarm VM:' "$log"; }
+reached_test() { grep -q '== dm-swarm VM:' "$log"; }
 for attempt in 1 2; do
 	[ "$attempt" = 1 ] || {
 		mv "$log" "$log.early-boot-failure"
