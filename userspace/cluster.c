@@ -67,19 +67,32 @@ static double now_s(void)
 	return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
-/* Print the seconds since *@t0 and the peak RSS so far; restart the clock. */
+static double cpu_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+/*
+ * Print the seconds since *@t0, the CPU seconds of the process since the
+ * previous phase (all threads) and the peak RSS so far; restart the clock.
+ */
 static void phase_done(const struct swarm_cluster_opts *o, const char *name,
 		       double *t0)
 {
+	static double cpu0;	/* timing is for one run at a time */
 	struct rusage ru;
-	double t = now_s();
+	double t = now_s(), cpu = cpu_s();
 
 	if (!o->timing)
 		return;
 	getrusage(RUSAGE_SELF, &ru);
-	fprintf(stderr, "phase %-10s %7.2f s  peak RSS %6.0f MiB\n", name,
-		t - *t0, ru.ru_maxrss / 1024.0);
+	fprintf(stderr, "phase %-10s %7.2f s  CPU %7.2f s  peak RSS %6.0f MiB\n",
+		name, t - *t0, cpu - cpu0, ru.ru_maxrss / 1024.0);
 	*t0 = t;
+	cpu0 = cpu;
 }
 
 /* ---- A hash map of pairs: (a << 32 | b) -> weight ---- */
@@ -437,13 +450,18 @@ static void *count_pairs(void *arg)
 	const struct swarm_cluster_opts *o = w->o;
 	uint64_t n = w->t->nr_entries, a, end;
 	uint32_t L = w->cand_steps;
-	uint16_t *hits = calloc(n ? n : 1, sizeof(*hits));
+	/*
+	 * A count is at most the steps scanned: a byte per entry when that
+	 * is <= 255 (the usual case at scale: half the cache footprint).
+	 */
+	uint8_t *h8 = L <= UINT8_MAX ? calloc(n ? n : 1, 1) : NULL;
+	uint16_t *hits = h8 ? NULL : calloc(n ? n : 1, sizeof(*hits));
 	float *acc = w->weighted ? calloc(n ? n : 1, sizeof(*acc)) : NULL;
 	uint32_t *touched = malloc((n ? n : 1) * sizeof(*touched));
 	struct edge *cand = NULL;
 	size_t cap_c = 0;
 
-	if (!hits || (w->weighted && !acc) || !touched) {
+	if ((!hits && !h8) || (w->weighted && !acc) || !touched) {
 		w->error = -ENOMEM;
 		goto out;
 	}
@@ -474,8 +492,17 @@ static void *count_pairs(void *arg)
 				uint32_t s = cs->isteps[lo + j * fa / used];
 				float ws = cs->w[s];
 
-				(void)ws;
-				for (y = cs->off[s]; y < cs->off[s + 1]; y++) {
+				for (y = cs->off[s]; h8 && y < cs->off[s + 1];
+				     y++) {
+					uint32_t b = cs->ids[y];
+
+					if (!h8[b]++)
+						touched[nt++] = b;
+					if (acc)
+						acc[b] += ws;
+				}
+				for (y = cs->off[s]; hits && y < cs->off[s + 1];
+				     y++) {
 					uint32_t b = cs->ids[y];
 
 					if (!hits[b]++)
@@ -496,11 +523,15 @@ static void *count_pairs(void *arg)
 			}
 			w->nr_pairs += nt - 1;
 			for (j = 0; j < nt; j++) {
-				uint32_t b = touched[j], seen = hits[b];
+				uint32_t b = touched[j];
+				uint32_t seen = h8 ? h8[b] : hits[b];
 				double fab = (acc ? acc[b] : seen) * scale;
 				float d;
 
-				hits[b] = 0;
+				if (h8)
+					h8[b] = 0;
+				else
+					hits[b] = 0;
 				if (acc)
 					acc[b] = 0;
 				if (seen < need || b == a ||
@@ -522,6 +553,7 @@ static void *count_pairs(void *arg)
 		}
 	}
 out:
+	free(h8);
 	free(hits);
 	free(acc);
 	free(touched);
@@ -661,6 +693,272 @@ static double avg_to(const struct graph *g, uint32_t x, const uint32_t *in,
 		}
 	}
 	return (sum + (size - near)) / size;
+}
+
+/*
+ * Refinement: an entry within tau of at least half of a cluster's members
+ * joins it too if its average distance to them is <= tau (the growth
+ * rule, from every member rather than only the medoid). Every entry is
+ * judged against the clusters as Algorithm 1 left them, so the entries
+ * are independent: they are split over the threads, and the joins are
+ * applied afterwards in entry order (the result does not depend on the
+ * number of threads).
+ *
+ * The average distance of i to cluster k is (|k| - S) / |k|, where S sums
+ * 1 - d(i, j) over the members j in i's row (a member without an edge is
+ * at distance 1), so one pass over i's row and the clusters of each
+ * neighbour gives every candidate cluster's average.
+ */
+/*
+ * Which clusters an entry is in, compact for the refinement's random
+ * lookups: one word per entry, the cluster itself for the usual entry in
+ * one cluster, else an index into @more (count, then the clusters).
+ */
+#define ECL_NONE	UINT32_MAX
+#define ECL_MORE	0x80000000u
+
+struct ecl {
+	uint32_t *one;
+	uint32_t *more;
+};
+
+static int ecl_build(const struct memb *mb, uint64_t n, struct ecl *c)
+{
+	size_t nm = 0, cap = 0;
+	uint32_t node, cnt;
+	uint64_t e;
+
+	c->one = malloc((n ? n : 1) * sizeof(*c->one));
+	c->more = NULL;
+	if (!c->one)
+		return -ENOMEM;
+	for (e = 0; e < n; e++) {
+		node = mb->head[e];
+		if (!node) {
+			c->one[e] = ECL_NONE;
+			continue;
+		}
+		if (!mb->next[node - 1]) {
+			c->one[e] = mb->cl[node - 1];
+			continue;
+		}
+		for (cnt = 0; node; node = mb->next[node - 1])
+			cnt++;
+		if (nm + cnt + 1 > cap || nm >= ECL_MORE) {
+			size_t nc = cap ? 2 * cap : 4096;
+			uint32_t *p;
+
+			while (nc < nm + cnt + 1)
+				nc *= 2;
+			p = nm >= ECL_MORE ? NULL :
+			    realloc(c->more, nc * sizeof(*p));
+			if (!p)
+				return -ENOMEM;
+			c->more = p;
+			cap = nc;
+		}
+		c->one[e] = ECL_MORE | (uint32_t)nm;
+		c->more[nm++] = cnt;
+		for (node = mb->head[e]; node; node = mb->next[node - 1])
+			c->more[nm++] = mb->cl[node - 1];
+	}
+	return 0;
+}
+
+static void ecl_free(struct ecl *c)
+{
+	free(c->one);
+	free(c->more);
+}
+
+/* The clusters of @e: how many, and where (@tmp holds a single one). */
+static inline const uint32_t *ecl_get(const struct ecl *c, uint32_t e,
+				      uint32_t *nr, uint32_t *tmp)
+{
+	uint32_t v = c->one[e];
+
+	if (v == ECL_NONE) {
+		*nr = 0;
+		return tmp;
+	}
+	if (!(v & ECL_MORE)) {
+		*tmp = v;
+		*nr = 1;
+		return tmp;
+	}
+	*nr = c->more[v & ~ECL_MORE];
+	return c->more + (v & ~ECL_MORE) + 1;
+}
+
+struct refine_join {
+	uint32_t cl, e;
+};
+
+struct refine_worker {
+	const struct swarm_cluster_opts *o;
+	const uint32_t *f;
+	const struct graph *g;
+	const struct ecl *ec;
+	const uint32_t *size;	/* per cluster, as Algorithm 1 left it */
+	uint32_t nr, max_size;
+	uint64_t from, to;	/* entries */
+	struct refine_join *j;
+	size_t nj, cap;
+	int error;
+};
+
+static void *refine_range(void *arg)
+{
+	struct refine_worker *w = arg;
+	const struct graph *g = w->g;
+	const struct ecl *ec = w->ec;
+	uint32_t *ovl = calloc(w->nr, sizeof(*ovl));
+	uint32_t *touched = malloc(w->nr * sizeof(*touched));
+	float *sim = calloc(w->nr, sizeof(*sim));
+	uint8_t *seen = calloc(w->nr, 1);
+	uint64_t i;
+
+	if (!ovl || !touched || !sim || !seen) {
+		w->error = -ENOMEM;
+		goto out;
+	}
+	for (i = w->from; i < w->to; i++) {
+		uint64_t lo = g->off[i], near = lo + g->rho[i], x;
+		uint32_t nt = 0, nc, k, m, nl, one;
+		const uint32_t *l;
+
+		if (w->f[i] < w->o->min_count)
+			continue;
+		/* a cluster needs half its members among the near ones */
+		if (near - lo > 2ULL * w->max_size)
+			near = lo + 2ULL * w->max_size;
+		/* the clusters with members among the near neighbours */
+		for (x = lo; x < near; x++) {
+			l = ecl_get(ec, g->e[x].to, &nl, &one);
+			for (m = 0; m < nl; m++) {
+				uint32_t cl = l[m];
+
+				if (!seen[cl]) {
+					seen[cl] = 1;
+					touched[nt++] = cl;
+				}
+				ovl[cl]++;
+				sim[cl] += 1 - g->e[x].d;
+			}
+		}
+		l = ecl_get(ec, i, &nl, &one);
+		for (m = 0; m < nl; m++)
+			ovl[l[m]] = 0;	/* already a member */
+		/* of those, the ones i is near half of: candidates */
+		for (k = nc = 0; k < nt; k++) {
+			uint32_t cl = touched[k], size = w->size[cl];
+
+			seen[cl] = 0;
+			if (ovl[cl] && 2 * ovl[cl] >= size && size < w->max_size)
+				seen[cl] = 2;
+			nc += seen[cl] == 2;
+		}
+		/* their members further away count too */
+		for (x = near; nc && x < g->off[i + 1]; x++) {
+			l = ecl_get(ec, g->e[x].to, &nl, &one);
+			for (m = 0; m < nl; m++) {
+				uint32_t cl = l[m];
+
+				if (seen[cl] == 2)
+					sim[cl] += 1 - g->e[x].d;
+			}
+		}
+		for (k = 0; k < nt; k++) {
+			uint32_t cl = touched[k], size = w->size[cl];
+
+			if (seen[cl] == 2 &&
+			    (size - sim[cl]) / size <= w->o->tau + 1e-6) {
+				if (w->nj == w->cap) {
+					size_t nc = w->cap ? 2 * w->cap : 1024;
+					struct refine_join *p;
+
+					p = realloc(w->j, nc * sizeof(*p));
+					if (!p) {
+						w->error = -ENOMEM;
+						goto out;
+					}
+					w->j = p;
+					w->cap = nc;
+				}
+				w->j[w->nj++] = (struct refine_join){ cl, i };
+			}
+			ovl[cl] = 0;
+			sim[cl] = 0;
+			seen[cl] = 0;
+		}
+		if (w->o->progress && w->from == 0 && !(i & 65535))
+			w->o->progress("refine", (double)i / w->to);
+	}
+out:
+	free(ovl);
+	free(touched);
+	free(sim);
+	free(seen);
+	return NULL;
+}
+
+static int refine(const struct swarm_cluster_opts *o, uint64_t n,
+		  const uint32_t *f, const struct graph *g,
+		  const struct memb *mb, struct vec *v, uint32_t nr,
+		  uint32_t max_size, uint64_t *nm)
+{
+	unsigned int nt = o->threads ? o->threads : 1, t;
+	struct refine_worker *ws = calloc(nt, sizeof(*ws));
+	pthread_t *th = calloc(nt, sizeof(*th));
+	uint32_t *size = malloc(nr * sizeof(*size));
+	struct ecl ec = { 0 };
+	uint64_t k;
+	size_t i;
+	int e = -ENOMEM;
+
+	if (!ws || !th || !size || ecl_build(mb, n, &ec))
+		goto out;
+	for (k = 0; k < nr; k++)
+		size[k] = v[k].n;
+	for (t = 0; t < nt; t++) {
+		ws[t] = (struct refine_worker){
+			.o = o, .f = f, .g = g, .ec = &ec, .size = size,
+			.nr = nr, .max_size = max_size,
+			.from = n * t / nt, .to = n * (t + 1) / nt,
+		};
+		if (t && pthread_create(&th[t], NULL, refine_range, &ws[t]))
+			ws[t].error = -EAGAIN;
+	}
+	refine_range(&ws[0]);
+	e = 0;
+	for (t = 0; t < nt; t++) {
+		if (t && ws[t].error != -EAGAIN)
+			pthread_join(th[t], NULL);
+		else if (t)	/* no thread: do its share here */
+			refine_range(&ws[t]);
+		if (ws[t].error && ws[t].error != -EAGAIN)
+			e = ws[t].error;
+	}
+	for (t = 0; t < nt && !e; t++) {
+		for (i = 0; i < ws[t].nj; i++) {
+			struct vec *b = &v[ws[t].j[i].cl];
+
+			if (b->n >= max_size)
+				continue;
+			e = vec_push(b, ws[t].j[i].e);
+			if (e)
+				break;
+			(*nm)++;
+		}
+	}
+out:
+	for (t = 0; ws && t < nt; t++)
+		free(ws[t].j);
+	free(ws);
+	free(th);
+	free(size);
+	ecl_free(&ec);
+	return e;
 }
 
 static int algorithm1(const struct swarm_cluster_opts *o, uint64_t n,
@@ -812,58 +1110,11 @@ static int algorithm1(const struct swarm_cluster_opts *o, uint64_t n,
 			o->progress("clusters", (double)i / nr_order);
 	}
 	phase_done(o, "medoids", t0);
-	/*
-	 * Refinement: an entry within tau of at least half of a cluster's
-	 * members joins it too if its average distance to them is <= tau
-	 * (the growth rule, from every member rather than only the medoid).
-	 */
-	for (i = 0; o->refine && i < n && nr; i++) {
-		uint64_t lo = g->off[i], hi = lo + g->rho[i], x;
-		uint32_t nt = 0, k, node;
-
-		if (f[i] < o->min_count)
-			continue;
-		/* a cluster needs half its members among these */
-		if (hi - lo > 2ULL * max_size)
-			hi = lo + 2ULL * max_size;
-		for (x = lo; x < hi; x++) {
-			for (node = mb.head[g->e[x].to]; node;
-			     node = mb.next[node - 1]) {
-				uint32_t cl = mb.cl[node - 1];
-
-				if (!ovl[cl]++)
-					touched[nt++] = cl;
-			}
-		}
-		for (node = mb.head[i]; node; node = mb.next[node - 1])
-			ovl[mb.cl[node - 1]] = 0;	/* already a member */
-		/* i's distances, looked up by member */
-		tag++;
-		for (x = lo; x < g->off[i + 1]; x++) {
-			in[g->e[x].to] = tag;
-			sumd[g->e[x].to] = g->e[x].d;
-		}
-		for (k = 0; k < nt; k++) {
-			uint32_t cl = touched[k];
-			struct vec *b = &v[cl];
-			double sum = 0;
-			uint32_t j;
-
-			if (2 * ovl[cl] < b->n || b->n >= max_size)
-				continue;
-			for (j = 0; j < b->n; j++)
-				sum += in[b->m[j]] == tag ? sumd[b->m[j]] : 1;
-			if (sum / b->n > o->tau + 1e-6)
-				continue;
-			if (vec_push(b, i))
-				goto out;
-			nm++;
-		}
-		for (k = 0; k < nt; k++)
-			ovl[touched[k]] = 0;
-		/* (the memberships list stays as Algorithm 1 left it) */
-		if (o->progress && !(i & 65535))
-			o->progress("refine", (double)i / n);
+	if (o->refine && nr) {
+		e = refine(o, n, f, g, &mb, v, nr, max_size, &nm);
+		if (e)
+			goto out;
+		e = -ENOMEM;
 	}
 	if (o->refine)
 		phase_done(o, "refine", t0);
@@ -960,34 +1211,47 @@ static int cmp_weight_ab(const void *a, const void *b)
 	return x->b < y->b ? -1 : x->b > y->b;
 }
 
-static int activity(const struct swarm_trace *t,
-		    const struct swarm_cluster_opts *o,
-		    struct swarm_clusters *c)
-{
-	uint64_t m = cap_entries(o->pair_cap), s, i, j, nw = 0;
-	uint32_t *hits = NULL, *touched = NULL, *act = NULL, *kept = NULL;
-	struct swarm_entry_clusters ec = { 0 };
-	struct swarm_cweight *w = NULL;
-	struct pmap map = { 0 };
-	int e = -ENOMEM;
+/*
+ * One thread's share of the steps: the activations it sees and the
+ * pairs of clusters they activate together. The shares are contiguous
+ * ranges of steps and are merged in order.
+ */
+struct act_worker {
+	const struct swarm_trace *t;
+	const struct swarm_cluster_opts *o;
+	const struct swarm_clusters *c;
+	const struct swarm_entry_clusters *ec;
+	uint64_t from, to;	/* steps */
+	uint64_t *freq;		/* per cluster */
+	struct pmap map;
+	int error;
+};
 
-	c->freq = calloc(c->nr ? c->nr : 1, sizeof(*c->freq));
-	hits = calloc(c->nr ? c->nr : 1, sizeof(*hits));
-	touched = malloc((c->nr ? c->nr : 1) * sizeof(*touched));
-	act = malloc((c->nr ? c->nr : 1) * sizeof(*act));
-	kept = calloc(c->nr ? c->nr : 1, sizeof(*kept));
-	if (!c->freq || !hits || !touched || !act || !kept ||
-	    swarm_entry_clusters(c, &ec))
+static void *activity_range(void *arg)
+{
+	struct act_worker *w = arg;
+	const struct swarm_trace *t = w->t;
+	const struct swarm_clusters *c = w->c;
+	const struct swarm_entry_clusters *ec = w->ec;
+	uint64_t m = cap_entries(w->o->pair_cap), s, i, j;
+	uint32_t *hits = calloc(c->nr ? c->nr : 1, sizeof(*hits));
+	uint32_t *touched = malloc((c->nr ? c->nr : 1) * sizeof(*touched));
+	uint32_t *act = malloc((c->nr ? c->nr : 1) * sizeof(*act));
+
+	w->freq = calloc(c->nr ? c->nr : 1, sizeof(*w->freq));
+	if (!hits || !touched || !act || !w->freq) {
+		w->error = -ENOMEM;
 		goto out;
-	for (s = 0; s < t->nr_steps; s++) {
+	}
+	for (s = w->from; s < w->to; s++) {
 		uint64_t nt = 0, na = 0;
 		float wt;
 
 		for (i = t->off[s]; i < t->off[s + 1]; i++) {
 			uint32_t id = t->ids[i];
 
-			for (j = ec.off[id]; j < ec.off[id + 1]; j++) {
-				uint32_t k = ec.ids[j];
+			for (j = ec->off[id]; j < ec->off[id + 1]; j++) {
+				uint32_t k = ec->ids[j];
 
 				if (!hits[k]++)
 					touched[nt++] = k;
@@ -997,7 +1261,7 @@ static int activity(const struct swarm_trace *t,
 			uint32_t k = touched[i];
 
 			if (2ULL * hits[k] >= c->first[k + 1] - c->first[k]) {
-				c->freq[k]++;
+				w->freq[k]++;
 				act[na++] = k;
 			}
 			hits[k] = 0;
@@ -1005,26 +1269,102 @@ static int activity(const struct swarm_trace *t,
 		if (na < 2)
 			continue;
 		qsort(act, na, sizeof(*act), cmp_u32);
-		na = sample(act, na, m, o->seed + 1, s, &wt);
+		na = sample(act, na, m, w->o->seed + 1, s, &wt);
 		for (i = 0; i + 1 < na; i++)
 			for (j = i + 1; j < na; j++)
-				if (pmap_add(&map, (uint64_t)act[i] << 32 | act[j],
-					     wt))
+				if (pmap_add(&w->map,
+					     (uint64_t)act[i] << 32 | act[j],
+					     wt)) {
+					w->error = -ENOMEM;
 					goto out;
+				}
 	}
-	w = malloc((map.n ? map.n : 1) * sizeof(*w));
+out:
+	free(hits);
+	free(touched);
+	free(act);
+	return NULL;
+}
+
+/*
+ * Frequencies and weights, the steps split over the threads. A weight
+ * is a sum of the steps' pair weights, rounded. The pair weight is 1
+ * unless a step activates more than the pair cap allows, so the sums are
+ * exact and the same for any number of threads; only sampled steps'
+ * fractional weights can round differently.
+ */
+static int activity(const struct swarm_trace *t,
+		    const struct swarm_cluster_opts *o,
+		    struct swarm_clusters *c)
+{
+	unsigned int nt = o->threads ? o->threads : 1, th_i;
+	uint64_t i, j, nw = 0;
+	uint32_t *kept = NULL;
+	struct swarm_entry_clusters ec = { 0 };
+	struct swarm_cweight *w = NULL;
+	struct act_worker *ws = calloc(nt, sizeof(*ws));
+	pthread_t *th = calloc(nt, sizeof(*th));
+	struct pmap *map;
+	int e = -ENOMEM;
+
+	kept = calloc(c->nr ? c->nr : 1, sizeof(*kept));
+	if (!ws || !th || !kept || swarm_entry_clusters(c, &ec))
+		goto out;
+	for (th_i = 0; th_i < nt; th_i++) {
+		ws[th_i] = (struct act_worker){
+			.t = t, .o = o, .c = c, .ec = &ec,
+			.from = t->nr_steps * th_i / nt,
+			.to = t->nr_steps * (th_i + 1) / nt,
+		};
+		if (th_i && pthread_create(&th[th_i], NULL, activity_range,
+					   &ws[th_i]))
+			ws[th_i].error = -EAGAIN;
+	}
+	activity_range(&ws[0]);
+	e = 0;
+	for (th_i = 1; th_i < nt; th_i++) {
+		if (ws[th_i].error != -EAGAIN)
+			pthread_join(th[th_i], NULL);
+		else
+			activity_range(&ws[th_i]);
+	}
+	for (th_i = 0; th_i < nt; th_i++)
+		if (ws[th_i].error && ws[th_i].error != -EAGAIN)
+			e = ws[th_i].error;
+	if (e)
+		goto out;
+	/* Merge into the first share's. */
+	map = &ws[0].map;
+	c->freq = ws[0].freq;
+	ws[0].freq = NULL;
+	for (th_i = 1; th_i < nt; th_i++) {
+		struct pmap *mt = &ws[th_i].map;
+
+		for (i = 0; i < c->nr; i++)
+			c->freq[i] += ws[th_i].freq[i];
+		for (i = 0; i < mt->cap; i++) {
+			if (mt->keys[i] == EMPTY_KEY)
+				continue;
+			e = pmap_add(map, mt->keys[i], mt->vals[i]);
+			if (e)
+				goto out;
+		}
+		pmap_free(mt);
+	}
+	e = -ENOMEM;
+	w = malloc((map->n ? map->n : 1) * sizeof(*w));
 	if (!w)
 		goto out;
-	for (i = 0; i < map.cap; i++) {
+	for (i = 0; i < map->cap; i++) {
 		uint64_t v;
 
-		if (map.keys[i] == EMPTY_KEY)
+		if (map->keys[i] == EMPTY_KEY)
 			continue;
-		v = (uint64_t)llround(map.vals[i]);
+		v = (uint64_t)llround(map->vals[i]);
 		if (v < o->weight_min || !v)
 			continue;
 		w[nw++] = (struct swarm_cweight){
-			map.keys[i] >> 32, (uint32_t)map.keys[i], v };
+			map->keys[i] >> 32, (uint32_t)map->keys[i], v };
 	}
 	qsort(w, nw, sizeof(*w), cmp_weight);
 	for (i = j = 0; i < nw; i++) {
@@ -1042,12 +1382,14 @@ static int activity(const struct swarm_trace *t,
 	w = NULL;
 	e = 0;
 out:
-	pmap_free(&map);
+	for (th_i = 0; ws && th_i < nt; th_i++) {
+		pmap_free(&ws[th_i].map);
+		free(ws[th_i].freq);
+	}
+	free(ws);
+	free(th);
 	swarm_entry_clusters_free(&ec);
 	free(w);
-	free(hits);
-	free(touched);
-	free(act);
 	free(kept);
 	return e;
 }

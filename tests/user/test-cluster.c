@@ -245,6 +245,56 @@ static void planted_noisy(void)
 	recovery("noisy", &go, 0.95, 0.75, 1.3);
 }
 
+/*
+ * The threads split the pair counting, the refinement and the weights:
+ * the clusters, frequencies and weights must not depend on how many.
+ */
+static void threads_same(void)
+{
+	struct swarm_cluster_opts co;
+	struct swarm_clusters a, b;
+	struct swarm_gen_opts go;
+	struct swarm_trace t;
+	struct groups g;
+	uint64_t i;
+
+	swarm_gen_defaults(&go);
+	go.nr_entries = 3000;
+	go.nr_steps = 600;
+	go.seed = 5;
+	go.noise = 0.15;
+	go.overlap = 0.2;
+	generate(&go, "threads", &t, &g);
+	swarm_cluster_defaults(&co);
+	co.threads = 1;
+	cluster_ok(&t, &co, &a);
+	co.threads = 3;
+	cluster_ok(&t, &co, &b);
+	EXPECT(a.nr == b.nr && a.first[a.nr] == b.first[b.nr],
+	       "%u clusters of %" PRIu64 " members with 1 thread, %u of %"
+	       PRIu64 " with 3", a.nr, a.first[a.nr], b.nr, b.first[b.nr]);
+	EXPECT(!memcmp(a.first, b.first, (a.nr + 1) * sizeof(*a.first)) &&
+	       !memcmp(a.members, b.members,
+		       a.first[a.nr] * sizeof(*a.members)),
+	       "the clusters differ");
+	EXPECT(!memcmp(a.freq, b.freq, a.nr * sizeof(*a.freq)),
+	       "the frequencies differ");
+	EXPECT(a.nr_weights == b.nr_weights, "%" PRIu64 " weights vs %" PRIu64,
+	       (uint64_t)a.nr_weights, (uint64_t)b.nr_weights);
+	for (i = 0; i < a.nr_weights; i++)
+		EXPECT(a.weights[i].a == b.weights[i].a &&
+		       a.weights[i].b == b.weights[i].b &&
+		       a.weights[i].w == b.weights[i].w,
+		       "weight %" PRIu64 " differs", i);
+	printf("  %u clusters, %" PRIu64 " members, %" PRIu64
+	       " weights, the same with 1 and 3 threads\n", a.nr,
+	       (uint64_t)a.first[a.nr], (uint64_t)a.nr_weights);
+	swarm_clusters_free(&a);
+	swarm_clusters_free(&b);
+	swarm_trace_free(&t);
+	groups_free(&g);
+}
+
 /* ---- Replication ---- */
 
 static uint32_t clusters_of(const struct swarm_clusters *c, uint32_t e)
@@ -708,6 +758,7 @@ int main(int argc, char **argv)
 	static const struct utest_case cases[] = {
 		{ "planted_clean", planted_clean },
 		{ "planted_noisy", planted_noisy },
+		{ "threads_same", threads_same },
 		{ "overlap_replicated", overlap_replicated },
 		{ "overlap_generated", overlap_generated },
 		{ "freq_weights_map", freq_weights_map },
