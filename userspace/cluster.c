@@ -32,8 +32,6 @@
 /* The kernel's DM_SWARM_MAX_CLUSTER_SIZE. */
 #define MAX_CLUSTER_SIZE	(1U << 20)
 #define EMPTY_KEY		UINT64_MAX
-/* Reads scanned for candidates in all, at least (see cand_reads). */
-#define CAND_TOTAL		(1ULL << 31)
 
 void swarm_cluster_defaults(struct swarm_cluster_opts *o)
 {
@@ -55,6 +53,7 @@ void swarm_cluster_defaults(struct swarm_cluster_opts *o)
 	o->threads = 1;
 	o->neighbours = 128;
 	o->cand_reads = 8192;
+	o->cand_total = 1ULL << 31;
 }
 
 /* ---- Phase timing (opts->timing) ---- */
@@ -458,10 +457,19 @@ static void *count_pairs(void *arg)
 	uint16_t *hits = h8 ? NULL : calloc(n ? n : 1, sizeof(*hits));
 	float *acc = w->weighted ? calloc(n ? n : 1, sizeof(*acc)) : NULL;
 	uint32_t *touched = malloc((n ? n : 1) * sizeof(*touched));
+	/*
+	 * Most candidates are seen once and need twice: when every step
+	 * weighs 1, a bit per entry (128 KiB per million, cache-resident)
+	 * marks the first sighting and only the second one touches the
+	 * counters; they then count the sightings after the first.
+	 */
+	bool fast = h8 && !acc && o->min_pair >= 2 && !o->plain_count;
+	uint64_t *bits = fast ? calloc(n / 64 + 1, sizeof(*bits)) : NULL;
 	struct edge *cand = NULL;
 	size_t cap_c = 0;
 
-	if ((!hits && !h8) || (w->weighted && !acc) || !touched) {
+	if ((!hits && !h8) || (w->weighted && !acc) || !touched ||
+	    (fast && !bits)) {
 		w->error = -ENOMEM;
 		goto out;
 	}
@@ -477,7 +485,7 @@ static void *count_pairs(void *arg)
 			o->progress("pairs", (double)a / n);
 		for (; a < end; a++) {
 			uint64_t lo = cs->ioff[a], fa = cs->ioff[a + 1] - lo;
-			uint64_t j, y, nt = 0, nc = 0, used;
+			uint64_t j, y, nt = 0, nc = 0, used, distinct = 0;
 			uint32_t need = o->min_pair ? o->min_pair : 1;
 			double scale;
 
@@ -492,8 +500,21 @@ static void *count_pairs(void *arg)
 				uint32_t s = cs->isteps[lo + j * fa / used];
 				float ws = cs->w[s];
 
-				for (y = cs->off[s]; h8 && y < cs->off[s + 1];
+				for (y = cs->off[s]; bits && y < cs->off[s + 1];
 				     y++) {
+					uint32_t b = cs->ids[y];
+					uint64_t *word = &bits[b / 64];
+					uint64_t bit = 1ULL << (b % 64);
+
+					if (!(*word & bit)) {
+						*word |= bit;
+						distinct++;
+					} else if (!h8[b]++) {
+						touched[nt++] = b;
+					}
+				}
+				for (y = cs->off[s];
+				     !bits && h8 && y < cs->off[s + 1]; y++) {
 					uint32_t b = cs->ids[y];
 
 					if (!h8[b]++)
@@ -511,6 +532,15 @@ static void *count_pairs(void *arg)
 						acc[b] += ws;
 				}
 			}
+			/* clear the bits: the words of the same reads */
+			for (j = 0; bits && j < used; j++) {
+				uint32_t s = cs->isteps[lo + j * fa / used];
+
+				for (y = cs->off[s]; y < cs->off[s + 1]; y++)
+					bits[cs->ids[y] / 64] = 0;
+			}
+			if (!bits)
+				distinct = nt;
 			if (nt > cap_c) {
 				struct edge *p = realloc(cand, nt * sizeof(*p));
 
@@ -521,10 +551,10 @@ static void *count_pairs(void *arg)
 				cand = p;
 				cap_c = nt;
 			}
-			w->nr_pairs += nt - 1;
+			w->nr_pairs += distinct - 1;
 			for (j = 0; j < nt; j++) {
 				uint32_t b = touched[j];
-				uint32_t seen = h8 ? h8[b] : hits[b];
+				uint32_t seen = h8 ? h8[b] + !!bits : hits[b];
 				double fab = (acc ? acc[b] : seen) * scale;
 				float d;
 
@@ -553,6 +583,7 @@ static void *count_pairs(void *arg)
 		}
 	}
 out:
+	free(bits);
 	free(h8);
 	free(hits);
 	free(acc);
@@ -1433,14 +1464,14 @@ int swarm_cluster(const struct swarm_trace *t,
 	phase_done(o, "index", &t0);
 	/*
 	 * Candidates from about cand_reads reads per entry (8 to 65535
-	 * steps), or more while the whole scan stays within CAND_TOTAL
+	 * steps), or more while the whole scan stays within cand_total
 	 * reads: small traces are counted exactly.
 	 */
 	for (r = 0, i = 0; r < n; r++)
 		i += cs.ioff[r + 1] > cs.ioff[r];
 	budget = o->cand_reads ? o->cand_reads : 8192;
-	if (i && CAND_TOTAL / i > budget)
-		budget = CAND_TOTAL / i;
+	if (i && o->cand_total / i > budget)
+		budget = o->cand_total / i;
 	r = cs.off[cs.nr_steps];
 	cand_steps = r ? budget * cs.nr_steps / r : 65535;
 	cand_steps = cand_steps < 8 ? 8 : cand_steps > 65535 ? 65535 :

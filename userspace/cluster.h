@@ -40,10 +40,15 @@ enum swarm_norm {
  * @weight_min: smallest cluster-to-cluster weight written.
  * @weight_topk: per cluster, the heaviest weights kept.
  * @seed: seed of the per-step pair sampling.
- * @threads: worker threads for pair counting (0: 1).
+ * @threads: threads for the pairs, the refinement and the weights
+ *	(0: 1); the result is the same for any number.
  * @neighbours: edges kept per entry, its nearest (0: 128).
  * @cand_reads: about how many reads are scanned per entry for its
- *	neighbours (0: 65536; see CLUSTERING.md).
+ *	neighbours (0: 8192; see CLUSTERING.md).
+ * @cand_total: more reads per entry are scanned while all of them stay
+ *	within this (default 2^31): small traces are counted exactly.
+ * @plain_count: count every sighting of a candidate in its counter, not
+ *	the first one in a bit (the same result; tests compare the two).
  * @timing: print each phase's seconds and the peak RSS on stderr.
  * @progress: called with a phase name and the fraction done (may be NULL).
  */
@@ -65,6 +70,8 @@ struct swarm_cluster_opts {
 	unsigned int threads;
 	uint32_t neighbours;
 	uint64_t cand_reads;
+	uint64_t cand_total;
+	bool plain_count;
 	bool timing;
 	void (*progress)(const char *phase, double done);
 };

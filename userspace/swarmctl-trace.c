@@ -486,7 +486,7 @@ int swarmctl_cluster(int argc, char **argv)
 	struct swarm_clusters c;
 	struct swarm_trace t;
 	uint64_t entries = 0, layers = 1, max_size, min_size, min_count;
-	uint64_t min_pair, topk, threads = 1, devs, esize, max_io, neighbours;
+	uint64_t min_pair, topk, threads, devs, esize, max_io, neighbours;
 	double bw_mib, t0, t1, t2, t3;
 	const char *out = NULL, *norm = "min", *pos[1];
 	bool report = false, timing = false, quiet = false;
@@ -496,6 +496,9 @@ int swarmctl_cluster(int argc, char **argv)
 
 	swarm_cluster_defaults(&co);
 	swarm_report_defaults(&ro);
+	/* every online CPU: the result does not depend on the count */
+	np = (int)sysconf(_SC_NPROCESSORS_ONLN);
+	threads = np < 1 ? 1 : np > 64 ? 64 : np;
 	max_size = co.max_size;
 	min_size = co.min_size;
 	min_count = co.min_count;

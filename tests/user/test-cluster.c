@@ -245,9 +245,37 @@ static void planted_noisy(void)
 	recovery("noisy", &go, 0.95, 0.75, 1.3);
 }
 
+static void same_clusters(const struct swarm_clusters *a,
+			  const struct swarm_clusters *b, const char *what)
+{
+	uint64_t i;
+
+	EXPECT(a->nr == b->nr && a->first[a->nr] == b->first[b->nr],
+	       "%s: %u clusters of %" PRIu64 " members, then %u of %" PRIu64,
+	       what, a->nr, a->first[a->nr], b->nr, b->first[b->nr]);
+	EXPECT(!memcmp(a->first, b->first, (a->nr + 1) * sizeof(*a->first)) &&
+	       !memcmp(a->members, b->members,
+		       a->first[a->nr] * sizeof(*a->members)),
+	       "%s: the clusters differ", what);
+	EXPECT(!memcmp(a->freq, b->freq, a->nr * sizeof(*a->freq)),
+	       "%s: the frequencies differ", what);
+	EXPECT(a->nr_weights == b->nr_weights, "%s: %" PRIu64 " weights, then %"
+	       PRIu64, what, (uint64_t)a->nr_weights, (uint64_t)b->nr_weights);
+	for (i = 0; i < a->nr_weights; i++)
+		EXPECT(a->weights[i].a == b->weights[i].a &&
+		       a->weights[i].b == b->weights[i].b &&
+		       a->weights[i].w == b->weights[i].w,
+		       "%s: weight %" PRIu64 " differs", what, i);
+	printf("  %s: %u clusters, %" PRIu64 " members, %" PRIu64
+	       " weights, the same\n", what, a->nr, (uint64_t)a->first[a->nr],
+	       (uint64_t)a->nr_weights);
+}
+
 /*
  * The threads split the pair counting, the refinement and the weights:
  * the clusters, frequencies and weights must not depend on how many.
+ * With a few steps sampled per entry, candidates are counted through
+ * first-sighting bits: the same result as counting every sighting.
  */
 static void threads_same(void)
 {
@@ -256,7 +284,6 @@ static void threads_same(void)
 	struct swarm_gen_opts go;
 	struct swarm_trace t;
 	struct groups g;
-	uint64_t i;
 
 	swarm_gen_defaults(&go);
 	go.nr_entries = 3000;
@@ -270,25 +297,20 @@ static void threads_same(void)
 	cluster_ok(&t, &co, &a);
 	co.threads = 3;
 	cluster_ok(&t, &co, &b);
-	EXPECT(a.nr == b.nr && a.first[a.nr] == b.first[b.nr],
-	       "%u clusters of %" PRIu64 " members with 1 thread, %u of %"
-	       PRIu64 " with 3", a.nr, a.first[a.nr], b.nr, b.first[b.nr]);
-	EXPECT(!memcmp(a.first, b.first, (a.nr + 1) * sizeof(*a.first)) &&
-	       !memcmp(a.members, b.members,
-		       a.first[a.nr] * sizeof(*a.members)),
-	       "the clusters differ");
-	EXPECT(!memcmp(a.freq, b.freq, a.nr * sizeof(*a.freq)),
-	       "the frequencies differ");
-	EXPECT(a.nr_weights == b.nr_weights, "%" PRIu64 " weights vs %" PRIu64,
-	       (uint64_t)a.nr_weights, (uint64_t)b.nr_weights);
-	for (i = 0; i < a.nr_weights; i++)
-		EXPECT(a.weights[i].a == b.weights[i].a &&
-		       a.weights[i].b == b.weights[i].b &&
-		       a.weights[i].w == b.weights[i].w,
-		       "weight %" PRIu64 " differs", i);
-	printf("  %u clusters, %" PRIu64 " members, %" PRIu64
-	       " weights, the same with 1 and 3 threads\n", a.nr,
-	       (uint64_t)a.first[a.nr], (uint64_t)a.nr_weights);
+	same_clusters(&a, &b, "exact counts, 1 and 3 threads");
+	swarm_clusters_free(&a);
+	swarm_clusters_free(&b);
+
+	/* 40 of each entry's steps (of ~120): counter bytes and bits */
+	co.cand_total = 0;
+	co.cand_reads = 40 * t.nr_reads / t.nr_steps;
+	co.threads = 2;
+	cluster_ok(&t, &co, &a);
+	co.plain_count = true;
+	co.threads = 1;
+	cluster_ok(&t, &co, &b);
+	EXPECT(a.nr >= g.nr * 0.8, "%u clusters for %u groups", a.nr, g.nr);
+	same_clusters(&a, &b, "sampled steps, bits and plain counts");
 	swarm_clusters_free(&a);
 	swarm_clusters_free(&b);
 	swarm_trace_free(&t);
