@@ -394,6 +394,171 @@ static u32 swarm_choose(struct swarm_c *sc, const u64 *copies, u32 n, u32 bytes)
 	return pick;
 }
 
+/*
+ * Read batching. An engine reads a step as one io_uring batch, under one
+ * block plug. Reads remapped in map() are held per member on a plug
+ * callback and, when the plug is flushed, sent sorted by sector: entries
+ * a cluster keeps in consecutive slots then reach the member back to back
+ * and the block layer merges them into large requests (the plug merges a
+ * bio into the last request it holds for that device), which is what the
+ * placement is for. The members are served in turn, one run of
+ * consecutive sectors each, so that all of them get work at once.
+ *
+ * Held reads lose REQ_NOWAIT: they are sent when the plug is finished,
+ * after the submitter was told they were queued, so a member out of tags
+ * must make the flush wait rather than fail them with BLK_STS_AGAIN. An
+ * io_uring submitter that gets -EAGAIN only then, from its own
+ * blk_finish_plug(), marks the request for reissue, but 6.12's io_uring
+ * reissues only during the issue itself: the request is never completed
+ * and the submitter waits for ever. md clears REQ_NOWAIT on the bios it
+ * holds on a plug too. Flushes from schedule() hand the reads to the
+ * worker, as md does.
+ *
+ * Without a plug, for polled reads, or if the callback cannot be
+ * allocated (GFP_ATOMIC), a read goes straight down.
+ */
+struct swarm_plug {
+	struct blk_plug_cb cb;
+	struct swarm_c *sc;
+	struct bio_list bios[];
+};
+
+/* Merge two lists sorted by sector. */
+static struct bio *swarm_merge_sorted(struct bio *a, struct bio *b)
+{
+	struct bio head, *t = &head;
+
+	while (a && b) {
+		if (a->bi_iter.bi_sector <= b->bi_iter.bi_sector) {
+			t->bi_next = a;
+			a = a->bi_next;
+		} else {
+			t->bi_next = b;
+			b = b->bi_next;
+		}
+		t = t->bi_next;
+	}
+	t->bi_next = a ? a : b;
+	return head.bi_next;
+}
+
+/*
+ * Sort a list by sector: a bottom-up merge sort on bi_next (no recursion,
+ * no allocation), O(n log n) for the tens of thousands of reads a step
+ * may hold.
+ */
+static struct bio *swarm_sort_bios(struct bio *list)
+{
+	struct bio *parts[32] = { NULL }, *bio, *next;
+	unsigned int i;
+
+	for (bio = list; bio; bio = next) {
+		next = bio->bi_next;
+		bio->bi_next = NULL;
+		for (i = 0; i < ARRAY_SIZE(parts) - 1 && parts[i]; i++) {
+			bio = swarm_merge_sorted(parts[i], bio);
+			parts[i] = NULL;
+		}
+		parts[i] = parts[i] ? swarm_merge_sorted(parts[i], bio) : bio;
+	}
+	bio = NULL;
+	for (i = 0; i < ARRAY_SIZE(parts); i++)
+		if (parts[i])
+			bio = bio ? swarm_merge_sorted(parts[i], bio) : parts[i];
+	return bio;
+}
+
+/*
+ * Send held reads: @head[i] is the list of member i, in any order. Each
+ * member's are sorted by sector, then the members are served in turn, one
+ * run of consecutive sectors from each at a time. May wait for tags (held
+ * reads no longer carry REQ_NOWAIT).
+ */
+static void swarm_send_held(struct swarm_c *sc, struct bio **head)
+{
+	bool left = false;
+	u32 i;
+
+	for (i = 0; i < sc->geom.nr_devs; i++) {
+		head[i] = swarm_sort_bios(head[i]);
+		left |= !!head[i];
+	}
+	while (left) {
+		left = false;
+		for (i = 0; i < sc->geom.nr_devs; i++) {
+			struct bio *bio = head[i], *next;
+
+			while (bio) {
+				/* A bio sent may be completed and freed at once. */
+				sector_t end = bio_end_sector(bio);
+
+				next = bio->bi_next;
+				bio->bi_next = NULL;
+				dm_submit_bio_remap(bio, NULL);
+				bio = next;
+				if (bio && bio->bi_iter.bi_sector != end)
+					break;
+			}
+			head[i] = bio;
+			left |= !!bio;
+		}
+	}
+}
+
+static void swarm_unplug(struct blk_plug_cb *cb, bool from_schedule)
+{
+	struct swarm_plug *p = container_of(cb, struct swarm_plug, cb);
+	struct swarm_c *sc = p->sc;
+	struct bio *head[SWARM_MAX_DEVS];
+	u32 i;
+
+	if (from_schedule) {
+		/* From schedule(): the worker sends them, as md does. */
+		spin_lock_irq(&sc->lock);
+		for (i = 0; i < sc->geom.nr_devs; i++)
+			bio_list_merge(&sc->devs[i].held, &p->bios[i]);
+		spin_unlock_irq(&sc->lock);
+		queue_work(sc->wq, &sc->worker);
+		kfree(p);
+		return;
+	}
+	for (i = 0; i < sc->geom.nr_devs; i++)
+		head[i] = bio_list_get(&p->bios[i]);
+	kfree(p);
+	swarm_send_held(sc, head);
+}
+
+/* The worker's part: reads held by a plug flushed from schedule(). */
+static void swarm_send_worker_held(struct swarm_c *sc)
+{
+	struct bio *head[SWARM_MAX_DEVS];
+	u32 i;
+
+	spin_lock_irq(&sc->lock);
+	for (i = 0; i < sc->geom.nr_devs; i++)
+		head[i] = bio_list_get(&sc->devs[i].held);
+	spin_unlock_irq(&sc->lock);
+	swarm_send_held(sc, head);
+}
+
+/* Hold a remapped read for the plug; false when there is none. */
+static bool swarm_plug_read(struct swarm_c *sc, struct bio *bio, u32 dev)
+{
+	struct blk_plug_cb *cb;
+	struct swarm_plug *p;
+
+	if (bio->bi_opf & REQ_POLLED)
+		return false;
+	cb = blk_check_plugged(swarm_unplug, sc, struct_size(p, bios, sc->geom.nr_devs));
+	if (!cb)
+		return false;
+	p = container_of(cb, struct swarm_plug, cb);
+	p->sc = sc;
+	bio->bi_opf &= ~REQ_NOWAIT;
+	bio_list_add(&p->bios[dev], bio);
+	return true;
+}
+
 /* Send @bio to one copy. */
 static int swarm_remap(struct swarm_c *sc, struct bio *bio, u64 copy,
 		       sector_t in_entry)
@@ -481,12 +646,20 @@ static int swarm_map_entry(struct swarm_c *sc, struct bio *bio, bool can_sleep)
 		if (!lm) {
 			rcu_read_unlock();
 			swarm_entry_copies(sc, NULL, entry, copies);
-			return swarm_remap(sc, bio, copies[0], in_entry);
+			swarm_remap(sc, bio, copies[0], in_entry);
+			if (!can_sleep &&
+			    swarm_plug_read(sc, bio, swarm_loc_decode(copies[0]).dev))
+				return DM_MAPIO_SUBMITTED;
+			return DM_MAPIO_REMAPPED;
 		}
 		n = swarm_map_copies(&lm->m, entry, &c);
 		copies[0] = c[n == 1 ? 0 : swarm_choose(sc, c, n, bio->bi_iter.bi_size)];
 		rcu_read_unlock();
-		return swarm_remap(sc, bio, copies[0], in_entry);
+		swarm_remap(sc, bio, copies[0], in_entry);
+		if (!can_sleep &&
+		    swarm_plug_read(sc, bio, swarm_loc_decode(copies[0]).dev))
+			return DM_MAPIO_SUBMITTED;
+		return DM_MAPIO_REMAPPED;
 	}
 
 	if (unlikely(READ_ONCE(sc->meta.failed)))
@@ -564,9 +737,12 @@ static void swarm_worker(struct work_struct *work)
 	struct bio_list bios;
 	struct bio *bio;
 
+	swarm_send_worker_held(sc);
+
 	/* A commit in progress queues us again when it is done. */
 	if (READ_ONCE(sc->committing))
 		return;
+
 	spin_lock_irq(&sc->lock);
 	bios = sc->deferred;
 	bio_list_init(&sc->deferred);

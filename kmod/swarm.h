@@ -23,8 +23,15 @@
 #include "swarm-stats.h"
 #include "swarm-trace.h"
 
+/**
+ * struct swarm_member - one member device.
+ * @dm_dev: the device.
+ * @held: reads held by a plug flushed from schedule(), for the worker to
+ *	send; under swarm_c.lock.
+ */
 struct swarm_member {
 	struct dm_dev *dm_dev;
+	struct bio_list held;
 };
 
 /**
@@ -122,9 +129,10 @@ struct swarm_mig {
  * @committing: a commit is publishing a map: writes wait in @deferred.
  * @migrating: a migration runs: every write goes through @worker.
  * @writes_inflight: writes sent to the members and not yet completed.
- * @lock: protects @deferred.
+ * @lock: protects @deferred and each member's held reads.
  * @deferred: writes waiting for @worker.
- * @worker: maps deferred writes; fans out writes to several copies.
+ * @worker: maps deferred writes; fans out writes to several copies;
+ *	sends reads held by a plug flushed from schedule().
  * @wq: runs @worker and the migration steps, one at a time (ordered).
  * @tput_work: refreshes the members' throughput estimates.
  * @bs: clones of writes that go to several copies.
@@ -149,7 +157,7 @@ struct swarm_c {
 	bool committing;
 	bool migrating;
 	atomic_t writes_inflight;
-	spinlock_t lock;	/* protects deferred */
+	spinlock_t lock;	/* protects deferred, devs[].held */
 	struct bio_list deferred;
 	struct work_struct worker;
 	struct workqueue_struct *wq;
