@@ -592,6 +592,272 @@ out:
 	return NULL;
 }
 
+/*
+ * ---- Candidates from whole steps: MinHash ----
+ *
+ * When the pair cap samples steps, two entries of one group are rarely
+ * both in a sample (at 20000 entries a step and a 1448-entry sample, a
+ * pair is counted in 0.5% of the steps that read it), so their edge is
+ * lost. The sets of steps that read each entry still tell them apart:
+ * entries read together have similar sets. MinHash (LSH_HASHES min-hashes
+ * of an entry's steps, in LSH_BANDS bands of LSH_ROWS) puts two entries
+ * whose sets have Jaccard similarity J in one bucket of some band with
+ * probability 1 - (1 - J^LSH_ROWS)^LSH_BANDS: 0.98 at J = 0.8, 0.4 at
+ * 0.5, 5e-5 at 0.05. Every pair met in a bucket is then counted exactly
+ * by intersecting the two entries' steps, and kept as an edge if it
+ * passes the same tests as counted pairs; the exact edges replace the
+ * sampled estimates in both entries' rows.
+ */
+#define LSH_ROWS	4
+#define LSH_BANDS	8
+#define LSH_HASHES	(LSH_ROWS * LSH_BANDS)
+/* pairs made in one bucket: each member with the next ones */
+#define LSH_WINDOW	64
+
+struct lsh_key {
+	uint64_t key;
+	uint32_t e;
+};
+
+struct lsh_edge {
+	uint32_t from;
+	struct edge e;
+};
+
+static int cmp_lsh_key(const void *a, const void *b)
+{
+	const struct lsh_key *x = a, *y = b;
+
+	if (x->key != y->key)
+		return x->key < y->key ? -1 : 1;
+	return x->e < y->e ? -1 : x->e > y->e;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static int cmp_lsh_edge(const void *a, const void *b)
+{
+	const struct lsh_edge *x = a, *y = b;
+
+	if (x->from != y->from)
+		return x->from < y->from ? -1 : 1;
+	return cmp_edge(&x->e, &y->e);
+}
+
+/* |A n B| of two ascending lists */
+static uint64_t intersect(const uint32_t *a, uint64_t na, const uint32_t *b,
+			  uint64_t nb)
+{
+	uint64_t i = 0, j = 0, c = 0;
+
+	while (i < na && j < nb) {
+		if (a[i] < b[j]) {
+			i++;
+		} else if (a[i] > b[j]) {
+			j++;
+		} else {
+			c++;
+			i++;
+			j++;
+		}
+	}
+	return c;
+}
+
+static int lsh_edges(const struct swarm_trace *t,
+		     const struct swarm_cluster_opts *o, const uint32_t *f,
+		     float keep, uint32_t k, struct edge *rows, uint32_t *deg,
+		     uint64_t *nr_pairs)
+{
+	uint64_t n = t->nr_entries, s, i, j, e, a, np = 0, cap_p, ne = 0, cap_e;
+	uint64_t *ioff = calloc(n + 1, sizeof(*ioff));
+	uint64_t *end = malloc((n + 1) * sizeof(*end));
+	uint32_t *isteps = malloc((t->nr_reads ? t->nr_reads : 1) *
+				  sizeof(*isteps));
+	uint32_t *sig = malloc((n ? n : 1) * LSH_HASHES * sizeof(*sig));
+	struct lsh_key *keys = malloc((n ? n : 1) * sizeof(*keys));
+	uint32_t *mark = calloc(n ? n : 1, sizeof(*mark));
+	struct edge *buf = malloc((k + 1) * sizeof(*buf) * 2);
+	uint64_t *pairs = NULL;
+	struct lsh_edge *ex = NULL;
+	uint32_t need = o->min_pair ? o->min_pair : 1;
+	int err = -ENOMEM;
+
+	if (!ioff || !end || !isteps || !sig || !keys || !mark || !buf)
+		goto out;
+	/* every entry's steps, ascending, once each */
+	for (i = 0; i < t->nr_reads; i++)
+		if (f[t->ids[i]] >= o->min_count)
+			ioff[t->ids[i] + 1]++;
+	for (e = 0; e < n; e++)
+		ioff[e + 1] += ioff[e];
+	memcpy(end, ioff, (n + 1) * sizeof(*end));
+	for (s = 0; s < t->nr_steps; s++) {
+		for (i = t->off[s]; i < t->off[s + 1]; i++) {
+			uint32_t id = t->ids[i];
+
+			if (f[id] < o->min_count ||
+			    (end[id] > ioff[id] && isteps[end[id] - 1] == s))
+				continue;
+			isteps[end[id]++] = (uint32_t)s;
+		}
+	}
+	/* signatures */
+	for (e = 0; e < n; e++) {
+		uint32_t *sg = sig + e * LSH_HASHES;
+
+		for (j = 0; j < LSH_HASHES; j++)
+			sg[j] = UINT32_MAX;
+		for (i = ioff[e]; i < end[e]; i++) {
+			uint64_t x = mix64(isteps[i] + o->seed * 0x9e3779b97f4a7c15ULL);
+
+			for (j = 0; j < LSH_HASHES; j += 2) {
+				uint64_t h = mix64(x + j);
+
+				if ((uint32_t)h < sg[j])
+					sg[j] = (uint32_t)h;
+				if ((uint32_t)(h >> 32) < sg[j + 1])
+					sg[j + 1] = (uint32_t)(h >> 32);
+			}
+		}
+	}
+	/* buckets: pairs of entries with one band alike */
+	cap_p = 16 * n + 1024;
+	pairs = malloc(cap_p * sizeof(*pairs));
+	if (!pairs)
+		goto out;
+	for (j = 0; j < LSH_BANDS; j++) {
+		uint64_t nk = 0, r0, r1;
+
+		for (e = 0; e < n; e++) {
+			const uint32_t *sg = sig + e * LSH_HASHES + j * LSH_ROWS;
+			uint64_t h = j + 1;
+
+			if (end[e] - ioff[e] < o->min_count)
+				continue;
+			for (i = 0; i < LSH_ROWS; i++)
+				h = mix64(h ^ sg[i]) + i;
+			keys[nk++] = (struct lsh_key){ h, (uint32_t)e };
+		}
+		qsort(keys, nk, sizeof(*keys), cmp_lsh_key);
+		for (r0 = 0; r0 < nk; r0 = r1) {
+			for (r1 = r0 + 1; r1 < nk && keys[r1].key == keys[r0].key;
+			     r1++)
+				;
+			for (i = r0; i < r1; i++) {
+				uint64_t y;
+
+				for (y = i + 1; y < r1 && y <= i + LSH_WINDOW; y++) {
+					if (np == cap_p) {
+						uint64_t *p = realloc(pairs, 2 * cap_p *
+								      sizeof(*p));
+
+						if (!p)
+							goto out;
+						pairs = p;
+						cap_p *= 2;
+					}
+					pairs[np++] = (uint64_t)keys[i].e << 32 |
+						      keys[y].e;
+				}
+			}
+		}
+	}
+	free(sig);
+	sig = NULL;
+	qsort(pairs, np, sizeof(*pairs), cmp_u64);
+	/* each pair once: count it exactly, keep it both ways if an edge */
+	cap_e = 1024;
+	ex = malloc(cap_e * sizeof(*ex));
+	if (!ex)
+		goto out;
+	for (i = 0; i < np; i++) {
+		uint32_t pa = pairs[i] >> 32, b = (uint32_t)pairs[i];
+		uint64_t fab;
+		float d;
+
+		if (i && pairs[i] == pairs[i - 1])
+			continue;
+		(*nr_pairs)++;
+		fab = intersect(isteps + ioff[pa], end[pa] - ioff[pa],
+				isteps + ioff[b], end[b] - ioff[b]);
+		if (fab < need)
+			continue;
+		d = distance(o, (double)fab, f[pa], f[b], t->nr_steps);
+		if (d > keep)
+			continue;
+		if (ne + 2 > cap_e) {
+			struct lsh_edge *p = realloc(ex, 2 * cap_e * sizeof(*p));
+
+			if (!p)
+				goto out;
+			ex = p;
+			cap_e *= 2;
+		}
+		ex[ne++] = (struct lsh_edge){ pa, { d, b } };
+		ex[ne++] = (struct lsh_edge){ b, { d, pa } };
+	}
+	free(pairs);
+	pairs = NULL;
+	qsort(ex, ne, sizeof(*ex), cmp_lsh_edge);
+	/*
+	 * Merge into the rows. The rows' distances are estimates from the
+	 * sampled steps: they are counted again exactly (a pair that fails
+	 * the tests then goes), and an edge found here replaces its estimate.
+	 */
+	for (a = 0, i = 0; a < n; a++) {
+		uint32_t nb = 0, x;
+
+		for (j = i; j < ne && ex[j].from == a; j++)
+			mark[ex[j].e.to] = a + 1;
+		for (x = 0; x < deg[a]; x++) {
+			struct edge r = rows[a * k + x];
+			uint64_t fab;
+
+			if (mark[r.to] == a + 1)
+				continue;
+			fab = intersect(isteps + ioff[a], end[a] - ioff[a],
+					isteps + ioff[r.to],
+					end[r.to] - ioff[r.to]);
+			if (fab < need)
+				continue;
+			r.d = distance(o, (double)fab, f[a], f[r.to],
+				       t->nr_steps);
+			if (r.d <= keep)
+				buf[nb++] = r;
+		}
+		for (j = i; j < ne && ex[j].from == a && nb < 2 * k; j++)
+			buf[nb++] = ex[j].e;
+		for (; j < ne && ex[j].from == a; j++)
+			;
+		i = j;
+		if (nb > k) {
+			select_nearest(buf, nb, k);
+			nb = k;
+		}
+		qsort(buf, nb, sizeof(*buf), cmp_edge);
+		memcpy(rows + a * k, buf, nb * sizeof(*buf));
+		deg[a] = nb;
+	}
+	err = 0;
+out:
+	free(ioff);
+	free(end);
+	free(isteps);
+	free(sig);
+	free(keys);
+	free(mark);
+	free(buf);
+	free(pairs);
+	free(ex);
+	return err;
+}
+
 /* ---- The graph ---- */
 
 struct graph {
@@ -1440,7 +1706,7 @@ int swarm_cluster(const struct swarm_trace *t,
 	struct edge *rows = NULL;
 	uint32_t *f = NULL, *deg = NULL, k;
 	uint64_t cand_steps, budget;
-	bool weighted = false;
+	bool weighted = false, sampled;
 	int e = -ENOMEM;
 
 	memset(c, 0, sizeof(*c));
@@ -1508,10 +1774,18 @@ int swarm_cluster(const struct swarm_trace *t,
 			e = ws[i].error;
 		c->nr_pairs += ws[i].nr_pairs;
 	}
+	sampled = !cs.shared;
 	counted_free(&cs);
 	if (e)
 		goto out;
 	phase_done(o, "pairs", &t0);
+	if (sampled) {
+		e = lsh_edges(t, o, f, o->keep > 0 ? o->keep : 1.0f, k, rows,
+			      deg, &c->nr_pairs);
+		if (e)
+			goto out;
+		phase_done(o, "minhash", &t0);
+	}
 	e = build_graph(o, n, k, rows, deg, &g, &c->nr_edges);
 	rows = NULL;	/* now g.e (or freed by graph_free) */
 	if (e)
