@@ -363,7 +363,10 @@ static int split(const struct opts *o)
  * A client that knows the placement submits a step's reads member by
  * member in slot order, so that reads of neighbouring slots reach the
  * member back to back and the block layer merges them (a plug merges a
- * bio only into the last request queued for that device).
+ * bio only into the last request queued for that device). dm-swarm
+ * itself holds the reads of a plugged batch and sends them sorted by
+ * member and slot, so on swarm the order makes little difference; it
+ * remains for comparing devices that do not (dm-stripe, dm-linear).
  */
 static uint64_t *load_order(const char *path, uint64_t nr)
 {

@@ -36,8 +36,9 @@ for i in $(seq 0 $((NDEV - 1))); do
 	ALL="$ALL /dev/$(nvme_dev "$i")"
 done
 # The members' I/O scheduler (SCHED): "none" is the NVMe default; with
-# mq-deadline, reads waiting for a device tag merge with their neighbours
-# in the scheduler, which is where contiguous placement pays off.
+# mq-deadline, reads waiting for a device tag also merge in the scheduler.
+# Swarm itself sends a plugged batch's reads sorted by member and slot, so
+# the plug merges them under either.
 for d in $ALL; do
 	echo "$SCHED" >"/sys/block/$(basename "$d")/queue/scheduler" ||
 		fail "scheduler-$SCHED"
@@ -58,15 +59,17 @@ wipe() {
 	done
 }
 
-# Sum of reads and of sectors read by the members (/sys/block/X/stat).
+# Sum of reads, of reads merged into others and of sectors read by the
+# members (/sys/block/X/stat).
 devreads() {
-	r=0 s=0
+	r=0 m=0 s=0
 	for _d in $1; do
 		b=$(basename "$_d")
 		r=$((r + $(blkstat "$b" 1)))
+		m=$((m + $(blkstat "$b" 2)))
 		s=$((s + $(blkstat "$b" 3)))
 	done
-	echo "$r $s"
+	echo "$r $m $s"
 }
 
 # setup_create SETUP K ESZ LEN_SECTORS MAP: create dm device "bench".
@@ -186,14 +189,14 @@ run_one() {
 		;;
 	esac
 	set -- $(devreads "$mem")
-	r0=$1 s0=$2
+	r0=$1 m0=$2 s0=$3
 	j=$(swarm-bench replay "$dev" "/data/$file" --entry-size "$esz" \
 		--layers "$layers" --steps "$steps" $VOPT --seed "$SEED" \
 		--bw-limit "$BPS" --devices "$k" --label "$label" \
 		--lat-out /tmp/lat.txt $oopt --json 2>/tmp/rep.err)
 	rc=$?
 	set -- $(devreads "$mem")
-	dr=$(($1 - r0)) ds=$(($2 - s0))
+	dr=$(($1 - r0)) dm=$(($2 - m0)) ds=$(($3 - s0))
 	if [ $rc -ne 0 ] || [ -z "$j" ]; then
 		fail "$label.replay" "$(head -n 5 /tmp/rep.err)"
 	else
@@ -208,8 +211,20 @@ run_one() {
 			;;
 		esac
 		lat=$(tr '\n' ' ' </tmp/lat.txt)
-		echo "BENCH-JSON: {\"model\":\"$MODEL\",\"sched\":\"$SCHED\",\"bps\":$BPS,\"iops\":$IOPS,\"trace\":\"$t\",\"setup\":\"$setup\",\"ndev\":$k,\"populate_s\":$pop_s,\"dev_reads\":$dr,\"dev_read_sectors\":$ds$extra,\"result\":$j}"
+		echo "BENCH-JSON: {\"model\":\"$MODEL\",\"sched\":\"$SCHED\",\"bps\":$BPS,\"iops\":$IOPS,\"trace\":\"$t\",\"setup\":\"$setup\",\"ndev\":$k,\"populate_s\":$pop_s,\"dev_reads\":$dr,\"dev_reads_merged\":$dm,\"dev_read_sectors\":$ds$extra,\"result\":$j}"
 		echo "BENCH-LAT: $label $lat"
+		# The planted groups sit in consecutive slots: the target's
+		# read batching must merge a step's reads of a group into
+		# member requests larger than one entry.
+		case "$setup" in
+		oracle*)
+			if [ "$ds" -gt $((dr * esz / 512 * 3 / 2)) ]; then
+				pass "$label.merged"
+			else
+				fail "$label.merged" "$dr member reads of $ds sectors: not merged"
+			fi
+			;;
+		esac
 		printf '  %-28s io %8.3f s  p50 %9.3f ms  p99 %9.3f ms  %7.1f MiB/s  util %5.1f%%  dev I/Os %d (%d KiB avg)\n' \
 			"$label" "$(echo "$j" | json_get io_time_s)" \
 			"$(echo "$j" | json_get step_p50_ms)" "$(echo "$j" | json_get step_p99_ms)" \
