@@ -19,15 +19,20 @@ USER_CFLAGS := -O2 -g -Wall -Wextra -Werror -std=gnu11 \
 # into the VM), and the uapi headers from this tree.
 SWARMCTL_CFLAGS := -O2 -g -Wall -Wextra -Werror -std=gnu11 \
 	-Iuapi -Iuserspace -Iuserspace/include
-LIBSWARM_DEPS := userspace/libswarm.c userspace/libswarm.h userspace/seterr.h \
-	uapi/linux/dm-swarm.h
+# User space, in userspace/: lib/ (libswarm: map files, ioctls, traces,
+# and the helpers every part shares), cluster/ (the clustering, the
+# simulator, the report), cli/ (swarmctl's commands), bench/
+# (swarm-bench). Sources include "lib/trace.h" and such (-Iuserspace).
+USER_HDRS := $(wildcard userspace/*/*.h) uapi/linux/dm-swarm.h
+USER_CORE := userspace/lib/util.c userspace/lib/hmap.c
+LIBSWARM := $(USER_CORE) userspace/lib/mapfile.c userspace/lib/ioctl.c
+TRACE_IO := userspace/lib/trace.c userspace/lib/trace-mooncake.c \
+	userspace/lib/trace-write.c
+# The offline half: traces, clustering, the report (userspace/*.md).
+OFFLINE_LIB := $(LIBSWARM) $(TRACE_IO) userspace/lib/tracegen.c \
+	$(wildcard userspace/cluster/*.c)
 SWARM_USER_TESTS := build/user-tests/test-mapfile \
 	build/user-tests/test-libswarm build/user-tests/test-swarmctl
-# The offline half: traces, clustering, the report (userspace/*.md).
-OFFLINE_LIB := userspace/trace.c userspace/tracegen.c userspace/cluster.c \
-	userspace/sim.c userspace/report.c
-OFFLINE_DEPS := $(OFFLINE_LIB) userspace/trace.h userspace/cluster.h userspace/seterr.h \
-	userspace/sim.h
 OFFLINE_USER_TESTS := build/user-tests/test-trace \
 	build/user-tests/test-cluster
 USER_TESTS := build/user-tests/test-layout build/user-tests/test-place \
@@ -56,18 +61,18 @@ build/user-tests/%: tests/user/%.c kmod/*.c kmod/*.h tests/common/*.h \
 	$(CC) $(USER_CFLAGS) -o $@ $<
 
 # The libswarm tests: the library linked in, with the sanitizers.
-$(SWARM_USER_TESTS): build/user-tests/%: tests/user/%.c $(LIBSWARM_DEPS) \
-		tests/user/utest.h
+$(SWARM_USER_TESTS): build/user-tests/%: tests/user/%.c $(LIBSWARM) \
+		$(USER_HDRS) tests/user/utest.h
 	@mkdir -p $(dir $@)
-	$(CC) $(USER_CFLAGS) -Iuapi -Iuserspace -o $@ $< userspace/libswarm.c
+	$(CC) $(USER_CFLAGS) -Iuapi -Iuserspace -o $@ $< $(LIBSWARM)
 
 # The offline tests: the trace and clustering code and libswarm's map
 # parser, with the sanitizers; test-cluster also runs build/user/swarmctl.
-$(OFFLINE_USER_TESTS): build/user-tests/%: tests/user/%.c $(OFFLINE_DEPS) \
-		$(LIBSWARM_DEPS) tests/user/utest.h build/user/swarmctl
+$(OFFLINE_USER_TESTS): build/user-tests/%: tests/user/%.c $(OFFLINE_LIB) \
+		$(USER_HDRS) tests/user/utest.h build/user/swarmctl
 	@mkdir -p $(dir $@)
 	$(CC) $(USER_CFLAGS) -Iuapi -Iuserspace -pthread -o $@ $< \
-		$(OFFLINE_LIB) userspace/libswarm.c -lm
+		$(OFFLINE_LIB) -lm
 
 # test-swarmctl runs build/user/swarmctl on a fake control device, a
 # preloaded library kept out of build/user/.
@@ -82,12 +87,6 @@ build/user-tests/fake-control.so: tests/user/fake-control.c \
 	@mkdir -p $(dir $@)
 	$(CC) $(SWARMCTL_CFLAGS) -shared -fPIC -o $@ $<
 
-# swarmctl assemble/examine/wipe: the kernel's pure on-disk format code,
-# kmod/swarm-disk.c, is built into swarmctl-disk.c.
-SWARMCTL_DISK := userspace/swarmctl-disk.c userspace/swarmctl-disk.h \
-	kmod/swarm-disk.c kmod/swarm-disk.h kmod/swarm-core.h kmod/swarm-map.h \
-	userspace/include/swarm-user.h
-
 userspace: build/user/swarmctl build/user/swarm-ioctl-test build/user/swarm-replay \
 	build/user/swarm-bench
 
@@ -96,14 +95,32 @@ build/user/swarm-ioctl-test: tests/vm/ioctl-test.c uapi/linux/dm-swarm.h
 	@mkdir -p $(dir $@)
 	$(CC) $(SWARMCTL_CFLAGS) -o $@ $<
 
-build/user/swarmctl: userspace/swarmctl.c $(LIBSWARM_DEPS) $(OFFLINE_DEPS) \
-		userspace/swarmctl-trace.c userspace/swarmctl-trace.h \
-		userspace/trace-record.c userspace/trace-record.h $(SWARMCTL_DISK)
+# swarmctl: cli/ and the libraries, an object a file in build/obj/ (not
+# in build/user/, which goes into the VM), linked with the kernel's pure
+# on-disk format code, kmod/swarm-disk.c (assemble, examine, wipe).
+# That one and cli/cmd-disk.c see kmod/'s headers, and call the kernel's
+# swarm_map_free() by another name: libswarm has its own (map files).
+SWARMCTL_SRC := $(wildcard userspace/cli/*.c) $(OFFLINE_LIB) \
+	userspace/lib/record.c
+SWARMCTL_OBJ := $(patsubst userspace/%.c,build/obj/%.o,$(SWARMCTL_SRC)) \
+	build/obj/kmod/swarm-disk.o
+KMOD_DISK_CFLAGS := -Ikmod -Dswarm_map_free=swarm_disk_map_free
+
+build/obj/%.o: userspace/%.c $(USER_HDRS) userspace/include/swarm-user.h
 	@mkdir -p $(dir $@)
-	$(CC) $(SWARMCTL_CFLAGS) -pthread -o $@ userspace/swarmctl.c \
-		userspace/libswarm.c userspace/swarmctl-trace.c \
-		userspace/trace-record.c userspace/swarmctl-disk.c \
-		$(OFFLINE_LIB) -lm
+	$(CC) $(SWARMCTL_CFLAGS) $(OBJ_CFLAGS) -pthread -c -o $@ $<
+
+build/obj/cli/cmd-disk.o: OBJ_CFLAGS := $(KMOD_DISK_CFLAGS)
+build/obj/cli/cmd-disk.o: $(wildcard kmod/*.h)
+
+build/obj/kmod/swarm-disk.o: kmod/swarm-disk.c $(wildcard kmod/*.h) \
+		userspace/include/swarm-user.h
+	@mkdir -p $(dir $@)
+	$(CC) $(SWARMCTL_CFLAGS) $(KMOD_DISK_CFLAGS) -c -o $@ $<
+
+build/user/swarmctl: $(SWARMCTL_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(SWARMCTL_CFLAGS) -pthread -o $@ $(SWARMCTL_OBJ) -lm
 
 user-test: userspace $(USER_TESTS)
 	@rc=0; for t in $(USER_TESTS); do ./$$t || rc=1; done; exit $$rc
@@ -123,11 +140,10 @@ BENCH_STEPS ?= 100000
 BENCH_FRACS ?= 0.0003 0.001
 BENCH_ARGS ?=
 
-build/bench/cluster-bench: tests/user/test-cluster.c $(OFFLINE_DEPS) \
-		$(LIBSWARM_DEPS) tests/user/utest.h
+build/bench/cluster-bench: tests/user/test-cluster.c $(OFFLINE_LIB) \
+		$(USER_HDRS) tests/user/utest.h
 	@mkdir -p $(dir $@)
-	$(CC) $(SWARMCTL_CFLAGS) -Ikmod -pthread -o $@ $< $(OFFLINE_LIB) \
-		userspace/libswarm.c -lm
+	$(CC) $(SWARMCTL_CFLAGS) -Ikmod -pthread -o $@ $< $(OFFLINE_LIB) -lm
 
 bench-cluster: build/user/swarmctl build/bench/cluster-bench
 	@for f in $(BENCH_FRACS); do \
@@ -152,11 +168,10 @@ clean:
 
 # Trace capture: grouping of traced reads into steps, and a replayer the
 # VM tests use to produce known steps.
-build/user-tests/test-record: tests/user/test-record.c userspace/trace-record.c \
-		userspace/trace-record.h $(LIBSWARM_DEPS) tests/user/utest.h
+build/user-tests/test-record: tests/user/test-record.c userspace/lib/record.c \
+		$(USER_HDRS) tests/user/utest.h
 	@mkdir -p $(dir $@)
-	$(CC) $(USER_CFLAGS) -Iuapi -Iuserspace -o $@ $< userspace/trace-record.c \
-		userspace/libswarm.c
+	$(CC) $(USER_CFLAGS) -Iuapi -Iuserspace -o $@ $< userspace/lib/record.c
 
 build/user/swarm-replay: tests/vm/replay.c
 	@mkdir -p $(dir $@)
@@ -165,16 +180,17 @@ build/user/swarm-replay: tests/vm/replay.c
 # swarm-bench (trace replay with io_uring) and the benchmark of issue 6:
 # bench-quick is a reduced matrix that checks everything runs and
 # verifies (< 5 min); bench is the full matrix (results/bench/).
-BENCH_SRC := userspace/swarm-bench.c userspace/bench-lib.c userspace/trace.c
-build/user/swarm-bench: $(BENCH_SRC) userspace/bench-lib.h userspace/trace.h \
-		userspace/seterr.h
+BENCH_SRC := $(wildcard userspace/bench/*.c) $(USER_CORE) $(TRACE_IO)
+build/user/swarm-bench: $(BENCH_SRC) $(USER_HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(SWARMCTL_CFLAGS) -o $@ $(BENCH_SRC) -luring
 
-build/user-tests/test-bench: tests/user/test-bench.c userspace/bench-lib.c \
-		userspace/bench-lib.h tests/user/utest.h
+build/user-tests/test-bench: tests/user/test-bench.c \
+		userspace/bench/bench-lib.c userspace/lib/util.c $(USER_HDRS) \
+		tests/user/utest.h
 	@mkdir -p $(dir $@)
-	$(CC) $(USER_CFLAGS) -Iuserspace -o $@ $< userspace/bench-lib.c
+	$(CC) $(USER_CFLAGS) -Iuserspace -o $@ $< userspace/bench/bench-lib.c \
+		userspace/lib/util.c
 
 bench: deps userspace
 	@scripts/bench.sh full

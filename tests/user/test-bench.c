@@ -1,15 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Tests of userspace/bench-lib.c, the pure part of swarm-bench: the data
- * pattern and its check, percentiles, the step-range and size parsers and
- * the summary figures.
+ * Tests of userspace/bench/bench-lib.c, the pure part of swarm-bench: the
+ * data pattern and its check, percentiles, the step-range and size
+ * parsers and the summary figures.
  */
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "bench-lib.h"
+#include "bench/bench-lib.h"
 #include "utest.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))

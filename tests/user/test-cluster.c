@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Tests of the offline clustering (userspace/cluster.c), the simulator
+ * Tests of the offline clustering (userspace/cluster/), the simulator
  * (sim.c), the report and the swarmctl commands: planted groups recovered
  * (pair precision and recall against the generator's ground truth,
  * printed and asserted), shared entries replicated, frequencies and
@@ -20,10 +20,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cluster.h"
-#include "libswarm.h"
-#include "sim.h"
-#include "trace.h"
+#include "cluster/cluster.h"
+#include "lib/libswarm.h"
+#include "cluster/sim.h"
+#include "lib/trace.h"
 #include "utest.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * User-space tests of the ioctl wrappers of userspace/libswarm.c against a
- * fake kernel (swarm_ioctl_fn): the upload sequence and its batches, abort
- * on failure and the messages, stats, placement, version, device lookup.
+ * User-space tests of the ioctl wrappers of userspace/lib/ioctl.c against
+ * a fake kernel (swarm_ioctl_fn): the upload sequence and its batches,
+ * abort on failure and the messages, stats, placement, version, device
+ * lookup.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -15,7 +16,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
-#include "libswarm.h"
+#include "lib/libswarm.h"
 #include "utest.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * User-space tests of the map-file parser of userspace/libswarm.c: a valid
- * file, every error with its exact "FILE:LINE: message", limits, and a
- * fuzz loop of mutated files. Files are written under /tmp with mkstemp.
+ * User-space tests of the map-file parser of userspace/lib/mapfile.c: a
+ * valid file, every error with its exact "FILE:LINE: message", limits,
+ * and a fuzz loop of mutated files. Files are written under /tmp with mkstemp.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -12,7 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "libswarm.h"
+#include "lib/libswarm.h"
 #include "utest.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))

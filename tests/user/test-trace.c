@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Tests of userspace/trace.c and tracegen.c: the text and binary formats
- * and their round trip, every reader error with its "FILE:LINE" or
- * "FILE:offset N" message, the Mooncake adapter (tests/data), the writer
- * and the generator. Run from the top of the tree.
+ * Tests of the traces of userspace/lib/ (trace.c, trace-mooncake.c,
+ * trace-write.c, tracegen.c): the text and binary formats and their round
+ * trip, every reader error with its "FILE:LINE" or "FILE:offset N"
+ * message, the Mooncake adapter (tests/data), the writer and the
+ * generator. Run from the top of the tree.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -14,7 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "trace.h"
+#include "lib/trace.h"
 #include "utest.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))

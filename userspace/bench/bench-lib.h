@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * The pure parts of swarm-bench (userspace/swarm-bench.c), kept apart so
- * tests/user/test-bench.c can check them: the verifiable data pattern,
- * percentiles, the step-range and size parsers and the summary figures.
+ * The pure parts of swarm-bench (bench/swarm-bench.c, bench/replay.c),
+ * kept apart so tests/user/test-bench.c can check them: the verifiable
+ * data pattern, percentiles, the step-range and size parsers and the
+ * summary figures.
  */
 #ifndef SWARM_BENCH_LIB_H
 #define SWARM_BENCH_LIB_H

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * swarmctl trace record: capture the reads of a live swarm device through
- * the kernel's trace ring and write them as an activation trace.
+ * Traces recorded from a live swarm device (swarmctl trace record,
+ * cli/cmd-record.c): the reads the kernel's trace ring gives, grouped
+ * into steps.
  */
-#ifndef SWARM_TRACE_RECORD_H
-#define SWARM_TRACE_RECORD_H
+#ifndef SWARM_RECORD_H
+#define SWARM_RECORD_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -36,7 +37,4 @@ long swarm_group_steps(struct dm_swarm_trace_event *ev, size_t n,
 		       uint64_t gap_ns, bool by_thread, struct swarm_step **steps,
 		       uint64_t **entries);
 
-/* The "trace record" command; argv[0] is "record". */
-int swarm_cmd_trace_record(int argc, char **argv);
-
-#endif /* SWARM_TRACE_RECORD_H */
+#endif /* SWARM_RECORD_H */

@@ -111,7 +111,7 @@ int swarm_trace_write(const struct swarm_trace *t, const char *path,
 		      bool binary, const char *comment,
 		      char *err, size_t errlen);
 
-/* ---- Synthetic traces (tracegen.c) ---- */
+/* ---- Synthetic traces (lib/tracegen.c) ---- */
 
 /**
  * struct swarm_gen_opts - knobs of the generator (userspace/TRACE-FORMAT.md).

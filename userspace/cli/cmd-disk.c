@@ -2,14 +2,13 @@
 /*
  * swarmctl assemble, examine and wipe: the superblocks at the start of
  * every member (userspace/ON-DISK-FORMAT.md), read with the kernel's own
- * decoder, kmod/swarm-disk.c, built in here.
+ * decoder, kmod/swarm-disk.c, linked into swarmctl.
  *
  * Members may be block devices or regular files (tests use files).
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,23 +17,22 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-/*
- * libswarm has a swarm_map_free() of its own (map files): the kernel's
- * one, which swarm_map_from_records() calls, gets another name here.
- */
-#define swarm_map_free swarm_disk_map_free
-#include "../kmod/swarm-disk.c"
-#undef swarm_map_free
+#include "swarm-disk.h"		/* kmod/ */
 
-#include "swarmctl-disk.h"
+#include "cli/cli.h"
 
-#define EXIT_USAGE	2
 #define SB_AREA		(SWARM_SB_COPIES * SWARM_SB_BYTES)
 /* Longest dm device name (DM_NAME_LEN - 1). */
 #define DM_NAME_MAX	127
 /* Environment variable naming the dmsetup to run (tests). */
 #define DMSETUP_ENV	"SWARMCTL_DMSETUP"
 
+/*
+ * The kernel's swarm_map_free(), which swarm_map_from_records() calls:
+ * libswarm has a swarm_map_free() of its own (map files), so this file
+ * and kmod/swarm-disk.c are built with -Dswarm_map_free=swarm_disk_map_free
+ * (see the Makefile).
+ */
 void swarm_disk_map_free(struct swarm_map *m)
 {
 	free(m->loc);
@@ -43,30 +41,10 @@ void swarm_disk_map_free(struct swarm_map *m)
 	m->extra = NULL;
 }
 
-static void __attribute__((format(printf, 1, 2))) fail(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("swarmctl: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
-
-static int __attribute__((format(printf, 1, 2))) usage(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("swarmctl: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputs("\n\nusage: swarmctl assemble [--create NAME] <dev>...\n"
-	      "       swarmctl examine [--json] <dev>...\n"
-	      "       swarmctl wipe --yes <dev>...\n", stderr);
-	return EXIT_USAGE;
-}
+static const char disk_usage[] =
+"usage: swarmctl assemble [--create NAME] <dev>...\n"
+"       swarmctl examine [--json] <dev>...\n"
+"       swarmctl wipe --yes <dev>...\n";
 
 /* One device given on the command line. */
 struct member {
@@ -433,7 +411,7 @@ static int read_members(int argc, char **argv, struct member **out, int *n)
 	return 0;
 }
 
-int swarmctl_assemble(int argc, char **argv)
+int cmd_assemble(int argc, char **argv)
 {
 	const char *name = NULL, **devs;
 	char line[SWARM_MAX_DEVS * 4200 + 256];
@@ -450,28 +428,28 @@ int swarmctl_assemble(int argc, char **argv)
 		if (opts && !strcmp(argv[i], "--create")) {
 			if (++i == argc) {
 				free(devs);
-				return usage("assemble: --create needs a NAME");
+				return usage(disk_usage, "assemble: --create needs a NAME");
 			}
 			name = argv[i];
 		} else if (opts && !strcmp(argv[i], "--")) {
 			opts = false;
 		} else if (opts && argv[i][0] == '-' && argv[i][1]) {
 			free(devs);
-			return usage("assemble: unknown option %s", argv[i]);
+			return usage(disk_usage, "assemble: unknown option %s", argv[i]);
 		} else {
 			devs[n++] = argv[i];
 		}
 	}
 	r = 0;
 	if (!n)
-		r = usage("assemble needs the member devices");
+		r = usage(disk_usage, "assemble needs the member devices");
 	else if (n > (int)SWARM_MAX_DEVS)
-		r = usage("assemble: more than %u devices", SWARM_MAX_DEVS);
+		r = usage(disk_usage, "assemble: more than %u devices", SWARM_MAX_DEVS);
 	else if (name && !valid_dm_name(name))
-		r = usage("assemble: bad device name '%s'", name);
+		r = usage(disk_usage, "assemble: bad device name '%s'", name);
 	for (i = 0; !r && i < n; i++)
 		if (strpbrk(devs[i], " \t\n\"'\\") || !*devs[i])
-			r = usage("assemble: '%s': a device path cannot hold "
+			r = usage(disk_usage, "assemble: '%s': a device path cannot hold "
 				  "spaces or quotes in a table line", devs[i]);
 	if (r) {
 		free(devs);
@@ -694,7 +672,7 @@ static void examine_one(const struct member *m, bool json, bool first)
 		printf("]}");
 }
 
-int swarmctl_examine(int argc, char **argv)
+int cmd_examine(int argc, char **argv)
 {
 	struct member *ms = NULL;
 	int i, n = 0, r, bad = 0;
@@ -713,14 +691,14 @@ int swarmctl_examine(int argc, char **argv)
 			opts = false;
 		} else if (opts && argv[i][0] == '-' && argv[i][1]) {
 			free(devs);
-			return usage("examine: unknown option %s", argv[i]);
+			return usage(disk_usage, "examine: unknown option %s", argv[i]);
 		} else {
 			devs[n++] = argv[i];
 		}
 	}
 	if (!n) {
 		free(devs);
-		return usage("examine needs devices");
+		return usage(disk_usage, "examine needs devices");
 	}
 	/* Unreadable devices are reported; the others still examined. */
 	ms = calloc(n, sizeof(*ms));
@@ -782,7 +760,7 @@ static int wipe_one(const struct member *m)
 	return 0;
 }
 
-int swarmctl_wipe(int argc, char **argv)
+int cmd_wipe(int argc, char **argv)
 {
 	struct member *ms;
 	int i, n = 0, r, bad = 0;
@@ -802,16 +780,16 @@ int swarmctl_wipe(int argc, char **argv)
 			opts = false;
 		} else if (opts && argv[i][0] == '-' && argv[i][1]) {
 			free(devs);
-			return usage("wipe: unknown option %s", argv[i]);
+			return usage(disk_usage, "wipe: unknown option %s", argv[i]);
 		} else {
 			devs[n++] = argv[i];
 		}
 	}
 	r = 0;
 	if (!n)
-		r = usage("wipe needs devices");
+		r = usage(disk_usage, "wipe needs devices");
 	else if (!yes)
-		r = usage("wipe erases the swarm superblocks of the devices "
+		r = usage(disk_usage, "wipe erases the swarm superblocks of the devices "
 			  "given: add --yes");
 	if (r) {
 		free(devs);

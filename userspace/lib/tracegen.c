@@ -13,8 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "trace.h"
-#include "seterr.h"
+#include "lib/trace.h"
+#include "lib/util.h"
 
 static uint64_t splitmix64(uint64_t *x)
 {

@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * The I/O time model and the layouts of userspace/sim.h.
+ * The I/O time model and the layouts of cluster/sim.h.
  */
 #include <stdlib.h>
 #include <string.h>
 
-#include "sim.h"
+#include "cluster/sim.h"
+#include "lib/util.h"
 
 #define SIM_MAX_DEVS	64
 
@@ -30,13 +31,6 @@ void swarm_sim_eq7(const struct swarm_sim_model *m, uint32_t nr,
 
 		loose_loc[i] = SWARM_SIM_LOC(d, next[d]++);
 	}
-}
-
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
 }
 
 struct swarm_sim_step swarm_sim_cost(const struct swarm_sim_model *m,

@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * Pure helpers of swarm-bench: data pattern, percentiles, parsers and the
- * summary (userspace/bench-lib.h).
+ * summary (bench/bench-lib.h).
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "bench-lib.h"
+#include "bench/bench-lib.h"
+#include "lib/util.h"
 
 /* One word of the pattern: a splitmix64-style finaliser, cheap and good
  * enough that neighbouring words and entries never collide in practice.
@@ -68,13 +69,6 @@ double bench_percentile(const double *sorted, size_t n, double p)
 	if (rank > n)
 		rank = n;
 	return sorted[rank - 1];
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
 }
 
 void bench_sort(double *v, size_t n)

@@ -30,27 +30,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
-#include "bench-lib.h"
-#include "trace.h"
+#include "bench/bench-lib.h"
+#include "bench/bench.h"
+#include "lib/trace.h"
+#include "lib/util.h"
 
-/* io_uring refuses rings above this many SQEs (IORING_MAX_ENTRIES). */
-#define MAX_RING	32768U
-/* Show at most this many verification failures in detail. */
-#define MAX_BAD_SHOWN	5
-
-struct opts {
-	const char *dev, *trace, *out, *label, *lat_out, *steps, *order;
-	uint64_t entry_size, entries, seed, bw_limit, io_size;
-	unsigned int devices, qd, layers;
-	bool verify, json;
-};
-
-static void usage(void)
+void usage(void)
 {
 	fprintf(stderr,
 "usage: swarm-bench populate <dev> [--entry-size B] [--entries N] [--seed S]\n"
@@ -72,30 +60,13 @@ static void usage(void)
 	exit(2);
 }
 
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static double cpu_seconds(void)
-{
-	struct rusage ru;
-
-	getrusage(RUSAGE_SELF, &ru);
-	return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec * 1e-6 +
-	       (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec * 1e-6;
-}
-
-static void die(const char *what, int err)
+void die(const char *what, int err)
 {
 	fprintf(stderr, "swarm-bench: %s: %s\n", what, strerror(err));
 	exit(1);
 }
 
-static uint64_t dev_bytes(int fd, const char *name)
+uint64_t dev_bytes(int fd, const char *name)
 {
 	struct stat st;
 	uint64_t b;
@@ -109,7 +80,7 @@ static uint64_t dev_bytes(int fd, const char *name)
 	return b;
 }
 
-static int open_dev(const char *name, bool write)
+int open_dev(const char *name, bool write)
 {
 	int fd = open(name, (write ? O_RDWR : O_RDONLY) | O_DIRECT);
 
@@ -118,7 +89,7 @@ static int open_dev(const char *name, bool write)
 	return fd;
 }
 
-static void *alloc_aligned(size_t bytes)
+void *alloc_aligned(size_t bytes)
 {
 	void *p;
 
@@ -127,9 +98,8 @@ static void *alloc_aligned(size_t bytes)
 	return p;
 }
 
-/* Queue one I/O again after -EAGAIN. */
-static void resubmit(struct io_uring *ring, int fd, bool write, void *buf,
-		     size_t len, uint64_t off, uint64_t data)
+void resubmit(struct io_uring *ring, int fd, bool write, void *buf,
+	      size_t len, uint64_t off, uint64_t data)
 {
 	struct io_uring_sqe *sqe = io_uring_get_sqe(ring);
 
@@ -175,7 +145,7 @@ static int sweep(const struct opts *o, bool write)
 	if (r || !slot_first)
 		die("io_uring_queue_init", r ? -r : ENOMEM);
 
-	t0 = now();
+	t0 = now_s();
 	/* Slots 0..qd-1 are free at first; a completion frees its slot. */
 	for (i = 0; i < qd && next < nr; i++) {
 		uint64_t n = nr - next < per_io ? nr - next : per_io;
@@ -268,7 +238,7 @@ static int sweep(const struct opts *o, bool write)
 	}
 	if (write && fsync(fd))
 		die("fsync", errno);
-	t = now() - t0;
+	t = now_s() - t0;
 	io_uring_queue_exit(&ring);
 	close(fd);
 	free(buf);
@@ -290,7 +260,7 @@ static int sweep(const struct opts *o, bool write)
 	return bad ? 1 : 0;
 }
 
-static void read_trace(const struct opts *o, struct swarm_trace *t)
+void read_trace(const struct opts *o, struct swarm_trace *t)
 {
 	struct swarm_trace_opts to = { .layers = o->layers };
 	char err[512];
@@ -303,8 +273,8 @@ static void read_trace(const struct opts *o, struct swarm_trace *t)
 	}
 }
 
-static void step_range(const struct opts *o, const struct swarm_trace *t,
-		       uint64_t *a, uint64_t *b)
+void step_range(const struct opts *o, const struct swarm_trace *t,
+		uint64_t *a, uint64_t *b)
 {
 	*a = 0;
 	*b = t->nr_steps;
@@ -354,332 +324,6 @@ static int split(const struct opts *o)
 	swarm_trace_free(&part);
 	swarm_trace_free(&t);
 	return 0;
-}
-
-/*
- * --order FILE: the placement as "swarmctl map show <dev> 0-<last>"
- * prints it, "<entry>: <dev>/<slot> ...". The key of an entry is its
- * first copy's (member, slot); entries not listed sort by their id.
- * A client that knows the placement submits a step's reads member by
- * member in slot order, so that reads of neighbouring slots reach the
- * member back to back and the block layer merges them (a plug merges a
- * bio only into the last request queued for that device). dm-swarm
- * itself holds the reads of a plugged batch and sends them sorted by
- * member and slot, so on swarm the order makes little difference; it
- * remains for comparing devices that do not (dm-stripe, dm-linear).
- */
-static uint64_t *load_order(const char *path, uint64_t nr)
-{
-	uint64_t *key = malloc(nr * sizeof(*key)), e;
-	unsigned long long ent, dev, slot;
-	char line[512];
-	FILE *f;
-
-	if (!key)
-		die("memory", ENOMEM);
-	for (e = 0; e < nr; e++)
-		key[e] = (1ULL << 63) | e;
-	f = fopen(path, "r");
-	if (!f)
-		die(path, errno);
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "%llu: %llu/%llu", &ent, &dev, &slot) == 3 &&
-		    ent < nr)
-			key[ent] = (dev << 40) | slot;
-	fclose(f);
-	return key;
-}
-
-static const uint64_t *sort_key;
-static const uint32_t *sort_ids;
-
-static int cmp_perm(const void *a, const void *b)
-{
-	uint64_t x = sort_key[sort_ids[*(const uint32_t *)a]];
-	uint64_t y = sort_key[sort_ids[*(const uint32_t *)b]];
-
-	return x < y ? -1 : x > y;
-}
-
-/*
- * The submission order of one step: sorted by (member, slot), then dealt
- * out member by member in turn, so that every member gets work from the
- * start of the submission (a member at a time would leave the others
- * idle while the first one's queue fills) and each member's reads still
- * come in slot order. @tmp: scratch of @n.
- */
-static void placement_order(const uint64_t *key, const uint32_t *ids,
-			    size_t n, uint32_t *perm, uint32_t *tmp)
-{
-	size_t i, out = 0, start[65], pos[65];
-	unsigned int d, nd = 0;
-
-	for (i = 0; i < n; i++)
-		tmp[i] = (uint32_t)i;
-	sort_key = key;
-	sort_ids = ids;
-	qsort(tmp, n, sizeof(*tmp), cmp_perm);
-	/* Runs of one member each (unlisted entries form the last run). */
-	for (i = 0; i < n; i++) {
-		uint64_t k = key[ids[tmp[i]]];
-
-		if (i == 0 || (k >> 40) != (key[ids[tmp[i - 1]]] >> 40)) {
-			if (nd == 64) {
-				memcpy(perm, tmp, n * sizeof(*perm));
-				return;
-			}
-			start[nd++] = i;
-		}
-	}
-	start[nd] = n;
-	for (d = 0; d < nd; d++)
-		pos[d] = start[d];
-	while (out < n)
-		for (d = 0; d < nd; d++)
-			if (pos[d] < start[d + 1])
-				perm[out++] = tmp[pos[d]++];
-}
-
-/*
- * Submit every read of one step and wait for all of them; returns the
- * step latency in seconds. A step larger than the ring is fed to it as
- * completions free room (only possible above MAX_RING entries).
- */
-static double replay_step(struct io_uring *ring, unsigned int ring_size,
-			  int fd, bool fixed, const uint32_t *ids, size_t n,
-			  const uint32_t *perm, char *buf, uint64_t esz,
-			  uint64_t *retries)
-{
-	size_t queued = 0, done = 0;
-	double t0;
-	int r;
-
-	t0 = now();
-	while (done < n) {
-		while (queued < n && queued - done < ring_size) {
-			struct io_uring_sqe *sqe = io_uring_get_sqe(ring);
-			size_t i = perm ? perm[queued] : queued;
-			char *b = buf + i * esz;
-			uint64_t off = (uint64_t)ids[i] * esz;
-
-			if (!sqe)
-				break;
-			if (fixed)
-				io_uring_prep_read_fixed(sqe, fd, b, esz, off, 0);
-			else
-				io_uring_prep_read(sqe, fd, b, esz, off);
-			io_uring_sqe_set_data64(sqe, i);
-			queued++;
-		}
-		r = io_uring_submit_and_wait(ring, 1);
-		if (r < 0)
-			die("io_uring_submit", -r);
-		for (;;) {
-			struct io_uring_cqe *cqe;
-
-			if (io_uring_peek_cqe(ring, &cqe))
-				break;
-			if (cqe->res == -EAGAIN) {
-				/* No tag below for a non-blocking read: again,
-				 * inside the step's time.
-				 */
-				uint64_t i = io_uring_cqe_get_data64(cqe);
-
-				io_uring_cqe_seen(ring, cqe);
-				if (fixed) {
-					struct io_uring_sqe *sqe = io_uring_get_sqe(ring);
-
-					if (!sqe) {
-						io_uring_submit(ring);
-						sqe = io_uring_get_sqe(ring);
-					}
-					io_uring_prep_read_fixed(sqe, fd, buf + i * esz,
-								 esz, (uint64_t)ids[i] * esz, 0);
-					io_uring_sqe_set_data64(sqe, i);
-				} else {
-					resubmit(ring, fd, false, buf + i * esz, esz,
-						 (uint64_t)ids[i] * esz, i);
-				}
-				(*retries)++;
-				continue;
-			}
-			if (cqe->res != (int)esz) {
-				fprintf(stderr, "swarm-bench: read of entry %u: %s\n",
-					ids[io_uring_cqe_get_data64(cqe)],
-					cqe->res < 0 ? strerror(-cqe->res) : "short read");
-				exit(1);
-			}
-			io_uring_cqe_seen(ring, cqe);
-			done++;
-		}
-	}
-	return now() - t0;
-}
-
-static void print_summary(const struct opts *o, const struct bench_summary *s,
-			  uint64_t a, uint64_t b, uint64_t bad, double cpu,
-			  uint64_t retries)
-{
-	const double mib = 1048576.0;
-
-	if (o->json) {
-		printf("{\"label\":\"%s\",\"device\":\"%s\",\"trace\":\"%s\","
-		       "\"entry_size\":%" PRIu64 ",\"first_step\":%" PRIu64 ",\"end_step\":%" PRIu64 ","
-		       "\"steps\":%" PRIu64 ",\"reads\":%" PRIu64 ",\"useful_bytes\":%" PRIu64 ","
-		       "\"io_time_s\":%.6f,\"step_p50_ms\":%.3f,\"step_p99_ms\":%.3f,"
-		       "\"step_max_ms\":%.3f,\"step_mean_ms\":%.3f,\"eff_bw_mib_s\":%.2f,"
-		       "\"devices\":%u,\"bw_limit\":%" PRIu64 ",\"utilisation\":%.4f,"
-		       "\"cpu_s\":%.3f,\"eagain_retries\":%" PRIu64 ",\"order\":\"%s\","
-		       "\"verify\":%s,\"verify_errors\":%" PRIu64 "}\n",
-		       o->label ? o->label : "", o->dev, o->trace, o->entry_size,
-		       a, b, s->steps, s->reads, s->useful_bytes, s->io_time,
-		       s->p50 * 1e3, s->p99 * 1e3, s->max * 1e3, s->mean * 1e3,
-		       s->eff_bw / mib, o->devices, o->bw_limit, s->util, cpu,
-		       retries, o->order ? "placement" : "id", o->verify ? "true" : "false", bad);
-		return;
-	}
-	printf("replay %s%s%s on %s, steps %" PRIu64 "..%" PRIu64 "\n",
-	       o->trace, o->label ? " as " : "", o->label ? o->label : "",
-	       o->dev, a, b - 1);
-	printf("  %-22s %" PRIu64 " (%" PRIu64 " reads of %" PRIu64 " bytes)\n",
-	       "steps", s->steps, s->reads, o->entry_size);
-	printf("  %-22s %.3f s\n", "I/O time", s->io_time);
-	printf("  %-22s p50 %.3f  p99 %.3f  max %.3f  mean %.3f ms\n",
-	       "step latency", s->p50 * 1e3, s->p99 * 1e3, s->max * 1e3,
-	       s->mean * 1e3);
-	printf("  %-22s %.1f MiB\n", "useful bytes", (double)s->useful_bytes / mib);
-	printf("  %-22s %.1f MiB/s\n", "effective bandwidth", s->eff_bw / mib);
-	if (s->limit_bw > 0)
-		printf("  %-22s %.1f%% of %u x %.1f MiB/s\n", "utilisation",
-		       s->util * 100, o->devices, (double)o->bw_limit / mib);
-	printf("  %-22s %.2f s (%.1f us per read)\n", "CPU (user+sys)", cpu,
-	       s->reads ? cpu * 1e6 / (double)s->reads : 0);
-	if (retries)
-		printf("  %-22s %" PRIu64 "\n", "EAGAIN retries", retries);
-	if (o->verify)
-		printf("  %-22s %s\n", "verify",
-		       bad ? "MISMATCHES" : "every read matches");
-}
-
-static int replay(const struct opts *o)
-{
-	struct swarm_trace t;
-	uint64_t a, b, s, max_step = 0, reads = 0, bad = 0, cap, retries = 0;
-	unsigned int ring_size;
-	struct io_uring_params p = { 0 };
-	struct io_uring ring;
-	struct iovec iov;
-	double *lat, cpu0;
-	bool fixed;
-	FILE *lf = NULL;
-	uint64_t *key = NULL;
-	uint32_t *perm = NULL, *tmp = NULL;
-	char *buf;
-	int fd, r;
-
-	read_trace(o, &t);
-	step_range(o, &t, &a, &b);
-	fd = open_dev(o->dev, false);
-	cap = dev_bytes(fd, o->dev) / o->entry_size;
-	for (s = a; s < b; s++) {
-		uint64_t n = t.off[s + 1] - t.off[s];
-
-		if (n > max_step)
-			max_step = n;
-		if (t.ids[t.off[s + 1] - 1] >= cap) {
-			fprintf(stderr, "swarm-bench: step %" PRIu64 " reads entry %u; %s holds %" PRIu64 " entries\n",
-				s, t.ids[t.off[s + 1] - 1], o->dev, cap);
-			return 1;
-		}
-	}
-	if (max_step * o->entry_size > (1ULL << 31)) {
-		fprintf(stderr, "swarm-bench: a step of %" PRIu64 " entries needs more than 2 GiB of buffers\n",
-			max_step);
-		return 1;
-	}
-	ring_size = 1;
-	while (ring_size < max_step && ring_size < MAX_RING)
-		ring_size <<= 1;
-	/* Room for every completion of a full ring before we reap. */
-	p.flags = IORING_SETUP_CQSIZE;
-	p.cq_entries = ring_size * 2;
-	r = io_uring_queue_init_params(ring_size, &ring, &p);
-	if (r)
-		die("io_uring_queue_init", -r);
-	buf = alloc_aligned((size_t)(max_step * o->entry_size));
-	/* Registered buffers spare the per-read page pinning, whatever the
-	 * device below; fall back to plain reads where that is refused.
-	 */
-	iov.iov_base = buf;
-	iov.iov_len = (size_t)(max_step * o->entry_size);
-	fixed = iov.iov_len <= (1UL << 30) &&
-		!io_uring_register_buffers(&ring, &iov, 1);
-	lat = calloc(b - a, sizeof(*lat));
-	if (!lat)
-		die("memory", ENOMEM);
-	if (o->order) {
-		key = load_order(o->order, cap);
-		perm = malloc(max_step * sizeof(*perm));
-		tmp = malloc(max_step * sizeof(*tmp));
-		if (!perm || !tmp)
-			die("memory", ENOMEM);
-	}
-	if (o->lat_out) {
-		lf = fopen(o->lat_out, "w");
-		if (!lf)
-			die(o->lat_out, errno);
-	}
-
-	cpu0 = cpu_seconds();
-	for (s = a; s < b; s++) {
-		const uint32_t *ids = t.ids + t.off[s];
-		size_t n = t.off[s + 1] - t.off[s], i;
-
-		/* The order is the client's work before the submission. */
-		if (perm)
-			placement_order(key, ids, n, perm, tmp);
-		lat[s - a] = replay_step(&ring, ring_size, fd, fixed, ids, n,
-					 perm, buf, o->entry_size, &retries);
-		reads += n;
-		if (lf)
-			fprintf(lf, "%.6f\n", lat[s - a] * 1e3);
-		if (!o->verify)
-			continue;
-		for (i = 0; i < n; i++) {
-			const char *e = buf + i * o->entry_size;
-			size_t w;
-
-			if (bench_check(e, o->entry_size, ids[i], o->seed, &w))
-				continue;
-			if (bad++ < MAX_BAD_SHOWN)
-				fprintf(stderr, "swarm-bench: step %" PRIu64 ", entry %u: word %zu wrong (holds entry %" PRIu64 ", seed %" PRIu64 ")\n",
-					s, ids[i], w, *(const uint64_t *)e,
-					*(const uint64_t *)(e + 8));
-		}
-	}
-	/* Verification is not I/O: keep its CPU out only when it is off. */
-	cpu0 = cpu_seconds() - cpu0;
-	if (lf && fclose(lf))
-		die(o->lat_out, errno);
-
-	{
-		struct bench_summary sum;
-
-		bench_summarise(lat, b - a, reads, o->entry_size, o->devices,
-				o->bw_limit, &sum);
-		print_summary(o, &sum, a, b, bad, cpu0, retries);
-	}
-	if (bad)
-		fprintf(stderr, "swarm-bench: %" PRIu64 " reads do not match\n", bad);
-	io_uring_queue_exit(&ring);
-	close(fd);
-	free(lat);
-	free(buf);
-	free(key);
-	free(perm);
-	free(tmp);
-	swarm_trace_free(&t);
-	return bad ? 1 : 0;
 }
 
 static uint64_t size_arg(const char *name, const char *v)

@@ -3,7 +3,8 @@
  * Offline co-activation clustering (the paper's Algorithm 1 on a sparse
  * co-activation graph), per-cluster frequencies, cluster-to-cluster
  * weights, the map file writer, and the report. See
- * userspace/CLUSTERING.md.
+ * userspace/CLUSTERING.md. The phases are the files of cluster/, run
+ * in order by cluster.c (internal.h lists them).
  */
 #ifndef SWARM_CLUSTER_H
 #define SWARM_CLUSTER_H
@@ -12,7 +13,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "trace.h"
+#include "lib/trace.h"
 
 enum swarm_norm {
 	SWARM_NORM_MIN,		/* f(a,b) / min(f(a), f(b)), the default */
@@ -131,7 +132,7 @@ int swarm_entry_clusters(const struct swarm_clusters *c,
 			 struct swarm_entry_clusters *ec);
 void swarm_entry_clusters_free(struct swarm_entry_clusters *ec);
 
-/* ---- Report (report.c) ---- */
+/* ---- Report (cluster/report.c) ---- */
 
 struct swarm_report_opts {
 	unsigned int nr_devs;

@@ -1,0 +1,225 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * swarmctl stats [--json] and stats reset: the per-member and total
+ * statistics of a swarm device, its on-disk format and migration.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "cli/target.h"
+
+/* ---- stats ---- */
+
+static uint32_t nr_devs(const struct swarm_stats *st)
+{
+	return st->s.nr_devs < DM_SWARM_MAX_DEVS ? st->s.nr_devs :
+	       DM_SWARM_MAX_DEVS;
+}
+
+/* ABI 1.1: the on-disk layout and the last migration. */
+static void print_disk_stats(const struct dm_swarm_stats *s)
+{
+	char uuid[40];
+
+	swarm_uuid_str(s->uuid, uuid);
+	printf("data start        sector %llu\n",
+	       (unsigned long long)s->data_start);
+	printf("slots per member  %llu\n", (unsigned long long)s->dev_slots);
+	printf("has data          %s\n",
+	       s->flags & DM_SWARM_STATS_HAS_DATA ? "yes" : "no");
+	printf("uuid              %s\n", uuid);
+	printf("migration         %s", swarm_migrate_state_name(s->migrate_state));
+	if (s->migrate_state != DM_SWARM_MIGRATE_IDLE)
+		printf(" to generation %llu: %llu/%llu entries, %.1f MiB in "
+		       "%.1f s (%.1f MiB/s)",
+		       (unsigned long long)s->migrate_generation,
+		       (unsigned long long)s->migrate_done,
+		       (unsigned long long)s->migrate_total,
+		       (double)s->migrate_bytes / MIB,
+		       (double)s->migrate_ms / 1000.0,
+		       mib_per_s(s->migrate_bytes, s->migrate_ms));
+	if (s->migrate_state == DM_SWARM_MIGRATE_FAILED)
+		printf(", %s", strerror(s->migrate_error < 0 ?
+					-s->migrate_error : EIO));
+	putchar('\n');
+	if (s->migrate_rate)
+		printf("migration cap     %.1f MiB/s\n",
+		       (double)s->migrate_rate / MIB);
+	else
+		printf("migration cap     none\n");
+}
+
+static void print_stats_table(const struct swarm_stats *st)
+{
+	const struct dm_swarm_stats *s = &st->s;
+	uint32_t i;
+
+	printf("%4s %12s %12s %10s %12s %9s %9s %10s %10s\n", "dev", "reads",
+	       "writes", "MiB read", "MiB written", "inflight", "peak",
+	       "busy ms", "MiB/s est");
+	for (i = 0; i < nr_devs(st); i++) {
+		const struct dm_swarm_dev_stats *d = &st->devs[i];
+
+		printf("%4" PRIu32 " %12llu %12llu %10.1f %12.1f %9llu %9llu "
+		       "%10llu %10.1f\n", i, (unsigned long long)d->reads,
+		       (unsigned long long)d->writes, d->read_bytes / MIB,
+		       d->write_bytes / MIB, (unsigned long long)d->inflight,
+		       (unsigned long long)d->inflight_peak,
+		       (unsigned long long)(d->busy_ns / 1000000),
+		       d->tput_est / MIB);
+	}
+	printf("\n");
+	printf("reads             %llu\n", (unsigned long long)s->reads);
+	printf("writes            %llu\n", (unsigned long long)s->writes);
+	printf("multi-copy reads  %llu\n",
+	       (unsigned long long)s->multi_copy_reads);
+	printf("redirected reads  %llu\n",
+	       (unsigned long long)s->redirected_reads);
+	printf("selector          %s\n", swarm_selector_name(s->selector));
+	printf("placement         %s\n", swarm_placement_name(s->placement));
+	printf("max copies        %" PRIu32 "\n", s->max_copies);
+	printf("spare pct         %" PRIu32 "\n", s->spare_pct);
+	printf("generation        %llu\n",
+	       (unsigned long long)s->map_generation);
+	printf("entries           %llu\n", (unsigned long long)s->nr_entries);
+	printf("clusters          %llu\n", (unsigned long long)s->nr_clusters);
+	printf("copies            %llu\n", (unsigned long long)s->nr_copies);
+	printf("map bytes         %llu\n", (unsigned long long)s->map_bytes);
+	if (swarm_stats_has_disk(s))
+		print_disk_stats(s);
+}
+
+/* One JSON number member, after a comma unless it is the first. */
+static void ju64(bool first, const char *name, unsigned long long v)
+{
+	printf("%s\"%s\":%llu", first ? "" : ",", name, v);
+}
+
+static void print_dev_json(uint32_t i, const struct dm_swarm_dev_stats *d)
+{
+	printf("{\"dev\":%" PRIu32, i);
+	ju64(false, "reads", d->reads);
+	ju64(false, "writes", d->writes);
+	ju64(false, "read_bytes", d->read_bytes);
+	ju64(false, "write_bytes", d->write_bytes);
+	ju64(false, "inflight", d->inflight);
+	ju64(false, "inflight_peak", d->inflight_peak);
+	ju64(false, "busy_ns", d->busy_ns);
+	ju64(false, "tput_est", d->tput_est);
+	printf("}");
+}
+
+/* ABI 1.1 fields (zero from an ABI 1.0 kernel). */
+static void print_disk_json(const struct dm_swarm_stats *s)
+{
+	char uuid[40];
+
+	swarm_uuid_str(s->uuid, uuid);
+	ju64(false, "data_start", s->data_start);
+	ju64(false, "dev_slots", s->dev_slots);
+	ju64(false, "flags", s->flags);
+	printf(",\"has_data\":%s,\"uuid\":\"%s\"",
+	       s->flags & DM_SWARM_STATS_HAS_DATA ? "true" : "false", uuid);
+	printf(",\"migrate_state\":\"%s\"",
+	       swarm_migrate_state_name(s->migrate_state));
+	ju64(false, "migrate_state_id", s->migrate_state);
+	ju64(false, "migrate_generation", s->migrate_generation);
+	ju64(false, "migrate_done", s->migrate_done);
+	ju64(false, "migrate_total", s->migrate_total);
+	ju64(false, "migrate_bytes", s->migrate_bytes);
+	ju64(false, "migrate_ms", s->migrate_ms);
+	ju64(false, "migrate_rate", s->migrate_rate);
+	printf(",\"migrate_error\":%d", (int)s->migrate_error);
+}
+
+static void print_stats_json(const struct swarm_stats *st)
+{
+	const struct dm_swarm_stats *s = &st->s;
+	uint32_t i;
+
+	printf("{");
+	ju64(true, "generation", s->map_generation);
+	ju64(false, "entries", s->nr_entries);
+	ju64(false, "clusters", s->nr_clusters);
+	ju64(false, "copies", s->nr_copies);
+	ju64(false, "map_bytes", s->map_bytes);
+	ju64(false, "reads", s->reads);
+	ju64(false, "writes", s->writes);
+	ju64(false, "multi_copy_reads", s->multi_copy_reads);
+	ju64(false, "redirected_reads", s->redirected_reads);
+	printf(",\"selector\":\"%s\",\"selector_id\":%" PRIu32,
+	       swarm_selector_name(s->selector), s->selector);
+	printf(",\"placement\":\"%s\",\"placement_id\":%" PRIu32,
+	       swarm_placement_name(s->placement), s->placement);
+	ju64(false, "max_copies", s->max_copies);
+	ju64(false, "spare_pct", s->spare_pct);
+	print_disk_json(s);
+	ju64(false, "nr_devs", s->nr_devs);
+	printf(",\"devs\":[");
+	for (i = 0; i < nr_devs(st); i++) {
+		if (i)
+			putchar(',');
+		print_dev_json(i, &st->devs[i]);
+	}
+	printf("]}\n");
+}
+
+static int cmd_stats_reset(int argc, char **argv)
+{
+	char err[SWARM_ERR_MAX];
+	struct target t;
+	int r;
+
+	if (argc != 1)
+		return usage(swarmctl_usage, "stats reset needs exactly one <dev>");
+	r = open_target(argv[0], &t);
+	if (r)
+		return r;
+	if (swarm_stats_reset(t.fd, &t.dev, err, sizeof(err))) {
+		fail("%s", err);
+		r = EXIT_FAILURE;
+	}
+	close(t.fd);
+	return r;
+}
+
+int cmd_stats(int argc, char **argv)
+{
+	const char *dev = NULL;
+	struct swarm_stats st;
+	struct target t;
+	bool json = false;
+	int i, r;
+
+	if (argc >= 1 && !strcmp(argv[0], "reset"))
+		return cmd_stats_reset(argc - 1, argv + 1);
+	for (i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "--json"))
+			json = true;
+		else if (argv[i][0] == '-' && argv[i][1])
+			return usage(swarmctl_usage, "stats: unknown option %s", argv[i]);
+		else if (!dev)
+			dev = argv[i];
+		else
+			return usage(swarmctl_usage, "stats: too many arguments");
+	}
+	if (!dev)
+		return usage(swarmctl_usage, "stats needs <dev>");
+	r = open_target(dev, &t);
+	if (r)
+		return r;
+	r = get_stats(&t, &st);
+	if (!r && json)
+		print_stats_json(&st);
+	else if (!r)
+		print_stats_table(&st);
+	close(t.fd);
+	return r;
+}
+
