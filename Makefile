@@ -38,7 +38,8 @@ OFFLINE_USER_TESTS := build/user-tests/test-trace \
 USER_TESTS := build/user-tests/test-layout build/user-tests/test-place \
 	build/user-tests/test-disk build/user-tests/test-assemble \
 	$(SWARM_USER_TESTS) build/user-tests/test-record \
-	$(OFFLINE_USER_TESTS) build/user-tests/test-bench
+	$(OFFLINE_USER_TESTS) build/user-tests/test-bench \
+	build/user-tests/test-util
 
 .PHONY: all module install clean deps check demo user-test checkpatch \
 	userspace bench-cluster bench bench-quick bench-persist crash-test
@@ -59,6 +60,12 @@ build/user-tests/%: tests/user/%.c kmod/*.c kmod/*.h tests/common/*.h \
 		tests/user/utest.h userspace/include/*.h
 	@mkdir -p $(dir $@)
 	$(CC) $(USER_CFLAGS) -o $@ $<
+
+# The shared helpers (userspace/lib/util.h, hmap.h), with the sanitizers.
+build/user-tests/test-util: tests/user/test-util.c $(USER_CORE) $(USER_HDRS) \
+		tests/user/utest.h
+	@mkdir -p $(dir $@)
+	$(CC) $(USER_CFLAGS) -Iuserspace -o $@ $< $(USER_CORE)
 
 # The libswarm tests: the library linked in, with the sanitizers.
 $(SWARM_USER_TESTS): build/user-tests/%: tests/user/%.c $(LIBSWARM) \

@@ -30,7 +30,7 @@ usage(const char *text, const char *fmt, ...);
 extern const char swarmctl_usage[];
 extern const char trace_usage[];
 
-/* ---- Options of the offline commands (trace gen/convert/info, cluster) ---- */
+/* ---- Options of trace gen, convert, info and cluster ---- */
 
 struct opt {
 	const char *name;

@@ -428,14 +428,16 @@ int cmd_assemble(int argc, char **argv)
 		if (opts && !strcmp(argv[i], "--create")) {
 			if (++i == argc) {
 				free(devs);
-				return usage(disk_usage, "assemble: --create needs a NAME");
+				return usage(disk_usage,
+					     "assemble: --create needs a NAME");
 			}
 			name = argv[i];
 		} else if (opts && !strcmp(argv[i], "--")) {
 			opts = false;
 		} else if (opts && argv[i][0] == '-' && argv[i][1]) {
 			free(devs);
-			return usage(disk_usage, "assemble: unknown option %s", argv[i]);
+			return usage(disk_usage,
+				     "assemble: unknown option %s", argv[i]);
 		} else {
 			devs[n++] = argv[i];
 		}
@@ -444,12 +446,14 @@ int cmd_assemble(int argc, char **argv)
 	if (!n)
 		r = usage(disk_usage, "assemble needs the member devices");
 	else if (n > (int)SWARM_MAX_DEVS)
-		r = usage(disk_usage, "assemble: more than %u devices", SWARM_MAX_DEVS);
+		r = usage(disk_usage,
+			  "assemble: more than %u devices", SWARM_MAX_DEVS);
 	else if (name && !valid_dm_name(name))
 		r = usage(disk_usage, "assemble: bad device name '%s'", name);
 	for (i = 0; !r && i < n; i++)
 		if (strpbrk(devs[i], " \t\n\"'\\") || !*devs[i])
-			r = usage(disk_usage, "assemble: '%s': a device path cannot hold "
+			r = usage(disk_usage,
+				  "assemble: '%s': a device path cannot hold "
 				  "spaces or quotes in a table line", devs[i]);
 	if (r) {
 		free(devs);
@@ -691,7 +695,8 @@ int cmd_examine(int argc, char **argv)
 			opts = false;
 		} else if (opts && argv[i][0] == '-' && argv[i][1]) {
 			free(devs);
-			return usage(disk_usage, "examine: unknown option %s", argv[i]);
+			return usage(disk_usage,
+				     "examine: unknown option %s", argv[i]);
 		} else {
 			devs[n++] = argv[i];
 		}
@@ -780,7 +785,8 @@ int cmd_wipe(int argc, char **argv)
 			opts = false;
 		} else if (opts && argv[i][0] == '-' && argv[i][1]) {
 			free(devs);
-			return usage(disk_usage, "wipe: unknown option %s", argv[i]);
+			return usage(disk_usage,
+				     "wipe: unknown option %s", argv[i]);
 		} else {
 			devs[n++] = argv[i];
 		}
@@ -789,7 +795,8 @@ int cmd_wipe(int argc, char **argv)
 	if (!n)
 		r = usage(disk_usage, "wipe needs devices");
 	else if (!yes)
-		r = usage(disk_usage, "wipe erases the swarm superblocks of the devices "
+		r = usage(disk_usage,
+			  "wipe erases the swarm superblocks of the devices "
 			  "given: add --yes");
 	if (r) {
 		free(devs);

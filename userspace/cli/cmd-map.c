@@ -122,14 +122,17 @@ static int cmd_map_upload(int argc, char **argv)
 		else if (opts && !strcmp(argv[i], "--"))
 			opts = false;
 		else if (opts && argv[i][0] == '-' && argv[i][1])
-			return usage(swarmctl_usage, "map upload: unknown option %s", argv[i]);
+			return usage(swarmctl_usage,
+				     "map upload: unknown option %s", argv[i]);
 		else if (n < 2)
 			pos[n++] = argv[i];
 		else
-			return usage(swarmctl_usage, "map upload: too many arguments");
+			return usage(swarmctl_usage,
+				     "map upload: too many arguments");
 	}
 	if (n != 2)
-		return usage(swarmctl_usage, "map upload needs <dev> and <map-file>");
+		return usage(swarmctl_usage,
+			     "map upload needs <dev> and <map-file>");
 	/* A bad file is reported before anything else is touched. */
 	if (swarm_map_parse_file(pos[1], &map, err, sizeof(err))) {
 		fail("%s", err);
@@ -267,11 +270,11 @@ static int cmd_map_show(int argc, char **argv)
 int cmd_map(int argc, char **argv)
 {
 	if (argc < 1)
-		return usage(swarmctl_usage, "map needs a subcommand: upload or show");
+		return usage(swarmctl_usage,
+			     "map needs a subcommand: upload or show");
 	if (!strcmp(argv[0], "upload"))
 		return cmd_map_upload(argc - 1, argv + 1);
 	if (!strcmp(argv[0], "show"))
 		return cmd_map_show(argc - 1, argv + 1);
 	return usage(swarmctl_usage, "unknown map subcommand '%s'", argv[0]);
 }
-

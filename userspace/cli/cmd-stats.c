@@ -177,7 +177,8 @@ static int cmd_stats_reset(int argc, char **argv)
 	int r;
 
 	if (argc != 1)
-		return usage(swarmctl_usage, "stats reset needs exactly one <dev>");
+		return usage(swarmctl_usage,
+			     "stats reset needs exactly one <dev>");
 	r = open_target(argv[0], &t);
 	if (r)
 		return r;
@@ -203,11 +204,13 @@ int cmd_stats(int argc, char **argv)
 		if (!strcmp(argv[i], "--json"))
 			json = true;
 		else if (argv[i][0] == '-' && argv[i][1])
-			return usage(swarmctl_usage, "stats: unknown option %s", argv[i]);
+			return usage(swarmctl_usage,
+				     "stats: unknown option %s", argv[i]);
 		else if (!dev)
 			dev = argv[i];
 		else
-			return usage(swarmctl_usage, "stats: too many arguments");
+			return usage(swarmctl_usage,
+				     "stats: too many arguments");
 	}
 	if (!dev)
 		return usage(swarmctl_usage, "stats needs <dev>");
@@ -222,4 +225,3 @@ int cmd_stats(int argc, char **argv)
 	close(t.fd);
 	return r;
 }
-

@@ -98,17 +98,21 @@ static int cmd_gen(int argc, char **argv)
 	    !narrow(maxsz, &g.max_size, "trace gen", "--max-size", &rc))
 		return rc;
 	if (!g.nr_entries || g.nr_entries > SWARM_TRACE_MAX_ID + 1)
-		return usage(trace_usage, "trace gen: --entries must be 1..%llu",
+		return usage(trace_usage,
+			     "trace gen: --entries must be 1..%llu",
 			     SWARM_TRACE_MAX_ID + 1);
 	if (!g.nr_steps)
-		return usage(trace_usage, "trace gen: --steps must be at least 1");
+		return usage(trace_usage,
+			     "trace gen: --steps must be at least 1");
 	if (!g.min_size || g.min_size > g.max_size)
-		return usage(trace_usage, "trace gen: need 1 <= --min-size <= --max-size");
+		return usage(trace_usage,
+			     "trace gen: need 1 <= --min-size <= --max-size");
 	if (!(g.frac > 0 && g.frac <= 1) || !(g.noise >= 0 && g.noise <= 1) ||
 	    !(g.overlap >= 0 && g.overlap < 1) ||
 	    !(g.drift >= 0 && g.drift <= 1) || !(g.hit > 0 && g.hit <= 1) ||
 	    !(g.zipf >= 0))
-		return usage(trace_usage, "trace gen: need 0 < --frac <= 1, 0 <= --noise <= 1, "
+		return usage(trace_usage,
+			     "trace gen: need 0 < --frac <= 1, 0 <= --noise <= 1, "
 			     "0 <= --overlap < 1, 0 <= --drift <= 1, "
 			     "0 < --hit <= 1, --zipf >= 0");
 	if (asprintf(&truth_path, "%s.truth", out) < 0 ||
@@ -217,7 +221,8 @@ static int cmd_convert(int argc, char **argv)
 	if (rc)
 		return rc;
 	if (np != 1 || !out)
-		return usage(trace_usage, "trace convert needs <in> and -o <out>");
+		return usage(trace_usage,
+			     "trace convert needs <in> and -o <out>");
 	rc = check_layers("trace convert", layers);
 	if (rc)
 		return rc;
@@ -230,7 +235,8 @@ static int cmd_convert(int argc, char **argv)
 
 		if (fmt != SWARM_TRACE_MOONCAKE) {
 			swarm_trace_free(&t);
-			return usage(trace_usage, "trace convert: --ids is for Mooncake input");
+			return usage(trace_usage,
+				     "trace convert: --ids is for Mooncake input");
 		}
 		if (asprintf(&tmp, "%s.tmp", idsf) < 0)
 			tmp = NULL;
@@ -305,7 +311,8 @@ static int cmd_info(int argc, char **argv)
 int cmd_trace(int argc, char **argv)
 {
 	if (argc < 1)
-		return usage(trace_usage, "trace needs a subcommand: gen, convert, info or record");
+		return usage(trace_usage,
+			     "trace needs a subcommand: gen, convert, info or record");
 	if (!strcmp(argv[0], "gen"))
 		return cmd_gen(argc - 1, argv + 1);
 	if (!strcmp(argv[0], "convert"))
