@@ -55,36 +55,33 @@ static void progress_gen(double done)
 
 /* ---- trace gen ---- */
 
-static int cmd_gen(int argc, char **argv)
+/* trace gen's options into @g, *out and *binary; an exit code. */
+static int gen_parse(int argc, char **argv, struct swarm_gen_opts *g,
+		     const char **out, bool *binary)
 {
-	struct swarm_gen_opts g;
 	uint64_t minsz, maxsz;
-	const char *out = NULL, *pos[1];
-	bool binary = false;
-	char err[512], *truth_path = NULL, *truth_tmp = NULL;
-	struct swarm_trace_writer w;
-	FILE *truth = NULL;
-	int rc, np, e;
+	const char *pos[1];
+	int rc, np;
 
-	swarm_gen_defaults(&g);
-	minsz = g.min_size;
-	maxsz = g.max_size;
+	swarm_gen_defaults(g);
+	minsz = g->min_size;
+	maxsz = g->max_size;
 	{
 		const struct opt opts[] = {
-			{ "-o", 's', &out },
-			{ "--entries", 'u', &g.nr_entries },
-			{ "--steps", 'u', &g.nr_steps },
-			{ "--groups", 'u', &g.nr_groups },
+			{ "-o", 's', out },
+			{ "--entries", 'u', &g->nr_entries },
+			{ "--steps", 'u', &g->nr_steps },
+			{ "--groups", 'u', &g->nr_groups },
 			{ "--min-size", 'u', &minsz },
 			{ "--max-size", 'u', &maxsz },
-			{ "--overlap", 'd', &g.overlap },
-			{ "--seed", 'u', &g.seed },
-			{ "--zipf", 'd', &g.zipf },
-			{ "--frac", 'd', &g.frac },
-			{ "--noise", 'd', &g.noise },
-			{ "--drift", 'd', &g.drift },
-			{ "--hit", 'd', &g.hit },
-			{ "--binary", 'f', &binary },
+			{ "--overlap", 'd', &g->overlap },
+			{ "--seed", 'u', &g->seed },
+			{ "--zipf", 'd', &g->zipf },
+			{ "--frac", 'd', &g->frac },
+			{ "--noise", 'd', &g->noise },
+			{ "--drift", 'd', &g->drift },
+			{ "--hit", 'd', &g->hit },
+			{ "--binary", 'f', binary },
 			{ NULL, 0, NULL },
 		};
 
@@ -92,29 +89,41 @@ static int cmd_gen(int argc, char **argv)
 		if (rc)
 			return rc;
 	}
-	if (!out)
+	if (!*out)
 		return usage(trace_usage, "trace gen needs -o <trace>");
-	if (!narrow(minsz, &g.min_size, "trace gen", "--min-size", &rc) ||
-	    !narrow(maxsz, &g.max_size, "trace gen", "--max-size", &rc))
+	if (!narrow(minsz, &g->min_size, "trace gen", "--min-size", &rc) ||
+	    !narrow(maxsz, &g->max_size, "trace gen", "--max-size", &rc))
 		return rc;
-	if (!g.nr_entries || g.nr_entries > SWARM_TRACE_MAX_ID + 1)
+	if (!g->nr_entries || g->nr_entries > SWARM_TRACE_MAX_ID + 1)
 		return usage(trace_usage,
 			     "trace gen: --entries must be 1..%llu",
 			     SWARM_TRACE_MAX_ID + 1);
-	if (!g.nr_steps)
+	if (!g->nr_steps)
 		return usage(trace_usage,
 			     "trace gen: --steps must be at least 1");
-	if (!g.min_size || g.min_size > g.max_size)
+	if (!g->min_size || g->min_size > g->max_size)
 		return usage(trace_usage,
 			     "trace gen: need 1 <= --min-size <= --max-size");
-	if (!(g.frac > 0 && g.frac <= 1) || !(g.noise >= 0 && g.noise <= 1) ||
-	    !(g.overlap >= 0 && g.overlap < 1) ||
-	    !(g.drift >= 0 && g.drift <= 1) || !(g.hit > 0 && g.hit <= 1) ||
-	    !(g.zipf >= 0))
+	if (!(g->frac > 0 && g->frac <= 1) || !(g->noise >= 0 && g->noise <= 1) ||
+	    !(g->overlap >= 0 && g->overlap < 1) ||
+	    !(g->drift >= 0 && g->drift <= 1) || !(g->hit > 0 && g->hit <= 1) ||
+	    !(g->zipf >= 0))
 		return usage(trace_usage,
 			     "trace gen: need 0 < --frac <= 1, 0 <= --noise <= 1, "
 			     "0 <= --overlap < 1, 0 <= --drift <= 1, "
 			     "0 < --hit <= 1, --zipf >= 0");
+	return 0;
+}
+
+/* Generate the trace @out and its planted groups, @out.truth. */
+static int gen_write(const struct swarm_gen_opts *g, const char *out,
+		     bool binary)
+{
+	char err[512], *truth_path = NULL, *truth_tmp = NULL;
+	struct swarm_trace_writer w;
+	FILE *truth = NULL;
+	int rc, e;
+
 	if (asprintf(&truth_path, "%s.truth", out) < 0 ||
 	    asprintf(&truth_tmp, "%s.truth.tmp", out) < 0) {
 		fail("out of memory");
@@ -135,7 +144,7 @@ static int cmd_gen(int argc, char **argv)
 		rc = EXIT_FAILURE;
 		goto out;
 	}
-	e = swarm_gen(&g, &w, truth, progress_gen, err, sizeof(err));
+	e = swarm_gen(g, &w, truth, progress_gen, err, sizeof(err));
 	progress_end();
 	if (e) {
 		fail("%s", err);
@@ -171,6 +180,19 @@ out:
 	free(truth_path);
 	free(truth_tmp);
 	return rc;
+}
+
+static int cmd_gen(int argc, char **argv)
+{
+	struct swarm_gen_opts g;
+	const char *out = NULL;
+	bool binary = false;
+	int rc;
+
+	rc = gen_parse(argc, argv, &g, &out, &binary);
+	if (rc)
+		return rc;
+	return gen_write(&g, out, binary);
 }
 
 /* ---- trace convert / info ---- */

@@ -71,111 +71,142 @@ static const char *find_key(const char *s, const char *end)
 	return NULL;
 }
 
+/* The reader's state. */
+struct mooncake {
+	struct trace_reader *r;
+	uint32_t layers;	/* per-layer entries per block */
+	struct idmap m;
+	uint64_t *blocks;	/* the line's dense block ids */
+	size_t nb, cap_b;
+};
+
+/* The ids of a "hash_ids" list from @s (after its '[') to its ']'. */
+static int parse_ids(struct mooncake *mc, const char *s, const char *end)
+{
+	struct trace_reader *r = mc->r;
+	int e;
+
+	for (;;) {
+		const char *tok = s;
+		uint64_t h, d;
+
+		while (s < end && *s != ',' && *s != ']' && !trace_is_space(*s))
+			s++;
+		e = trace_parse_id(r, tok, s - tok, "hash id", UINT64_MAX, &h);
+		if (e)
+			return e;
+		e = idmap_get(&mc->m, h, &d);
+		if (!e && (d + 1) * mc->layers - 1 > SWARM_TRACE_MAX_ID)
+			e = -ERANGE;
+		if (e == -ERANGE)
+			return trace_rerr(r, "more than %llu entries",
+					  SWARM_TRACE_MAX_ID + 1);
+		if (!e)
+			e = swarm_grow((void **)&mc->blocks, &mc->cap_b,
+				       mc->nb + 1, sizeof(*mc->blocks));
+		if (e)
+			return e;
+		mc->blocks[mc->nb++] = d;
+		s = skip_ws(s, end);
+		if (s < end && *s == ',') {
+			s = skip_ws(s + 1, end);
+			continue;
+		}
+		if (s < end && *s == ']')
+			return 0;
+		return trace_rerr(r, "malformed \"hash_ids\" list");
+	}
+}
+
+/*
+ * One line: its blocks into mc->blocks. 1 if it makes no step (a blank
+ * line, an empty list).
+ */
+static int parse_line(struct mooncake *mc, const char *line, const char *end)
+{
+	struct trace_reader *r = mc->r;
+	const char *s = skip_ws(line, end);
+
+	if (s == end)
+		return 1;
+	if (*s != '{')
+		return trace_rerr(r, "expected a JSON object");
+	s = find_key(s, end);
+	if (!s)
+		return trace_rerr(r, "no \"hash_ids\" key");
+	s = skip_ws(s, end);
+	if (s == end || *s != '[')
+		return trace_rerr(r, "\"hash_ids\" is not a list");
+	s = skip_ws(s + 1, end);
+	mc->nb = 0;
+	if (s < end && *s == ']')
+		return 1;	/* no blocks: no step */
+	return parse_ids(mc, s, end);
+}
+
+/* A step per layer: block b's entry of layer l is b x layers + l. */
+static int emit_steps(struct mooncake *mc)
+{
+	struct trace_reader *r = mc->r;
+	uint32_t l;
+	size_t i;
+	int e;
+
+	for (l = 0; l < mc->layers; l++) {
+		for (i = 0; i < mc->nb; i++) {
+			uint64_t id = mc->blocks[i] * mc->layers + l;
+
+			e = trace_check_range(r, id);
+			if (!e)
+				e = trace_push_id(r, id);
+			if (e)
+				return e;
+		}
+		e = trace_end_step(r);
+		if (e)
+			return e;
+	}
+	return 0;
+}
+
 int trace_read_mooncake(struct trace_reader *r)
 {
-	uint32_t layers = r->o && r->o->layers > 1 ? r->o->layers : 1;
-	struct idmap m = { 0 };
-	uint64_t *blocks = NULL;
-	size_t nb = 0, cap_b = 0;
+	struct mooncake mc = {
+		.r = r,
+		.layers = r->o && r->o->layers > 1 ? r->o->layers : 1,
+	};
 	char *line = NULL;
 	size_t cap = 0;
 	ssize_t len;
 	int e = 0;
 
-	swarm_hmap_init(&m.ids, sizeof(uint32_t));
+	swarm_hmap_init(&mc.m.ids, sizeof(uint32_t));
 	while ((len = getline(&line, &cap, r->f)) >= 0) {
-		const char *s, *end = line + len;
-		uint32_t l;
-
 		r->line++;
-		s = skip_ws(line, end);
-		if (s == end)
+		e = parse_line(&mc, line, line + len);
+		if (e == 1) {
+			e = 0;
 			continue;
-		if (*s != '{') {
-			e = trace_rerr(r, "expected a JSON object");
-			goto out;
 		}
-		s = find_key(s, end);
-		if (!s) {
-			e = trace_rerr(r, "no \"hash_ids\" key");
-			goto out;
-		}
-		s = skip_ws(s, end);
-		if (s == end || *s != '[') {
-			e = trace_rerr(r, "\"hash_ids\" is not a list");
-			goto out;
-		}
-		s = skip_ws(s + 1, end);
-		nb = 0;
-		if (s < end && *s == ']')
-			continue;	/* no blocks: no step */
-		for (;;) {
-			const char *tok = s;
-			uint64_t h, d;
-
-			while (s < end && *s != ',' && *s != ']' &&
-			       !trace_is_space(*s))
-				s++;
-			e = trace_parse_id(r, tok, s - tok, "hash id", UINT64_MAX,
-				     &h);
-			if (e)
-				goto out;
-			e = idmap_get(&m, h, &d);
-			if (!e && (d + 1) * layers - 1 > SWARM_TRACE_MAX_ID)
-				e = -ERANGE;
-			if (e == -ERANGE) {
-				e = trace_rerr(r, "more than %llu entries",
-					 SWARM_TRACE_MAX_ID + 1);
-				goto out;
-			}
-			if (!e)
-				e = swarm_grow((void **)&blocks, &cap_b, nb + 1,
-					 sizeof(*blocks));
-			if (e)
-				goto out;
-			blocks[nb++] = d;
-			s = skip_ws(s, end);
-			if (s < end && *s == ',') {
-				s = skip_ws(s + 1, end);
-				continue;
-			}
-			if (s < end && *s == ']')
-				break;
-			e = trace_rerr(r, "malformed \"hash_ids\" list");
-			goto out;
-		}
-		for (l = 0; l < layers; l++) {
-			size_t i;
-
-			for (i = 0; i < nb; i++) {
-				uint64_t id = blocks[i] * layers + l;
-
-				e = trace_check_range(r, id);
-				if (!e)
-					e = trace_push_id(r, id);
-				if (e)
-					goto out;
-			}
-			e = trace_end_step(r);
-			if (e)
-				goto out;
-		}
+		if (!e)
+			e = emit_steps(&mc);
+		if (e)
+			break;
 	}
-	if (ferror(r->f)) {
+	if (!e && ferror(r->f)) {
 		seterr(r->err, r->errlen, "%s: %s", r->name, strerror(errno));
 		e = -EIO;
 	}
-out:
 	if (!e && r->o && r->o->ids_out) {
-		*r->o->ids_out = m.order;
-		*r->o->nr_ids_out = m.n;
-		m.order = NULL;
+		*r->o->ids_out = mc.m.order;
+		*r->o->nr_ids_out = mc.m.n;
+		mc.m.order = NULL;
 	}
 	if (!e && !(r->o && r->o->nr_entries))
-		r->t->nr_entries = (uint64_t)m.n * layers;
-	free(m.order);
-	swarm_hmap_free(&m.ids);
-	free(blocks);
+		r->t->nr_entries = (uint64_t)mc.m.n * mc.layers;
+	free(mc.m.order);
+	swarm_hmap_free(&mc.m.ids);
+	free(mc.blocks);
 	free(line);
 	return e;
 }

@@ -92,148 +92,214 @@ static bool has(const struct group *g, uint64_t e)
 	return false;
 }
 
-int swarm_gen(const struct swarm_gen_opts *o, struct swarm_trace_writer *w,
-	      FILE *truth, void (*progress)(double done),
-	      char *err, size_t errlen)
-{
-	uint64_t N = o->nr_entries, G = o->nr_groups, i, s, pos = 0;
-	uint64_t target, nnoise, *perm = NULL, *step = NULL, *stamp = NULL;
-	struct group *g = NULL;
-	double *cdf = NULL, sum = 0;
-	struct swarm_rng rng;
-	uint32_t minsz = o->min_size, maxsz = o->max_size;
+/* The generator's state. */
+struct gen {
+	const struct swarm_gen_opts *o;
+	uint64_t N, G;		/* entries, groups */
+	uint32_t minsz, maxsz;
+	uint64_t target, nnoise;	/* reads per step, of them noise */
 	size_t cap_step;
-	int e = -ENOMEM;
+	struct swarm_rng rng;
+	struct group *g;
+	double *cdf, sum;	/* the groups' Zipf weights, cumulated */
+	uint64_t *stamp;	/* per group: the step that last picked it + 1 */
+	uint64_t *step;		/* the step's reads */
+};
 
-	if (!N || !o->nr_steps || N > SWARM_TRACE_MAX_ID + 1 ||
-	    !(o->frac > 0 && o->frac <= 1) || !(o->noise >= 0 && o->noise <= 1) ||
-	    !(o->overlap >= 0 && o->overlap < 1) ||
-	    !(o->drift >= 0 && o->drift <= 1) || !(o->hit > 0 && o->hit <= 1) ||
-	    !(o->zipf >= 0) || !minsz || minsz > maxsz) {
-		seterr(err, errlen, "invalid generator options");
-		return -EINVAL;
-	}
-	if (!G)
-		G = N / 40 ? N / 40 : 1;
-	if (maxsz > N)
-		maxsz = N;
-	if (minsz > maxsz)
-		minsz = maxsz;
-	swarm_rng_seed(&rng, o->seed);
-	target = (uint64_t)llround(o->frac * N);
-	if (!target)
-		target = 1;
-	nnoise = (uint64_t)llround(o->noise * target);
-	cap_step = target + maxsz + 16;
+static bool gen_valid(const struct swarm_gen_opts *o)
+{
+	uint64_t N = o->nr_entries;
 
-	perm = malloc(N * sizeof(*perm));
-	g = calloc(G, sizeof(*g));
-	cdf = malloc(G * sizeof(*cdf));
-	stamp = calloc(G, sizeof(*stamp));
-	step = malloc(cap_step * sizeof(*step));
-	if (!perm || !g || !cdf || !stamp || !step)
-		goto out;
+	return N && o->nr_steps && N <= SWARM_TRACE_MAX_ID + 1 &&
+	       o->frac > 0 && o->frac <= 1 && o->noise >= 0 && o->noise <= 1 &&
+	       o->overlap >= 0 && o->overlap < 1 &&
+	       o->drift >= 0 && o->drift <= 1 && o->hit > 0 && o->hit <= 1 &&
+	       o->zipf >= 0 && o->min_size && o->min_size <= o->max_size;
+}
+
+/*
+ * The planted groups: fresh members from a random permutation, then
+ * members shared with other groups; their Zipf popularity.
+ */
+static int plant_groups(struct gen *st)
+{
+	uint64_t N = st->N, G = st->G, i, s, pos = 0;
+	uint64_t *perm = malloc(N * sizeof(*perm));
+	struct group *g = st->g;
+
+	if (!perm)
+		return -ENOMEM;
 	for (i = 0; i < N; i++)
 		perm[i] = i;
 	for (i = N - 1; i > 0; i--) {
-		uint64_t j = swarm_rng_below(&rng, i + 1), t = perm[i];
+		uint64_t j = swarm_rng_below(&st->rng, i + 1), t = perm[i];
 
 		perm[i] = perm[j];
 		perm[j] = t;
 	}
 	/* Fresh members from a random permutation, then shared ones. */
 	for (i = 0; i < G; i++) {
-		uint32_t size = minsz + swarm_rng_below(&rng, maxsz - minsz + 1);
-		uint32_t shared = G > 1 ? (uint32_t)lround(o->overlap * size) : 0;
+		uint32_t size = st->minsz +
+				swarm_rng_below(&st->rng, st->maxsz - st->minsz + 1);
+		uint32_t shared = G > 1 ? (uint32_t)lround(st->o->overlap * size) : 0;
 
 		g[i].m = malloc(size * sizeof(*g[i].m));
-		if (!g[i].m)
-			goto out;
+		if (!g[i].m) {
+			free(perm);
+			return -ENOMEM;
+		}
 		g[i].n = size - shared;
 		for (s = 0; s < g[i].n; s++) {
 			g[i].m[s] = perm[pos];
 			pos = (pos + 1) % N;
 		}
-		stamp[i] = size;
+		st->stamp[i] = size;
 	}
+	free(perm);
 	for (i = 0; i < G; i++) {
-		uint32_t size = stamp[i], tries = 0;
+		uint32_t size = st->stamp[i], tries = 0;
 
 		while (g[i].n < size && tries++ < 64 * size) {
-			uint64_t j = swarm_rng_below(&rng, G - 1), e2;
+			uint64_t j = swarm_rng_below(&st->rng, G - 1), e2;
 
 			j += j >= i;
-			e2 = g[j].m[swarm_rng_below(&rng, g[j].n)];
+			e2 = g[j].m[swarm_rng_below(&st->rng, g[j].n)];
 			if (!has(&g[i], e2))
 				g[i].m[g[i].n++] = e2;
 		}
 	}
-	memset(stamp, 0, G * sizeof(*stamp));
+	memset(st->stamp, 0, G * sizeof(*st->stamp));
 	for (i = 0; i < G; i++) {
-		sum += pow((double)(i + 1), -o->zipf);
-		cdf[i] = sum;
+		st->sum += pow((double)(i + 1), -st->o->zipf);
+		st->cdf[i] = st->sum;
 	}
-	if (truth) {
-		fprintf(truth, "# dm-swarm planted groups: <group> <weight> <members...>\n"
-			"# entries %" PRIu64 " steps %" PRIu64 " groups %" PRIu64
-			" seed %" PRIu64 "\n", N, o->nr_steps, G, o->seed);
-		for (i = 0; i < G; i++) {
-			fprintf(truth, "%" PRIu64 " %.6g", i,
-				(cdf[i] - (i ? cdf[i - 1] : 0)) / sum);
-			for (s = 0; s < g[i].n; s++)
-				fprintf(truth, " %" PRIu64, g[i].m[s]);
-			fputc('\n', truth);
-		}
-		if (ferror(truth)) {
-			seterr(err, errlen, "writing the ground truth: %s",
-			       strerror(errno));
-			e = -EIO;
-			goto out;
-		}
+	return 0;
+}
+
+/* The planted groups as at step 0 (TRACE-FORMAT.md). */
+static int write_truth(const struct gen *st, FILE *truth, char *err,
+		       size_t errlen)
+{
+	uint64_t i, s;
+
+	fprintf(truth, "# dm-swarm planted groups: <group> <weight> <members...>\n"
+		"# entries %" PRIu64 " steps %" PRIu64 " groups %" PRIu64
+		" seed %" PRIu64 "\n", st->N, st->o->nr_steps, st->G,
+		st->o->seed);
+	for (i = 0; i < st->G; i++) {
+		fprintf(truth, "%" PRIu64 " %.6g", i,
+			(st->cdf[i] - (i ? st->cdf[i - 1] : 0)) / st->sum);
+		for (s = 0; s < st->g[i].n; s++)
+			fprintf(truth, " %" PRIu64, st->g[i].m[s]);
+		fputc('\n', truth);
 	}
+	if (ferror(truth)) {
+		seterr(err, errlen, "writing the ground truth: %s",
+		       strerror(errno));
+		return -EIO;
+	}
+	return 0;
+}
+
+/*
+ * Step @s's reads into st->step: groups picked by popularity (each once)
+ * until target - nnoise reads, then the noise. Returns how many.
+ */
+static uint64_t gen_step(struct gen *st, uint64_t s)
+{
+	const struct swarm_gen_opts *o = st->o;
+	uint64_t n = 0, tries = 0, k, want = st->target - st->nnoise;
+
+	while (n < want && tries++ < 4 * st->G + 16) {
+		double u = swarm_rng_double(&st->rng) * st->sum;
+		uint64_t lo = 0, hi = st->G - 1;
+		uint32_t m;
+
+		while (lo < hi) {
+			uint64_t mid = (lo + hi) / 2;
+
+			if (st->cdf[mid] > u)
+				hi = mid;
+			else
+				lo = mid + 1;
+		}
+		if (st->stamp[lo] == s + 1)
+			continue;
+		st->stamp[lo] = s + 1;
+		for (m = 0; m < st->g[lo].n && n < st->cap_step - 1; m++)
+			if (o->hit >= 1 || swarm_rng_double(&st->rng) < o->hit)
+				st->step[n++] = st->g[lo].m[m];
+	}
+	for (k = 0; k < st->nnoise && n < st->cap_step; k++)
+		st->step[n++] = swarm_rng_below(&st->rng, st->N);
+	if (!n)
+		st->step[n++] = swarm_rng_below(&st->rng, st->N);
+	return n;
+}
+
+/* Drift: about G * drift groups swap one member for a random entry. */
+static void gen_drift(struct gen *st)
+{
+	double dk = st->o->drift * st->G;
+	uint64_t k = (uint64_t)dk + (swarm_rng_double(&st->rng) < dk - floor(dk));
+
+	while (k--) {
+		uint64_t j = swarm_rng_below(&st->rng, st->G), ne;
+
+		ne = swarm_rng_below(&st->rng, st->N);
+		if (!has(&st->g[j], ne))
+			st->g[j].m[swarm_rng_below(&st->rng, st->g[j].n)] = ne;
+	}
+}
+
+int swarm_gen(const struct swarm_gen_opts *o, struct swarm_trace_writer *w,
+	      FILE *truth, void (*progress)(double done),
+	      char *err, size_t errlen)
+{
+	struct gen st = {
+		.o = o, .N = o->nr_entries, .G = o->nr_groups,
+		.minsz = o->min_size, .maxsz = o->max_size,
+	};
+	uint64_t i, s;
+	int e = -ENOMEM;
+
+	if (!gen_valid(o)) {
+		seterr(err, errlen, "invalid generator options");
+		return -EINVAL;
+	}
+	if (!st.G)
+		st.G = st.N / 40 ? st.N / 40 : 1;
+	if (st.maxsz > st.N)
+		st.maxsz = st.N;
+	if (st.minsz > st.maxsz)
+		st.minsz = st.maxsz;
+	swarm_rng_seed(&st.rng, o->seed);
+	st.target = (uint64_t)llround(o->frac * st.N);
+	if (!st.target)
+		st.target = 1;
+	st.nnoise = (uint64_t)llround(o->noise * st.target);
+	st.cap_step = st.target + st.maxsz + 16;
+
+	st.g = calloc(st.G, sizeof(*st.g));
+	st.cdf = malloc(st.G * sizeof(*st.cdf));
+	st.stamp = calloc(st.G, sizeof(*st.stamp));
+	st.step = malloc(st.cap_step * sizeof(*st.step));
+	if (!st.g || !st.cdf || !st.stamp || !st.step)
+		goto out;
+	e = plant_groups(&st);
+	if (!e && truth)
+		e = write_truth(&st, truth, err, errlen);
+	if (e)
+		goto out;
 	for (s = 0; s < o->nr_steps; s++) {
-		uint64_t n = 0, tries = 0, k, want = target - nnoise;
-		double dk;
+		uint64_t n = gen_step(&st, s);
 
-		while (n < want && tries++ < 4 * G + 16) {
-			double u = swarm_rng_double(&rng) * sum;
-			uint64_t lo = 0, hi = G - 1;
-			uint32_t m;
-
-			while (lo < hi) {
-				uint64_t mid = (lo + hi) / 2;
-
-				if (cdf[mid] > u)
-					hi = mid;
-				else
-					lo = mid + 1;
-			}
-			if (stamp[lo] == s + 1)
-				continue;
-			stamp[lo] = s + 1;
-			for (m = 0; m < g[lo].n && n < cap_step - 1; m++)
-				if (o->hit >= 1 || swarm_rng_double(&rng) < o->hit)
-					step[n++] = g[lo].m[m];
-		}
-		for (k = 0; k < nnoise && n < cap_step; k++)
-			step[n++] = swarm_rng_below(&rng, N);
-		if (!n)
-			step[n++] = swarm_rng_below(&rng, N);
-		e = swarm_trace_writer_step(w, step, n);
+		e = swarm_trace_writer_step(w, st.step, n);
 		if (e) {
 			seterr(err, errlen, "writing the trace: %s", strerror(-e));
 			goto out;
 		}
-		/* Drift: about G * drift groups swap one member. */
-		dk = o->drift * G;
-		k = (uint64_t)dk + (swarm_rng_double(&rng) < dk - floor(dk));
-		while (k--) {
-			uint64_t j = swarm_rng_below(&rng, G), ne;
-
-			ne = swarm_rng_below(&rng, N);
-			if (!has(&g[j], ne))
-				g[j].m[swarm_rng_below(&rng, g[j].n)] = ne;
-		}
+		gen_drift(&st);
 		if (progress && !(s & 1023))
 			progress((double)s / o->nr_steps);
 	}
@@ -243,13 +309,12 @@ int swarm_gen(const struct swarm_gen_opts *o, struct swarm_trace_writer *w,
 out:
 	if (e == -ENOMEM)
 		seterr(err, errlen, "out of memory");
-	if (g)
-		for (i = 0; i < G; i++)
-			free(g[i].m);
-	free(g);
-	free(perm);
-	free(cdf);
-	free(stamp);
-	free(step);
+	if (st.g)
+		for (i = 0; i < st.G; i++)
+			free(st.g[i].m);
+	free(st.g);
+	free(st.cdf);
+	free(st.stamp);
+	free(st.step);
 	return e;
 }
