@@ -239,123 +239,170 @@ static void print_summary(const struct opts *o, const struct bench_summary *s,
 		       bad ? "MISMATCHES" : "every read matches");
 }
 
-int replay(const struct opts *o)
-{
-	struct swarm_trace t;
-	uint64_t a, b, s, max_step = 0, reads = 0, bad = 0, cap, retries = 0;
+/* A replay's ring, buffers and figures. */
+struct replayer {
+	const struct opts *o;
+	int fd;
+	uint64_t cap;		/* entries the device holds */
+	uint64_t max_step;	/* the largest step's entries */
 	unsigned int ring_size;
-	struct io_uring_params p = { 0 };
 	struct io_uring ring;
-	struct iovec iov;
-	double *lat, cpu0;
-	bool fixed;
-	FILE *lf = NULL;
-	uint64_t *key = NULL;
-	uint32_t *perm = NULL, *tmp = NULL;
-	char *buf;
-	int fd, r;
+	bool fixed;		/* registered buffers */
+	char *buf;		/* max_step entries */
+	double *lat;		/* per step, seconds */
+	uint64_t *key;		/* --order: per entry, its (member, slot) */
+	uint32_t *perm, *tmp;	/* --order: the step's submission order */
+	FILE *lf;		/* --lat-out */
+	uint64_t reads, bad, retries;
+};
 
-	read_trace(o, &t);
-	step_range(o, &t, &a, &b);
-	fd = open_dev(o->dev, false);
-	cap = dev_bytes(fd, o->dev) / o->entry_size;
+/* Steps [a, b): every read on the device, the buffers within 2 GiB. */
+static int replay_check(struct replayer *R, const struct swarm_trace *t,
+			uint64_t a, uint64_t b)
+{
+	const struct opts *o = R->o;
+	uint64_t s;
+
 	for (s = a; s < b; s++) {
-		uint64_t n = t.off[s + 1] - t.off[s];
+		uint64_t n = t->off[s + 1] - t->off[s];
 
-		if (n > max_step)
-			max_step = n;
-		if (t.ids[t.off[s + 1] - 1] >= cap) {
+		if (n > R->max_step)
+			R->max_step = n;
+		if (t->ids[t->off[s + 1] - 1] >= R->cap) {
 			fprintf(stderr, "swarm-bench: step %" PRIu64 " reads entry %u; %s holds %" PRIu64 " entries\n",
-				s, t.ids[t.off[s + 1] - 1], o->dev, cap);
+				s, t->ids[t->off[s + 1] - 1], o->dev, R->cap);
 			return 1;
 		}
 	}
-	if (max_step * o->entry_size > (1ULL << 31)) {
+	if (R->max_step * o->entry_size > (1ULL << 31)) {
 		fprintf(stderr, "swarm-bench: a step of %" PRIu64 " entries needs more than 2 GiB of buffers\n",
-			max_step);
+			R->max_step);
 		return 1;
 	}
-	ring_size = 1;
-	while (ring_size < max_step && ring_size < MAX_RING)
-		ring_size <<= 1;
+	return 0;
+}
+
+/* The ring, the buffers, the order and the latency file of @nr steps. */
+static void replay_setup(struct replayer *R, uint64_t nr)
+{
+	const struct opts *o = R->o;
+	struct io_uring_params p = { 0 };
+	struct iovec iov;
+	int r;
+
+	R->ring_size = 1;
+	while (R->ring_size < R->max_step && R->ring_size < MAX_RING)
+		R->ring_size <<= 1;
 	/* Room for every completion of a full ring before we reap. */
 	p.flags = IORING_SETUP_CQSIZE;
-	p.cq_entries = ring_size * 2;
-	r = io_uring_queue_init_params(ring_size, &ring, &p);
+	p.cq_entries = R->ring_size * 2;
+	r = io_uring_queue_init_params(R->ring_size, &R->ring, &p);
 	if (r)
 		die("io_uring_queue_init", -r);
-	buf = alloc_aligned((size_t)(max_step * o->entry_size));
+	R->buf = alloc_aligned((size_t)(R->max_step * o->entry_size));
 	/* Registered buffers spare the per-read page pinning, whatever the
 	 * device below; fall back to plain reads where that is refused.
 	 */
-	iov.iov_base = buf;
-	iov.iov_len = (size_t)(max_step * o->entry_size);
-	fixed = iov.iov_len <= (1UL << 30) &&
-		!io_uring_register_buffers(&ring, &iov, 1);
-	lat = calloc(b - a, sizeof(*lat));
-	if (!lat)
+	iov.iov_base = R->buf;
+	iov.iov_len = (size_t)(R->max_step * o->entry_size);
+	R->fixed = iov.iov_len <= (1UL << 30) &&
+		   !io_uring_register_buffers(&R->ring, &iov, 1);
+	R->lat = calloc(nr, sizeof(*R->lat));
+	if (!R->lat)
 		die("memory", ENOMEM);
 	if (o->order) {
-		key = load_order(o->order, cap);
-		perm = malloc(max_step * sizeof(*perm));
-		tmp = malloc(max_step * sizeof(*tmp));
-		if (!perm || !tmp)
+		R->key = load_order(o->order, R->cap);
+		R->perm = malloc(R->max_step * sizeof(*R->perm));
+		R->tmp = malloc(R->max_step * sizeof(*R->tmp));
+		if (!R->perm || !R->tmp)
 			die("memory", ENOMEM);
 	}
 	if (o->lat_out) {
-		lf = fopen(o->lat_out, "w");
-		if (!lf)
+		R->lf = fopen(o->lat_out, "w");
+		if (!R->lf)
 			die(o->lat_out, errno);
 	}
+}
+
+/* --verify: check step @s's @n reads of @ids. */
+static void verify_step(struct replayer *R, uint64_t s, const uint32_t *ids,
+			size_t n)
+{
+	const struct opts *o = R->o;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		const char *e = R->buf + i * o->entry_size;
+		size_t w;
+
+		if (bench_check(e, o->entry_size, ids[i], o->seed, &w))
+			continue;
+		if (R->bad++ < MAX_BAD_SHOWN)
+			fprintf(stderr, "swarm-bench: step %" PRIu64 ", entry %u: word %zu wrong (holds entry %" PRIu64 ", seed %" PRIu64 ")\n",
+				s, ids[i], w, *(const uint64_t *)e,
+				*(const uint64_t *)(e + 8));
+	}
+}
+
+/* Replay steps [a, b); the CPU seconds it took. */
+static double replay_steps(struct replayer *R, const struct swarm_trace *t,
+			   uint64_t a, uint64_t b)
+{
+	const struct opts *o = R->o;
+	double cpu0;
+	uint64_t s;
 
 	cpu0 = cpu_seconds();
 	for (s = a; s < b; s++) {
-		const uint32_t *ids = t.ids + t.off[s];
-		size_t n = t.off[s + 1] - t.off[s], i;
+		const uint32_t *ids = t->ids + t->off[s];
+		size_t n = t->off[s + 1] - t->off[s];
 
 		/* The order is the client's work before the submission. */
-		if (perm)
-			placement_order(key, ids, n, perm, tmp);
-		lat[s - a] = replay_step(&ring, ring_size, fd, fixed, ids, n,
-					 perm, buf, o->entry_size, &retries);
-		reads += n;
-		if (lf)
-			fprintf(lf, "%.6f\n", lat[s - a] * 1e3);
-		if (!o->verify)
-			continue;
-		for (i = 0; i < n; i++) {
-			const char *e = buf + i * o->entry_size;
-			size_t w;
-
-			if (bench_check(e, o->entry_size, ids[i], o->seed, &w))
-				continue;
-			if (bad++ < MAX_BAD_SHOWN)
-				fprintf(stderr, "swarm-bench: step %" PRIu64 ", entry %u: word %zu wrong (holds entry %" PRIu64 ", seed %" PRIu64 ")\n",
-					s, ids[i], w, *(const uint64_t *)e,
-					*(const uint64_t *)(e + 8));
-		}
+		if (R->perm)
+			placement_order(R->key, ids, n, R->perm, R->tmp);
+		R->lat[s - a] = replay_step(&R->ring, R->ring_size, R->fd,
+					    R->fixed, ids, n, R->perm, R->buf,
+					    o->entry_size, &R->retries);
+		R->reads += n;
+		if (R->lf)
+			fprintf(R->lf, "%.6f\n", R->lat[s - a] * 1e3);
+		if (o->verify)
+			verify_step(R, s, ids, n);
 	}
 	/* Verification is not I/O: keep its CPU out only when it is off. */
-	cpu0 = cpu_seconds() - cpu0;
-	if (lf && fclose(lf))
+	return cpu_seconds() - cpu0;
+}
+
+int replay(const struct opts *o)
+{
+	struct replayer R = { .o = o };
+	struct bench_summary sum;
+	struct swarm_trace t;
+	uint64_t a, b;
+	double cpu;
+
+	read_trace(o, &t);
+	step_range(o, &t, &a, &b);
+	R.fd = open_dev(o->dev, false);
+	R.cap = dev_bytes(R.fd, o->dev) / o->entry_size;
+	if (replay_check(&R, &t, a, b))
+		return 1;
+	replay_setup(&R, b - a);
+	cpu = replay_steps(&R, &t, a, b);
+	if (R.lf && fclose(R.lf))
 		die(o->lat_out, errno);
-
-	{
-		struct bench_summary sum;
-
-		bench_summarise(lat, b - a, reads, o->entry_size, o->devices,
-				o->bw_limit, &sum);
-		print_summary(o, &sum, a, b, bad, cpu0, retries);
-	}
-	if (bad)
-		fprintf(stderr, "swarm-bench: %" PRIu64 " reads do not match\n", bad);
-	io_uring_queue_exit(&ring);
-	close(fd);
-	free(lat);
-	free(buf);
-	free(key);
-	free(perm);
-	free(tmp);
+	bench_summarise(R.lat, b - a, R.reads, o->entry_size, o->devices,
+			o->bw_limit, &sum);
+	print_summary(o, &sum, a, b, R.bad, cpu, R.retries);
+	if (R.bad)
+		fprintf(stderr, "swarm-bench: %" PRIu64 " reads do not match\n", R.bad);
+	io_uring_queue_exit(&R.ring);
+	close(R.fd);
+	free(R.lat);
+	free(R.buf);
+	free(R.key);
+	free(R.perm);
+	free(R.tmp);
 	swarm_trace_free(&t);
-	return bad ? 1 : 0;
+	return R.bad ? 1 : 0;
 }

@@ -114,6 +114,145 @@ void resubmit(struct io_uring *ring, int fd, bool write, void *buf,
 	io_uring_sqe_set_data64(sqe, data);
 }
 
+/* A sweep: o->qd slots of o->io_size bytes, each with one I/O in flight. */
+struct sweep {
+	const struct opts *o;
+	bool write;
+	int fd;
+	uint64_t nr, per_io;	/* entries in all, per I/O */
+	uint64_t next, done;	/* the next entry to queue; entries done */
+	uint64_t bad, retries;
+	uint64_t *slot_first;	/* per slot: the first entry of its I/O */
+	unsigned int inflight;
+	struct io_uring ring;
+	char *buf;
+};
+
+static char *slot_buf(const struct sweep *w, unsigned int i)
+{
+	return w->buf + (size_t)i * w->per_io * w->o->entry_size;
+}
+
+/* The entries of the I/O from @first, at most per_io of them. */
+static uint64_t io_entries(const struct sweep *w, uint64_t first)
+{
+	return w->nr - first < w->per_io ? w->nr - first : w->per_io;
+}
+
+/* Queue the next I/O in slot @i (the pattern written first). */
+static void sweep_queue(struct sweep *w, unsigned int i)
+{
+	const struct opts *o = w->o;
+	uint64_t n = io_entries(w, w->next), e;
+	struct io_uring_sqe *sqe = io_uring_get_sqe(&w->ring);
+	char *b = slot_buf(w, i);
+
+	if (w->write) {
+		for (e = 0; e < n; e++)
+			bench_fill(b + e * o->entry_size, o->entry_size,
+				   w->next + e, o->seed);
+		io_uring_prep_write(sqe, w->fd, b, n * o->entry_size,
+				    w->next * o->entry_size);
+	} else {
+		io_uring_prep_read(sqe, w->fd, b, n * o->entry_size,
+				   w->next * o->entry_size);
+	}
+	io_uring_sqe_set_data64(sqe, i);
+	w->slot_first[i] = w->next;
+	w->next += n;
+	w->inflight++;
+}
+
+/* Check the @n entries read into @b from @first. */
+static void sweep_check(struct sweep *w, const char *b, uint64_t first,
+			uint64_t n)
+{
+	const struct opts *o = w->o;
+	uint64_t e;
+
+	for (e = 0; e < n; e++) {
+		size_t wd;
+
+		if (bench_check(b + e * o->entry_size, o->entry_size,
+				first + e, o->seed, &wd))
+			continue;
+		if (w->bad++ < MAX_BAD_SHOWN)
+			fprintf(stderr, "swarm-bench: entry %" PRIu64 ": word %zu wrong (holds entry %" PRIu64 ", seed %" PRIu64 ")\n",
+				first + e, wd,
+				*(uint64_t *)(b + e * o->entry_size),
+				*(uint64_t *)(b + e * o->entry_size + 8));
+	}
+}
+
+/*
+ * Reap one completion: again after -EAGAIN, else checked (verify) and
+ * its slot given the next I/O. 1 after a failed I/O.
+ */
+static int sweep_reap(struct sweep *w)
+{
+	const struct opts *o = w->o;
+	struct io_uring_cqe *cqe;
+	uint64_t first, n;
+	unsigned int i;
+	char *b;
+	int r;
+
+	r = io_uring_submit_and_wait(&w->ring, 1);
+	if (r < 0)
+		die("io_uring_submit", -r);
+	r = io_uring_wait_cqe(&w->ring, &cqe);
+	if (r)
+		die("io_uring_wait_cqe", -r);
+	i = (unsigned int)io_uring_cqe_get_data64(cqe);
+	first = w->slot_first[i];
+	n = io_entries(w, first);
+	b = slot_buf(w, i);
+	if (cqe->res == -EAGAIN) {
+		/* A non-blocking submission found no free tag below
+		 * (dm passes REQ_NOWAIT down): issue it again.
+		 */
+		io_uring_cqe_seen(&w->ring, cqe);
+		resubmit(&w->ring, w->fd, w->write, b, n * o->entry_size,
+			 first * o->entry_size, i);
+		w->retries++;
+		return 0;
+	}
+	if (cqe->res != (int)(n * o->entry_size)) {
+		fprintf(stderr, "swarm-bench: %s of entries %" PRIu64 "..%" PRIu64 ": %s\n",
+			w->write ? "write" : "read", first, first + n - 1,
+			cqe->res < 0 ? strerror(-cqe->res) : "short I/O");
+		return 1;
+	}
+	io_uring_cqe_seen(&w->ring, cqe);
+	w->inflight--;
+	w->done += n;
+	if (!w->write)
+		sweep_check(w, b, first, n);
+	if (w->next < w->nr)
+		sweep_queue(w, i);
+	return 0;
+}
+
+static void sweep_report(const struct sweep *w, double t)
+{
+	const struct opts *o = w->o;
+	double mib_s = (double)w->done * (double)o->entry_size / t / 1048576.0;
+
+	if (o->json)
+		printf("{\"op\":\"%s\",\"device\":\"%s\",\"entries\":%" PRIu64 ",\"entry_size\":%" PRIu64 ",\"seconds\":%.3f,\"mib_s\":%.1f,\"bad\":%" PRIu64 "}\n",
+		       w->write ? "populate" : "verify", o->dev, w->done,
+		       o->entry_size, t, mib_s, w->bad);
+	else
+		printf("%s %s: %" PRIu64 " entries of %" PRIu64 " bytes in %.2f s (%.1f MiB/s)%s\n",
+		       w->write ? "populated" : "verified", o->dev, w->done,
+		       o->entry_size, t, mib_s,
+		       w->write ? "" : w->bad ? ", MISMATCHES" : ", all match");
+	if (w->bad)
+		fprintf(stderr, "swarm-bench: %" PRIu64 " entries do not match\n", w->bad);
+	if (w->retries)
+		fprintf(stderr, "swarm-bench: %" PRIu64 " I/Os retried after EAGAIN\n", w->retries);
+}
+
 /*
  * Populate (write) or verify (read and check) entries [0, o->entries) with
  * o->io_size-byte I/Os, o->qd of them in flight: the quickest way through
@@ -121,143 +260,45 @@ void resubmit(struct io_uring *ring, int fd, bool write, void *buf,
  */
 static int sweep(const struct opts *o, bool write)
 {
-	int fd = open_dev(o->dev, write);
-	uint64_t cap = dev_bytes(fd, o->dev) / o->entry_size;
-	uint64_t nr = o->entries ? o->entries : cap;
-	uint64_t per_io = o->io_size / o->entry_size, next = 0, done = 0;
-	uint64_t *slot_first, bad = 0, retries = 0;
-	unsigned int qd = o->qd, inflight = 0, i;
-	struct io_uring ring;
+	struct sweep w = { .o = o, .write = write };
+	uint64_t cap;
+	unsigned int i;
 	double t0, t;
-	char *buf;
 	int r;
 
-	if (nr > cap) {
+	w.fd = open_dev(o->dev, write);
+	cap = dev_bytes(w.fd, o->dev) / o->entry_size;
+	w.nr = o->entries ? o->entries : cap;
+	w.per_io = o->io_size / o->entry_size;
+	if (w.nr > cap) {
 		fprintf(stderr, "swarm-bench: %s holds %" PRIu64 " entries, not %" PRIu64 "\n",
-			o->dev, cap, nr);
+			o->dev, cap, w.nr);
 		return 1;
 	}
-	if (per_io < 1)
-		per_io = 1;
-	buf = alloc_aligned((size_t)(qd * per_io * o->entry_size));
-	slot_first = calloc(qd, sizeof(*slot_first));
-	r = io_uring_queue_init(qd, &ring, 0);
-	if (r || !slot_first)
+	if (w.per_io < 1)
+		w.per_io = 1;
+	w.buf = alloc_aligned((size_t)(o->qd * w.per_io * o->entry_size));
+	w.slot_first = calloc(o->qd, sizeof(*w.slot_first));
+	r = io_uring_queue_init(o->qd, &w.ring, 0);
+	if (r || !w.slot_first)
 		die("io_uring_queue_init", r ? -r : ENOMEM);
 
 	t0 = now_s();
 	/* Slots 0..qd-1 are free at first; a completion frees its slot. */
-	for (i = 0; i < qd && next < nr; i++) {
-		uint64_t n = nr - next < per_io ? nr - next : per_io;
-		char *b = buf + (size_t)i * per_io * o->entry_size;
-		struct io_uring_sqe *sqe = io_uring_get_sqe(&ring);
-		uint64_t e;
-
-		if (write)
-			for (e = 0; e < n; e++)
-				bench_fill(b + e * o->entry_size, o->entry_size,
-					   next + e, o->seed);
-		if (write)
-			io_uring_prep_write(sqe, fd, b, n * o->entry_size,
-					    next * o->entry_size);
-		else
-			io_uring_prep_read(sqe, fd, b, n * o->entry_size,
-					   next * o->entry_size);
-		io_uring_sqe_set_data64(sqe, i);
-		slot_first[i] = next;
-		next += n;
-		inflight++;
-	}
-	while (inflight) {
-		struct io_uring_cqe *cqe;
-		uint64_t first, n, e;
-		char *b;
-
-		r = io_uring_submit_and_wait(&ring, 1);
-		if (r < 0)
-			die("io_uring_submit", -r);
-		r = io_uring_wait_cqe(&ring, &cqe);
-		if (r)
-			die("io_uring_wait_cqe", -r);
-		i = (unsigned int)io_uring_cqe_get_data64(cqe);
-		first = slot_first[i];
-		n = nr - first < per_io ? nr - first : per_io;
-		b = buf + (size_t)i * per_io * o->entry_size;
-		if (cqe->res == -EAGAIN) {
-			/* A non-blocking submission found no free tag below
-			 * (dm passes REQ_NOWAIT down): issue it again.
-			 */
-			io_uring_cqe_seen(&ring, cqe);
-			resubmit(&ring, fd, write, b, n * o->entry_size,
-				 first * o->entry_size, i);
-			retries++;
-			continue;
-		}
-		if (cqe->res != (int)(n * o->entry_size)) {
-			fprintf(stderr, "swarm-bench: %s of entries %" PRIu64 "..%" PRIu64 ": %s\n",
-				write ? "write" : "read", first, first + n - 1,
-				cqe->res < 0 ? strerror(-cqe->res) : "short I/O");
+	for (i = 0; i < o->qd && w.next < w.nr; i++)
+		sweep_queue(&w, i);
+	while (w.inflight)
+		if (sweep_reap(&w))
 			return 1;
-		}
-		io_uring_cqe_seen(&ring, cqe);
-		inflight--;
-		done += n;
-		if (!write) {
-			for (e = 0; e < n; e++) {
-				size_t w;
-
-				if (bench_check(b + e * o->entry_size, o->entry_size,
-						first + e, o->seed, &w))
-					continue;
-				if (bad++ < MAX_BAD_SHOWN)
-					fprintf(stderr, "swarm-bench: entry %" PRIu64 ": word %zu wrong (holds entry %" PRIu64 ", seed %" PRIu64 ")\n",
-						first + e, w,
-						*(uint64_t *)(b + e * o->entry_size),
-						*(uint64_t *)(b + e * o->entry_size + 8));
-			}
-		}
-		if (next < nr) {
-			struct io_uring_sqe *sqe = io_uring_get_sqe(&ring);
-
-			n = nr - next < per_io ? nr - next : per_io;
-			if (write) {
-				for (e = 0; e < n; e++)
-					bench_fill(b + e * o->entry_size, o->entry_size,
-						   next + e, o->seed);
-				io_uring_prep_write(sqe, fd, b, n * o->entry_size,
-						    next * o->entry_size);
-			} else {
-				io_uring_prep_read(sqe, fd, b, n * o->entry_size,
-						   next * o->entry_size);
-			}
-			io_uring_sqe_set_data64(sqe, i);
-			slot_first[i] = next;
-			next += n;
-			inflight++;
-		}
-	}
-	if (write && fsync(fd))
+	if (write && fsync(w.fd))
 		die("fsync", errno);
 	t = now_s() - t0;
-	io_uring_queue_exit(&ring);
-	close(fd);
-	free(buf);
-	free(slot_first);
-	if (o->json)
-		printf("{\"op\":\"%s\",\"device\":\"%s\",\"entries\":%" PRIu64 ",\"entry_size\":%" PRIu64 ",\"seconds\":%.3f,\"mib_s\":%.1f,\"bad\":%" PRIu64 "}\n",
-		       write ? "populate" : "verify", o->dev, done, o->entry_size,
-		       t, (double)done * (double)o->entry_size / t / 1048576.0, bad);
-	else
-		printf("%s %s: %" PRIu64 " entries of %" PRIu64 " bytes in %.2f s (%.1f MiB/s)%s\n",
-		       write ? "populated" : "verified", o->dev, done,
-		       o->entry_size, t,
-		       (double)done * (double)o->entry_size / t / 1048576.0,
-		       write ? "" : bad ? ", MISMATCHES" : ", all match");
-	if (bad)
-		fprintf(stderr, "swarm-bench: %" PRIu64 " entries do not match\n", bad);
-	if (retries)
-		fprintf(stderr, "swarm-bench: %" PRIu64 " I/Os retried after EAGAIN\n", retries);
-	return bad ? 1 : 0;
+	io_uring_queue_exit(&w.ring);
+	close(w.fd);
+	free(w.buf);
+	free(w.slot_first);
+	sweep_report(&w, t);
+	return w.bad ? 1 : 0;
 }
 
 void read_trace(const struct opts *o, struct swarm_trace *t)
