@@ -220,17 +220,17 @@ static bool newer_sb(const struct swarm_sb *a, const struct swarm_sb *b)
 }
 
 /*
- * Check the devices form one whole set and write its table line into
- * @line (the devices in member order).
+ * @n members of one set, each with a valid superblock: the same uuid
+ * and nr_members (*nr), each index once, none missing, agreeing, big
+ * enough. by_idx[] gets them in member order; @uuid the set's. Prints
+ * what is wrong.
  */
-static int build_line(struct member *ms, int n, char *line, size_t len)
+static int check_set(struct member *ms, int n, struct member **by_idx,
+		     u32 *nr, char *uuid)
 {
-	struct member *by_idx[SWARM_MAX_DEVS] = { NULL };
-	const struct swarm_sb *newest;
-	char uuid[40], other[40];
-	u32 nr, i, missing = 0;
+	char other[40];
+	u32 i, missing = 0;
 	int k, bad = 0;
-	size_t pos;
 
 	for (k = 0; k < n; k++) {
 		if (ms[k].kind != SWARM_SB_VALID) {
@@ -254,13 +254,13 @@ static int build_line(struct member *ms, int n, char *line, size_t len)
 	if (bad)
 		return -1;
 
-	nr = ms[0].sb.nr_members;
+	*nr = ms[0].sb.nr_members;
 	for (k = 0; k < n; k++) {
 		struct member *m = &ms[k];
 
-		if (m->sb.nr_members != nr) {
+		if (m->sb.nr_members != *nr) {
 			fail("members of set %s disagree on nr_members: %s has %"
-			     PRIu32 ", %s has %" PRIu32, uuid, ms[0].path, nr,
+			     PRIu32 ", %s has %" PRIu32, uuid, ms[0].path, *nr,
 			     m->path, m->sb.nr_members);
 			return -1;
 		}
@@ -275,28 +275,24 @@ static int build_line(struct member *ms, int n, char *line, size_t len)
 	}
 	if (bad)
 		return -1;
-	for (i = 0; i < nr; i++)
+	for (i = 0; i < *nr; i++)
 		missing += !by_idx[i];
 	if (missing) {
 		char list[SWARM_MAX_DEVS * 4], *p = list;
 
-		for (i = 0; i < nr; i++)
+		for (i = 0; i < *nr; i++)
 			if (!by_idx[i])
 				p += sprintf(p, "%s%" PRIu32, p == list ? "" : ", ", i);
 		fail("set %s has %" PRIu32 " members; missing member%s %s",
-		     uuid, nr, missing == 1 ? "" : "s", list);
+		     uuid, *nr, missing == 1 ? "" : "s", list);
 		return -1;
 	}
-	if (check_agree(by_idx, nr, uuid))
+	if (check_agree(by_idx, *nr, uuid))
 		return -1;
-
-	newest = &by_idx[0]->sb;
-	for (i = 0; i < nr; i++) {
+	for (i = 0; i < *nr; i++) {
 		const struct swarm_sb *s = &by_idx[i]->sb;
 		u64 need = s->data_start + (s->dev_slots << ilog2(s->entry_sectors));
 
-		if (newer_sb(s, newest))
-			newest = s;
 		if (by_idx[i]->sectors < need) {
 			fail("%s: %" PRIu64 " sectors, smaller than member %" PRIu32
 			     " of set %s needs (%" PRIu64 ")", by_idx[i]->path,
@@ -304,9 +300,23 @@ static int build_line(struct member *ms, int n, char *line, size_t len)
 			bad = 1;
 		}
 	}
-	if (bad)
-		return -1;
+	return bad ? -1 : 0;
+}
 
+/*
+ * The table line of the @nr members in @by_idx, from the newest
+ * superblock: the geometry and, when not the defaults, the features.
+ */
+static int format_line(struct member **by_idx, u32 nr, char *line,
+		       size_t len)
+{
+	const struct swarm_sb *newest = &by_idx[0]->sb;
+	size_t pos;
+	u32 i;
+
+	for (i = 0; i < nr; i++)
+		if (newer_sb(&by_idx[i]->sb, newest))
+			newest = &by_idx[i]->sb;
 	pos = (size_t)snprintf(line, len, "0 %" PRIu64 " swarm %" PRIu32 " %"
 			       PRIu32, newest->nr_entries * newest->entry_sectors,
 			       newest->entry_sectors, nr);
@@ -333,6 +343,23 @@ static int build_line(struct member *ms, int n, char *line, size_t len)
 		fail("the table line is too long");
 		return -1;
 	}
+	return 0;
+}
+
+/*
+ * Check the devices form one whole set and write its table line into
+ * @line (the devices in member order).
+ */
+static int build_line(struct member *ms, int n, char *line, size_t len)
+{
+	struct member *by_idx[SWARM_MAX_DEVS] = { NULL };
+	char uuid[40];
+	u32 nr;
+	int k;
+
+	if (check_set(ms, n, by_idx, &nr, uuid) ||
+	    format_line(by_idx, nr, line, len))
+		return -1;
 	for (k = 0; k < n; k++) {
 		if (by_idx[k] != &ms[k]) {
 			fprintf(stderr, "swarmctl: note: devices put in member "
