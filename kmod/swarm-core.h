@@ -69,6 +69,10 @@ struct swarm_table {
  * @nr_entries: number of entries the target exposes (target length / entry).
  * @dev_slots: entry slots available on each member (the smallest one's).
  * @data_start: first sector of the slot area on each member.
+ * @run_shift: log2 of the entries in a run of striped entries, the chunk
+ *	of RAID0: runs of consecutive entries go to the members in turn.
+ * @striped_full: entries in whole rows of runs (a run on every member);
+ *	the entries after them are striped one by one.
  */
 struct swarm_geom {
 	u32 entry_sectors;
@@ -77,7 +81,16 @@ struct swarm_geom {
 	u64 nr_entries;
 	u64 dev_slots;
 	u64 data_start;
+	u32 run_shift;
+	u64 striped_full;
 };
+
+/*
+ * The run of striped entries: 512 KiB (2^10 sectors), mdadm's default
+ * RAID0 chunk; one entry for entries of 512 KiB and more.
+ */
+#define SWARM_RUN_SECTORS_SHIFT	10U
+#define SWARM_MAX_RUN_SHIFT	20U
 
 /**
  * struct swarm_loc - one physical copy of an entry.
@@ -95,22 +108,50 @@ int swarm_geom_init(struct swarm_geom *g, const struct swarm_table *t,
 		    u64 target_sectors, const u64 *dev_sectors,
 		    char **error);
 int swarm_check_unique(const u64 *ids, u32 n);
+void swarm_geom_set_run(struct swarm_geom *g, u32 run_shift);
 
 /**
  * swarm_striped_loc() - where an entry lives without a cluster map.
  * @g: geometry.
  * @entry: entry index, < @g->nr_entries.
  *
- * Entry i lives on member i mod N, slot i div N: the paper's "No Cluster"
- * layout, which is also RAID0 with a chunk of one entry.
+ * Runs of 2^@g->run_shift consecutive entries go to the members in turn,
+ * in consecutive slots: RAID0 with a chunk of one run (the paper's "No
+ * Cluster" layout when a run is one entry). The entries after the last
+ * whole row of runs are striped one by one, so that no member needs more
+ * than ceil(entries / members) slots.
  */
 static inline struct swarm_loc swarm_striped_loc(const struct swarm_geom *g,
 						 u64 entry)
 {
 	struct swarm_loc loc;
+	u64 row;
 
-	loc.slot = div_u64_rem(entry, g->nr_devs, &loc.dev);
+	if (entry < g->striped_full) {
+		row = div_u64_rem(entry >> g->run_shift, g->nr_devs, &loc.dev);
+		loc.slot = (row << g->run_shift) |
+			   (entry & ((1ULL << g->run_shift) - 1));
+	} else {
+		loc.slot = div_u64_rem(entry - g->striped_full, g->nr_devs,
+				       &loc.dev) +
+			   div_u64(g->striped_full, g->nr_devs);
+	}
 	return loc;
+}
+
+/**
+ * swarm_striped_run() - striped entries from @entry on in consecutive
+ *	slots of one member.
+ * @g: geometry.
+ * @entry: entry index, < @g->nr_entries.
+ *
+ * Return: >= 1.
+ */
+static inline u64 swarm_striped_run(const struct swarm_geom *g, u64 entry)
+{
+	if (entry >= g->striped_full)
+		return 1;
+	return (1ULL << g->run_shift) - (entry & ((1ULL << g->run_shift) - 1));
 }
 
 /**

@@ -12,15 +12,20 @@
  * MAP_COMMIT validates the whole map, places it and publishes it. Closing
  * the file or MAP_ABORT drops it. One upload per swarm device at a time.
  *
- * All requests run under swarm_ctl_mutex, which also keeps the targets
- * from going away meanwhile. A commit places the map with the mutex held:
- * other control requests wait for it; I/O does not.
+ * A request finds its target in the registry (swarm-registry.c), which
+ * keeps the target from going away until the request is done, and runs
+ * under that device's control lock: a commit places the map and writes
+ * it with the lock held, so other requests on the same device wait for
+ * it; requests on other devices, and I/O, do not. The staged uploads
+ * have a mutex of their own. Requests are dispatched by a table, as
+ * dm-ioctl.c does.
  */
 #include <linux/capability.h>
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
+#include <linux/nospec.h>
 #include <linux/overflow.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
@@ -30,10 +35,17 @@
 
 #define DM_MSG_PREFIX "swarm"
 
-static DEFINE_MUTEX(swarm_ctl_mutex);
-static LIST_HEAD(swarm_targets);	/* struct swarm_c */
+/* The kernel's enums are the ABI's values. */
+static_assert(SWARM_SELECT_STATIC == DM_SWARM_SELECT_STATIC);
+static_assert(SWARM_SELECT_LEAST_LOADED == DM_SWARM_SELECT_LEAST_LOADED);
+static_assert(SWARM_PLACE_ROUNDROBIN == DM_SWARM_PLACE_ROUNDROBIN);
+static_assert(SWARM_PLACE_COACTIVATION == DM_SWARM_PLACE_COACTIVATION);
+static_assert(SWARM_PLACE_NOBALANCE == DM_SWARM_PLACE_NOBALANCE);
+static_assert(SWARM_MAX_COPIES == DM_SWARM_MAX_COPIES);
+static_assert(SWARM_MAX_DEVS == DM_SWARM_MAX_DEVS);
+
+static DEFINE_MUTEX(swarm_uploads_mutex);
 static LIST_HEAD(swarm_uploads);	/* struct swarm_staged */
-static u64 swarm_resume_seq;
 
 /**
  * struct swarm_staged - an upload in progress, owned by one open file.
@@ -56,92 +68,6 @@ struct swarm_staged {
 	u32 want_weights;
 	struct swarm_upload up;
 };
-
-/* ---- the registry of swarm targets ---- */
-
-void swarm_ctl_add(struct swarm_c *sc)
-{
-	mutex_lock(&swarm_ctl_mutex);
-	list_add(&sc->list, &swarm_targets);
-	mutex_unlock(&swarm_ctl_mutex);
-}
-
-void swarm_ctl_del(struct swarm_c *sc)
-{
-	mutex_lock(&swarm_ctl_mutex);
-	list_del(&sc->list);
-	mutex_unlock(&swarm_ctl_mutex);
-}
-
-static bool swarm_same_layout(struct swarm_c *a, struct swarm_c *b)
-{
-	u32 i;
-
-	if (memcmp(&a->geom, &b->geom, sizeof(a->geom)))
-		return false;
-	for (i = 0; i < a->geom.nr_devs; i++)
-		if (a->devs[i].dm_dev->bdev->bd_dev != b->devs[i].dm_dev->bdev->bd_dev)
-			return false;
-	return true;
-}
-
-/**
- * swarm_ctl_adopt_map() - the committed map, from the table being replaced.
- * @sc: a new table of a swarm device, in preresume.
- * @uuid: the set on its members.
- * @generation: the committed generation on its members.
- *
- * A reload need not read the map back from the members when the table it
- * replaces, over the same set and layout, has that generation live.
- *
- * Return: a reference to the map, or NULL.
- */
-struct swarm_live_map *swarm_ctl_adopt_map(struct swarm_c *sc, const u8 *uuid,
-					   u64 generation)
-{
-	struct swarm_live_map *lm, *found = NULL;
-	struct swarm_c *o;
-
-	mutex_lock(&swarm_ctl_mutex);
-	list_for_each_entry(o, &swarm_targets, list) {
-		if (o == sc || o->md != sc->md || !o->resume_seq ||
-		    memcmp(o->meta.sb.uuid, uuid, sizeof(o->meta.sb.uuid)) ||
-		    !swarm_same_layout(o, sc))
-			continue;
-		lm = rcu_dereference_protected(o->map, 1);
-		if (lm && lm->generation == generation) {
-			kref_get(&lm->kref);
-			found = lm;
-			break;
-		}
-	}
-	mutex_unlock(&swarm_ctl_mutex);
-	return found;
-}
-
-/**
- * swarm_ctl_resume() - a table of a swarm device goes live.
- * @sc: its target.
- */
-void swarm_ctl_resume(struct swarm_c *sc)
-{
-	mutex_lock(&swarm_ctl_mutex);
-	sc->resume_seq = ++swarm_resume_seq;
-	mutex_unlock(&swarm_ctl_mutex);
-}
-
-/* The live swarm target of @dev: the one resumed last. */
-static struct swarm_c *swarm_find(dev_t dev)
-{
-	struct swarm_c *sc, *best = NULL;
-
-	lockdep_assert_held(&swarm_ctl_mutex);
-	list_for_each_entry(sc, &swarm_targets, list)
-		if (sc->resume_seq && swarm_devt(sc) == dev &&
-		    (!best || sc->resume_seq > best->resume_seq))
-			best = sc;
-	return best;
-}
 
 static int swarm_devt_of(u32 major, u32 minor, dev_t *dev)
 {
@@ -186,6 +112,7 @@ static int swarm_map_begin(struct file *f, void __user *u)
 	struct dm_swarm_map_begin b;
 	struct swarm_staged *st;
 	struct swarm_c *sc;
+	u64 nr_entries;
 	dev_t dev;
 	int r;
 
@@ -204,9 +131,11 @@ static int swarm_map_begin(struct file *f, void __user *u)
 	    b.nr_weights > DM_SWARM_MAX_CLUSTERS)
 		return -E2BIG;
 
-	sc = swarm_find(dev);
+	sc = swarm_registry_get(dev);
 	if (!sc)
 		return -ENODEV;
+	nr_entries = sc->geom.nr_entries;
+	swarm_registry_put(sc);
 	if (f->private_data)
 		return -EBUSY;	/* this file is uploading already */
 	list_for_each_entry(st, &swarm_uploads, list)
@@ -219,7 +148,7 @@ static int swarm_map_begin(struct file *f, void __user *u)
 	INIT_LIST_HEAD(&st->list);
 	st->dev = dev;
 	st->flags = b.flags;
-	st->nr_entries = sc->geom.nr_entries;
+	st->nr_entries = nr_entries;
 	st->want_clusters = b.nr_clusters;
 	st->want_members = b.nr_members;
 	st->want_weights = b.nr_weights;
@@ -353,7 +282,8 @@ static int swarm_map_weights(struct file *f, void __user *u)
 /*
  * For MAP_COMMIT and MAP_ABORT: a struct dm_swarm_dev_req naming the device
  * this file stages an upload for. The upload leaves the file: the caller
- * owns it.
+ * owns it, and frees it with swarm_staged_put(). Until then it stays on
+ * the list, so that no other upload for the device begins meanwhile.
  */
 static int swarm_take_staged(struct file *f, void __user *u,
 			     struct swarm_staged **stp)
@@ -366,34 +296,70 @@ static int swarm_take_staged(struct file *f, void __user *u,
 		return r;
 	if (d.flags)
 		return -EINVAL;
+	mutex_lock(&swarm_uploads_mutex);
 	r = swarm_staged_for(f, d.dev_major, d.dev_minor, stp);
-	if (r)
-		return r;
-	f->private_data = NULL;
+	if (!r)
+		f->private_data = NULL;
+	mutex_unlock(&swarm_uploads_mutex);
+	return r;
+}
+
+static void swarm_staged_put(struct swarm_staged *st)
+{
+	mutex_lock(&swarm_uploads_mutex);
+	swarm_staged_free(st);
+	mutex_unlock(&swarm_uploads_mutex);
+}
+
+/*
+ * Place an upload and commit it. The device's control lock is held: no
+ * other commit changes the live map meanwhile.
+ */
+static int swarm_place_commit(struct swarm_c *sc, struct swarm_staged *st,
+			      char **err)
+{
+	bool drop = st->flags & DM_SWARM_MAP_DROP_DATA;
+	bool migrate = READ_ONCE(sc->has_data) && !drop;
+	struct swarm_place_params p = {
+		.policy = READ_ONCE(sc->placement),
+		.max_copies = sc->feat.max_copies,
+		.spare_pct = sc->feat.spare_pct,
+	};
+	struct swarm_live_map *lm, *live;
+	int r;
+
+	for (;;) {
+		lm = swarm_live_alloc();
+		if (!lm)
+			return -ENOMEM;
+		live = swarm_live_get(&sc->maps);
+		if (migrate)
+			r = swarm_place_beside(&sc->geom, live ? &live->m : NULL,
+					       &st->up, &p, &lm->m, err);
+		else
+			r = swarm_place(&sc->geom, &st->up, &p, &lm->m, err);
+		swarm_live_put(live);
+		if (!r)
+			r = swarm_commit(sc, lm, drop, migrate);
+		if (!r)
+			break;
+		swarm_live_free(lm);
+		if (r != -EAGAIN)
+			return r;
+		if (migrate)
+			return r;
+		/* A first write came before the commit: place it to migrate. */
+		migrate = true;
+	}
+	DMINFO("%s: map generation %llu%s: %u clusters, %llu copies of %llu entries, %llu bytes",
+	       swarm_name(sc), lm->generation,
+	       migrate ? " (migrating)" : "", lm->m.nr_clusters,
+	       lm->m.nr_copies, lm->m.nr_entries, swarm_map_bytes(&lm->m));
 	return 0;
-}
-
-static bool swarm_migration_busy(struct swarm_c *sc)
-{
-	u32 state = READ_ONCE(sc->mig.state);
-
-	return state == DM_SWARM_MIGRATE_RUNNING || state == DM_SWARM_MIGRATE_PAUSED;
-}
-
-/* The live map's placement, NULL when entries are striped. */
-static const struct swarm_map *swarm_live_m(struct swarm_c *sc)
-{
-	struct swarm_live_map *lm = rcu_dereference_protected(sc->map,
-						lockdep_is_held(&swarm_ctl_mutex));
-
-	return lm ? &lm->m : NULL;
 }
 
 static int swarm_map_commit(struct file *f, void __user *u)
 {
-	bool drop, migrate;
-	struct swarm_place_params p;
-	struct swarm_live_map *lm;
 	struct swarm_staged *st;
 	struct swarm_c *sc;
 	char *err = "";
@@ -409,71 +375,32 @@ static int swarm_map_commit(struct file *f, void __user *u)
 		r = -EINVAL;	/* fewer than MAP_BEGIN announced */
 		goto out;
 	}
-	sc = swarm_find(st->dev);
+	sc = swarm_registry_get(st->dev);
 	if (!sc) {
 		r = -ENODEV;
 		goto out;
 	}
+	mutex_lock(&sc->ctl_lock);
 	if (sc->geom.nr_entries != st->nr_entries) {
 		r = -ESTALE;	/* the table changed under the upload */
-		goto out;
-	}
-	r = swarm_upload_validate(&st->up, st->nr_entries, &err);
-	if (r)
-		goto out;
-
-	if (swarm_migration_busy(sc)) {
-		err = "A migration is in progress: commit again when it is done";
-		r = -EBUSY;
-		goto out;
-	}
-
-	memset(&p, 0, sizeof(p));
-	p.policy = READ_ONCE(sc->placement);
-	p.max_copies = sc->feat.max_copies;
-	p.spare_pct = sc->feat.spare_pct;
-	drop = st->flags & DM_SWARM_MAP_DROP_DATA;
-	migrate = READ_ONCE(sc->has_data) && !drop;
-	for (;;) {
-		lm = kzalloc(sizeof(*lm), GFP_KERNEL);
-		if (!lm) {
-			r = -ENOMEM;
-			goto out;
+	} else {
+		r = swarm_upload_validate(&st->up, st->nr_entries, &err);
+		if (!r && swarm_mig_busy(sc)) {
+			err = "A migration is in progress: commit again when it is done";
+			r = -EBUSY;
 		}
-		kref_init(&lm->kref);
-		/* Only commits change the live map, and they hold our mutex. */
-		if (migrate)
-			r = swarm_place_beside(&sc->geom,
-					       swarm_live_m(sc), &st->up, &p,
-					       &lm->m, &err);
-		else
-			r = swarm_place(&sc->geom, &st->up, &p, &lm->m, &err);
-		if (r) {
-			kfree(lm);
-			goto out;
-		}
-		r = swarm_commit_map(sc, lm, drop, migrate);
-		if (r) {
-			err = r == -EAGAIN ? "" : "Cannot write the map to the members";
-			swarm_map_free(&lm->m);
-			kfree(lm);
-		}
-		/* A first write came before the commit: place it to migrate. */
-		if (r != -EAGAIN || migrate)
-			break;
-		migrate = true;
+		if (!r)
+			r = swarm_place_commit(sc, st, &err);
+		if (r && r != -EAGAIN && !*err)
+			err = "Cannot write the map to the members";
 	}
-	if (r)
-		goto out;
-	DMINFO("%s: map generation %llu%s: %u clusters, %llu copies of %llu entries, %llu bytes",
-	       swarm_name(sc), lm->generation,
-	       migrate ? " (migrating)" : "", lm->m.nr_clusters,
-	       lm->m.nr_copies, lm->m.nr_entries, swarm_map_bytes(&lm->m));
+	mutex_unlock(&sc->ctl_lock);
+	swarm_registry_put(sc);
 out:
 	if (r)
 		DMWARN_LIMIT("map commit on %u:%u refused (%d): %s", MAJOR(st->dev),
 			     MINOR(st->dev), r, err);
-	swarm_staged_free(st);
+	swarm_staged_put(st);
 	return r;
 }
 
@@ -483,12 +410,13 @@ static int swarm_map_abort(struct file *f, void __user *u)
 	int r = swarm_take_staged(f, u, &st);
 
 	if (!r)
-		swarm_staged_free(st);
+		swarm_staged_put(st);
 	return r;
 }
 
 /* ---- statistics and placement queries ---- */
 
+/* The target a request names, to be put with swarm_registry_put(). */
 static int swarm_find_req(u32 major, u32 minor, struct swarm_c **scp)
 {
 	dev_t dev;
@@ -496,18 +424,81 @@ static int swarm_find_req(u32 major, u32 minor, struct swarm_c **scp)
 
 	if (r)
 		return r;
-	*scp = swarm_find(dev);
+	*scp = swarm_registry_get(dev);
 	return *scp ? 0 : -ENODEV;
+}
+
+static void swarm_stats_fill(struct swarm_c *sc, struct dm_swarm_stats *s,
+			     const struct swarm_pcpu *sum)
+{
+	struct swarm_live_map *lm = swarm_live_get(&sc->maps);
+	struct swarm_mig_info mi;
+
+	s->nr_devs = sc->geom.nr_devs;
+	s->nr_entries = sc->geom.nr_entries;
+	s->map_generation = lm ? lm->generation : 0;
+	s->nr_clusters = lm ? lm->m.nr_clusters : 0;
+	s->nr_copies = lm ? lm->m.nr_copies : sc->geom.nr_entries;
+	s->map_bytes = lm ? swarm_map_bytes(&lm->m) : 0;
+	swarm_live_put(lm);
+	s->reads = sum->reads;
+	s->writes = sum->writes;
+	s->multi_copy_reads = sum->multi_copy_reads;
+	s->redirected_reads = sum->redirected_reads;
+	s->selector = READ_ONCE(sc->sel.policy);
+	s->placement = READ_ONCE(sc->placement);
+	s->max_copies = sc->feat.max_copies;
+	s->spare_pct = sc->feat.spare_pct;
+	s->data_start = sc->geom.data_start;
+	s->dev_slots = sc->geom.dev_slots;
+	s->flags = READ_ONCE(sc->has_data) ? DM_SWARM_STATS_HAS_DATA : 0;
+	swarm_mig_info(sc, &mi);
+	s->migrate_state = mi.state;
+	s->migrate_generation = mi.generation;
+	s->migrate_done = mi.copied;
+	s->migrate_total = mi.total;
+	s->migrate_bytes = mi.bytes;
+	s->migrate_ms = mi.ms;
+	s->migrate_rate = mi.rate;
+	s->migrate_error = mi.error;
+	s->pad = 0;
+	memcpy(s->uuid, sc->uuid, sizeof(s->uuid));
+}
+
+/* Copy the per-member figures to @s->devs, room for @room of them. */
+static int swarm_stats_devs(struct swarm_c *sc, const struct dm_swarm_stats *s,
+			    const struct swarm_pcpu *sum, u32 room)
+{
+	struct dm_swarm_dev_stats ds;
+	struct swarm_load_info li;
+	u32 i;
+
+	for (i = 0; i < min(room, s->nr_devs); i++) {
+		const struct swarm_dev_stats *d = &sum->dev[i];
+
+		swarm_sel_info(&sc->sel, i, sc->devs[i].dm_dev->bdev, &li);
+		memset(&ds, 0, sizeof(ds));
+		ds.reads = d->reads;
+		ds.writes = d->writes;
+		ds.read_bytes = d->read_sectors << SECTOR_SHIFT;
+		ds.write_bytes = d->write_sectors << SECTOR_SHIFT;
+		ds.inflight = li.inflight;
+		ds.inflight_peak = li.peak;
+		ds.busy_ns = li.busy_ns;
+		ds.tput_est = li.tput;
+		if (copy_to_user(u64_to_user_ptr(s->devs) + i * sizeof(ds), &ds,
+				 sizeof(ds)))
+			return -EFAULT;
+	}
+	return 0;
 }
 
 static int swarm_stats_get(void __user *u)
 {
 	struct dm_swarm_stats s;
-	struct dm_swarm_dev_stats ds;
-	struct swarm_live_map *lm;
 	struct swarm_pcpu *sum;
 	struct swarm_c *sc;
-	u32 room, i;
+	u32 room;
 	int r;
 
 	r = swarm_get_req(&s, sizeof(s), u);
@@ -517,77 +508,27 @@ static int swarm_stats_get(void __user *u)
 	if (r)
 		return r;
 	sum = kmalloc(swarm_pcpu_size(sc->geom.nr_devs), GFP_KERNEL);
-	if (!sum)
-		return -ENOMEM;
+	if (!sum) {
+		r = -ENOMEM;
+		goto out;
+	}
 	swarm_stats_sum(&sc->stats, sum);
-
 	room = s.nr_devs;
-	s.nr_devs = sc->geom.nr_devs;
-	s.nr_entries = sc->geom.nr_entries;
-	s.map_generation = 0;
-	s.nr_clusters = 0;
-	s.nr_copies = sc->geom.nr_entries;
-	s.map_bytes = 0;
-	rcu_read_lock();
-	lm = rcu_dereference(sc->map);
-	if (lm) {
-		s.map_generation = lm->generation;
-		s.nr_clusters = lm->m.nr_clusters;
-		s.nr_copies = lm->m.nr_copies;
-		s.map_bytes = swarm_map_bytes(&lm->m);
-	}
-	rcu_read_unlock();
-	s.reads = sum->reads;
-	s.writes = sum->writes;
-	s.multi_copy_reads = sum->multi_copy_reads;
-	s.redirected_reads = sum->redirected_reads;
-	s.selector = READ_ONCE(sc->selector);
-	s.placement = READ_ONCE(sc->placement);
-	s.max_copies = sc->feat.max_copies;
-	s.spare_pct = sc->feat.spare_pct;
-	s.data_start = sc->geom.data_start;
-	s.dev_slots = sc->geom.dev_slots;
-	s.flags = READ_ONCE(sc->has_data) ? DM_SWARM_STATS_HAS_DATA : 0;
-	s.migrate_state = READ_ONCE(sc->mig.state);
-	s.migrate_generation = READ_ONCE(sc->mig.generation);
-	s.migrate_done = READ_ONCE(sc->mig.copied);
-	s.migrate_total = sc->mig.total;
-	s.migrate_bytes = READ_ONCE(sc->mig.bytes);
-	s.migrate_ms = s.migrate_state == DM_SWARM_MIGRATE_RUNNING ?
-		div_u64(ktime_get_ns() - sc->mig.start_ns, NSEC_PER_MSEC) :
-		sc->mig.ms;
-	s.migrate_rate = READ_ONCE(sc->mig.rate);
-	s.migrate_error = READ_ONCE(sc->mig.error);
-	s.pad = 0;
-	memcpy(s.uuid, sc->meta.sb.uuid, sizeof(s.uuid));
-
-	for (i = 0; i < min(room, s.nr_devs); i++) {
-		const struct swarm_dev_stats *d = &sum->dev[i];
-		struct swarm_dev_load *l = &sc->stats.load[i];
-
-		memset(&ds, 0, sizeof(ds));
-		ds.reads = d->reads;
-		ds.writes = d->writes;
-		ds.read_bytes = d->read_sectors << SECTOR_SHIFT;
-		ds.write_bytes = d->write_sectors << SECTOR_SHIFT;
-		ds.inflight = max(atomic_read(&l->inflight), 0);
-		ds.inflight_peak = atomic_read(&l->peak);
-		ds.busy_ns = atomic64_read(&l->busy_ns);
-		ds.tput_est = (u64)READ_ONCE(l->tput) * 1000;
-		if (copy_to_user(u64_to_user_ptr(s.devs) + i * sizeof(ds), &ds,
-				 sizeof(ds))) {
-			kfree(sum);
-			return -EFAULT;
-		}
-	}
+	swarm_stats_fill(sc, &s, sum);
+	r = swarm_stats_devs(sc, &s, sum, room);
+	if (!r && copy_to_user(u, &s, sizeof(s)))
+		r = -EFAULT;
 	kfree(sum);
-	return copy_to_user(u, &s, sizeof(s)) ? -EFAULT : 0;
+out:
+	swarm_registry_put(sc);
+	return r;
 }
 
 static int swarm_stats_clear(void __user *u)
 {
 	struct dm_swarm_dev_req d;
 	struct swarm_c *sc;
+	u32 i;
 	int r;
 
 	r = swarm_get_req(&d, sizeof(d), u);
@@ -599,7 +540,29 @@ static int swarm_stats_clear(void __user *u)
 	if (r)
 		return r;
 	swarm_stats_reset(&sc->stats);
+	for (i = 0; i < sc->geom.nr_devs; i++)
+		swarm_sel_reset(&sc->sel, i, sc->devs[i].dm_dev->bdev);
+	swarm_registry_put(sc);
 	return 0;
+}
+
+/* Where @entry lives, by the live map @lm (NULL: striped). */
+static void swarm_placement_of(struct swarm_c *sc, struct swarm_live_map *lm,
+			       u64 entry, struct dm_swarm_placement *pl)
+{
+	u64 copies[SWARM_MAX_COPIES];
+	u32 j, n;
+
+	memset(pl, 0, sizeof(*pl));
+	pl->entry = entry;
+	n = swarm_entry_copies(&sc->geom, lm, entry, copies);
+	for (j = 0; j < n && j < DM_SWARM_MAX_COPIES; j++) {
+		struct swarm_loc l = swarm_loc_decode(copies[j]);
+
+		pl->copies[j].dev = l.dev;
+		pl->copies[j].slot = l.slot;
+	}
+	pl->nr_copies = j;
 }
 
 static int swarm_placement_get(void __user *u)
@@ -608,7 +571,7 @@ static int swarm_placement_get(void __user *u)
 	struct dm_swarm_placement pl;
 	struct swarm_live_map *lm;
 	struct swarm_c *sc;
-	u32 i, j, n;
+	u32 i;
 	int r;
 
 	r = swarm_get_req(&q, sizeof(q), u);
@@ -619,49 +582,59 @@ static int swarm_placement_get(void __user *u)
 	r = swarm_find_req(q.dev_major, q.dev_minor, &sc);
 	if (r)
 		return r;
-	for (i = 0; i < q.nr_entries; i++) {
+	lm = swarm_live_get(&sc->maps);
+	for (i = 0; i < q.nr_entries && !r; i++) {
 		void __user *up = u64_to_user_ptr(q.entries) + i * sizeof(pl);
 		u64 entry;
 
-		if (copy_from_user(&entry, up, sizeof(entry)))
-			return -EFAULT;
-		if (entry >= sc->geom.nr_entries)
-			return -ERANGE;
-		memset(&pl, 0, sizeof(pl));
-		pl.entry = entry;
-		rcu_read_lock();
-		lm = rcu_dereference(sc->map);
-		if (lm) {
-			const u64 *c;
-
-			n = swarm_map_copies(&lm->m, entry, &c);
-			for (j = 0; j < n && j < DM_SWARM_MAX_COPIES; j++) {
-				struct swarm_loc l = swarm_loc_decode(c[j]);
-
-				pl.copies[j].dev = l.dev;
-				pl.copies[j].slot = l.slot;
-			}
-			pl.nr_copies = j;
+		if (copy_from_user(&entry, up, sizeof(entry))) {
+			r = -EFAULT;
+		} else if (entry >= sc->geom.nr_entries) {
+			r = -ERANGE;
 		} else {
-			struct swarm_loc l = swarm_striped_loc(&sc->geom, entry);
-
-			pl.copies[0].dev = l.dev;
-			pl.copies[0].slot = l.slot;
-			pl.nr_copies = 1;
+			swarm_placement_of(sc, lm, entry, &pl);
+			if (copy_to_user(up, &pl, sizeof(pl)))
+				r = -EFAULT;
 		}
-		rcu_read_unlock();
-		if (copy_to_user(up, &pl, sizeof(pl)))
-			return -EFAULT;
 	}
-	return 0;
+	swarm_live_put(lm);
+	swarm_registry_put(sc);
+	return r;
 }
 
 #define SWARM_TRACE_CHUNK	256U
 
-static int swarm_trace_ioctl(void __user *u)
+/* Move up to @want events of @sc's trace to @events. Return: how many. */
+static int swarm_trace_copy(struct swarm_c *sc, u64 events, u32 want,
+			    u32 *copied)
+{
+	struct dm_swarm_trace_event *buf;
+
+	*copied = 0;
+	buf = kmalloc_array(SWARM_TRACE_CHUNK, sizeof(*buf), GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
+	while (*copied < want) {
+		u32 n = swarm_trace_take(&sc->trace, buf,
+					 min(SWARM_TRACE_CHUNK, want - *copied));
+
+		if (!n)
+			break;
+		/* Events taken but not delivered are lost, like drops. */
+		if (copy_to_user(u64_to_user_ptr(events) + *copied * sizeof(*buf),
+				 buf, n * sizeof(*buf))) {
+			kfree(buf);
+			return -EFAULT;
+		}
+		*copied += n;
+	}
+	kfree(buf);
+	return 0;
+}
+
+static int swarm_trace_ioctl(struct file *f, void __user *u)
 {
 	struct dm_swarm_trace t;
-	struct dm_swarm_trace_event *buf;
 	struct swarm_c *sc;
 	u32 copied = 0;
 	int r;
@@ -674,39 +647,24 @@ static int swarm_trace_ioctl(void __user *u)
 	r = swarm_find_req(t.dev_major, t.dev_minor, &sc);
 	if (r)
 		return r;
-	if (t.flags & DM_SWARM_TRACE_START) {
+	if (t.flags & DM_SWARM_TRACE_START)
 		r = swarm_trace_start(&sc->trace, t.ring);
-		if (r)
-			return r;
+	if (!r)
+		r = swarm_trace_copy(sc, t.events, t.nr_events, &copied);
+	if (!r) {
+		if (t.flags & DM_SWARM_TRACE_STOP)
+			swarm_trace_stop(&sc->trace);
+		swarm_trace_counters(&sc->trace, &t.recorded, &t.dropped,
+				     &t.active);
+		t.nr_events = copied;
+		if (copy_to_user(u, &t, sizeof(t)))
+			r = -EFAULT;
 	}
-
-	buf = kmalloc_array(SWARM_TRACE_CHUNK, sizeof(*buf), GFP_KERNEL);
-	if (!buf)
-		return -ENOMEM;
-	while (copied < t.nr_events) {
-		u32 n = swarm_trace_take(&sc->trace, buf,
-					 min(SWARM_TRACE_CHUNK, t.nr_events - copied));
-
-		if (!n)
-			break;
-		/* Events taken but not delivered are lost, like drops. */
-		if (copy_to_user(u64_to_user_ptr(t.events) + copied * sizeof(*buf),
-				 buf, n * sizeof(*buf))) {
-			kfree(buf);
-			return -EFAULT;
-		}
-		copied += n;
-	}
-	kfree(buf);
-
-	if (t.flags & DM_SWARM_TRACE_STOP)
-		swarm_trace_stop(&sc->trace);
-	swarm_trace_counters(&sc->trace, &t.recorded, &t.dropped, &t.active);
-	t.nr_events = copied;
-	return copy_to_user(u, &t, sizeof(t)) ? -EFAULT : 0;
+	swarm_registry_put(sc);
+	return r;
 }
 
-static int swarm_version(void __user *u)
+static int swarm_version(struct file *f, void __user *u)
 {
 	struct dm_swarm_version v;
 	int r = swarm_get_req(&v, sizeof(v), u);
@@ -719,53 +677,63 @@ static int swarm_version(void __user *u)
 	return copy_to_user(u, &v, sizeof(v)) ? -EFAULT : 0;
 }
 
+static int swarm_stats_ioctl(struct file *f, void __user *u)
+{
+	return swarm_stats_get(u);
+}
+
+static int swarm_stats_reset_ioctl(struct file *f, void __user *u)
+{
+	return swarm_stats_clear(u);
+}
+
+static int swarm_placement_ioctl(struct file *f, void __user *u)
+{
+	return swarm_placement_get(u);
+}
+
+/*
+ * The requests, by number from SWARM_IOC_FIRST. @staging: the request
+ * works on the file's staged upload, under swarm_uploads_mutex.
+ */
+#define SWARM_IOC_FIRST	_IOC_NR(DM_SWARM_VERSION)
+#define SWARM_IOC(req)	(_IOC_NR(req) - SWARM_IOC_FIRST)
+
+static const struct swarm_ioctl {
+	int (*fn)(struct file *f, void __user *u);
+	bool staging;
+} swarm_ioctls[] = {
+	[SWARM_IOC(DM_SWARM_VERSION)] = { swarm_version },
+	[SWARM_IOC(DM_SWARM_MAP_BEGIN)] = { swarm_map_begin, true },
+	[SWARM_IOC(DM_SWARM_MAP_ADD)] = { swarm_map_add, true },
+	[SWARM_IOC(DM_SWARM_MAP_WEIGHTS)] = { swarm_map_weights, true },
+	[SWARM_IOC(DM_SWARM_MAP_COMMIT)] = { swarm_map_commit },
+	[SWARM_IOC(DM_SWARM_MAP_ABORT)] = { swarm_map_abort },
+	[SWARM_IOC(DM_SWARM_STATS)] = { swarm_stats_ioctl },
+	[SWARM_IOC(DM_SWARM_STATS_RESET)] = { swarm_stats_reset_ioctl },
+	[SWARM_IOC(DM_SWARM_PLACEMENT)] = { swarm_placement_ioctl },
+	[SWARM_IOC(DM_SWARM_TRACE)] = { swarm_trace_ioctl },
+};
+
 static long swarm_ctl_ioctl(struct file *f, unsigned int cmd, unsigned long arg)
 {
-	void __user *u = (void __user *)arg;
+	const struct swarm_ioctl *ioc;
+	unsigned int nr = _IOC_NR(cmd) - SWARM_IOC_FIRST;
 	long r;
 
 	if (!capable(CAP_SYS_ADMIN))
 		return -EPERM;
-	if (_IOC_TYPE(cmd) != DM_SWARM_IOCTL)
+	if (_IOC_TYPE(cmd) != DM_SWARM_IOCTL || _IOC_NR(cmd) < SWARM_IOC_FIRST ||
+	    nr >= ARRAY_SIZE(swarm_ioctls))
 		return -ENOTTY;
-
-	mutex_lock(&swarm_ctl_mutex);
-	switch (_IOC_NR(cmd)) {
-	case _IOC_NR(DM_SWARM_VERSION):
-		r = swarm_version(u);
-		break;
-	case _IOC_NR(DM_SWARM_MAP_BEGIN):
-		r = swarm_map_begin(f, u);
-		break;
-	case _IOC_NR(DM_SWARM_MAP_ADD):
-		r = swarm_map_add(f, u);
-		break;
-	case _IOC_NR(DM_SWARM_MAP_WEIGHTS):
-		r = swarm_map_weights(f, u);
-		break;
-	case _IOC_NR(DM_SWARM_MAP_COMMIT):
-		r = swarm_map_commit(f, u);
-		break;
-	case _IOC_NR(DM_SWARM_MAP_ABORT):
-		r = swarm_map_abort(f, u);
-		break;
-	case _IOC_NR(DM_SWARM_STATS):
-		r = swarm_stats_get(u);
-		break;
-	case _IOC_NR(DM_SWARM_STATS_RESET):
-		r = swarm_stats_clear(u);
-		break;
-	case _IOC_NR(DM_SWARM_PLACEMENT):
-		r = swarm_placement_get(u);
-		break;
-	case _IOC_NR(DM_SWARM_TRACE):
-		r = swarm_trace_ioctl(u);
-		break;
-	default:
-		r = -ENOTTY;
-		break;
-	}
-	mutex_unlock(&swarm_ctl_mutex);
+	ioc = &swarm_ioctls[array_index_nospec(nr, ARRAY_SIZE(swarm_ioctls))];
+	if (!ioc->fn)
+		return -ENOTTY;
+	if (!ioc->staging)
+		return ioc->fn(f, (void __user *)arg);
+	mutex_lock(&swarm_uploads_mutex);
+	r = ioc->fn(f, (void __user *)arg);
+	mutex_unlock(&swarm_uploads_mutex);
 	return r;
 }
 
@@ -778,10 +746,10 @@ static int swarm_ctl_open(struct inode *inode, struct file *f)
 
 static int swarm_ctl_release(struct inode *inode, struct file *f)
 {
-	mutex_lock(&swarm_ctl_mutex);
+	mutex_lock(&swarm_uploads_mutex);
 	swarm_staged_free(f->private_data);
 	f->private_data = NULL;
-	mutex_unlock(&swarm_ctl_mutex);
+	mutex_unlock(&swarm_uploads_mutex);
 	return 0;
 }
 

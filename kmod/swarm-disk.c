@@ -95,6 +95,7 @@ void swarm_sb_encode(const struct swarm_sb *sb, void *block)
 	d->nr_copies = cpu_to_le64(sb->nr_copies);
 	for (i = 0; i < SWARM_MAX_DEVS; i++)
 		d->area_crc[i] = cpu_to_le32(sb->area_crc[i]);
+	d->run_shift = cpu_to_le32(sb->run_shift);
 	d->crc = cpu_to_le32(swarm_sb_crc(block));
 }
 
@@ -118,7 +119,8 @@ static bool swarm_sb_sane(const struct swarm_sb *sb)
 	    sb->entry_sectors > SWARM_MAX_ENTRY_SECTORS ||
 	    sb->flags & ~SWARM_SB_FLAGS_ALL || !sb->dev_slots ||
 	    sb->dev_slots > SWARM_LOC_SLOT_MASK || !sb->max_copies ||
-	    sb->max_copies > SWARM_MAX_COPIES || sb->spare_pct > 100)
+	    sb->max_copies > SWARM_MAX_COPIES || sb->spare_pct > 100 ||
+	    sb->run_shift > SWARM_MAX_RUN_SHIFT)
 		return false;
 	if ((u64)sb->area_sectors << 9 < 2 * swarm_part_bytes(sb->dev_slots))
 		return false;
@@ -172,6 +174,7 @@ enum swarm_sb_kind swarm_sb_decode(const void *block, struct swarm_sb *sb)
 	sb->nr_copies = le64_to_cpu(d->nr_copies);
 	for (i = 0; i < SWARM_MAX_DEVS; i++)
 		sb->area_crc[i] = le32_to_cpu(d->area_crc[i]);
+	sb->run_shift = sb->version >= 2 ? le32_to_cpu(d->run_shift) : 0;
 	return swarm_sb_sane(sb) ? SWARM_SB_VALID : SWARM_SB_CORRUPT;
 }
 

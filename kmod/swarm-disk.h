@@ -23,10 +23,10 @@
 #define DM_SWARM_DISK_H
 
 #include "swarm-core.h"
-#include "swarm-map.h"
+#include "swarm-place.h"
 
 #define SWARM_SB_MAGIC		0x4d525753U	/* "SWRM" little-endian */
-#define SWARM_SB_VERSION	1U
+#define SWARM_SB_VERSION	2U	/* 2: run_shift */
 #define SWARM_SB_BYTES		4096U
 #define SWARM_SB_SECTORS	8U
 #define SWARM_SB_COPIES		2U
@@ -59,6 +59,8 @@
  * @nr_copies: entry copies of the committed map.
  * @area_crc: crc32c of each member's part (its records, padded to 4 KiB)
  *	in the committed area.
+ * @run_shift: log2 of the run of striped entries (version 2; version 1
+ *	sets stripe entry by entry: 0).
  */
 struct swarm_disk_sb {
 	__le32 magic;
@@ -80,6 +82,7 @@ struct swarm_disk_sb {
 	__le16 spare_pct;
 	__le64 nr_copies;
 	__le32 area_crc[SWARM_MAX_DEVS];
+	__le32 run_shift;
 };
 
 /**
@@ -104,6 +107,7 @@ struct swarm_sb {
 	u32 spare_pct;
 	u64 nr_copies;
 	u32 area_crc[SWARM_MAX_DEVS];
+	u32 run_shift;
 };
 
 /* What a member's first superblock block holds. */

@@ -158,14 +158,33 @@ int swarm_geom_init(struct swarm_geom *g, const struct swarm_table *t,
 			min_slots = slots;
 	}
 
-	/* Entries are striped: each member needs ceil(entries / N) slots. */
+	/*
+	 * Entries are striped: each member needs ceil(entries / N) slots
+	 * (swarm_striped_loc() stripes the last partial row entry by entry).
+	 */
 	need = div_u64(g->nr_entries + g->nr_devs - 1, g->nr_devs);
 	if (need > min_slots) {
 		*error = "Target length is larger than the devices hold";
 		return -EINVAL;
 	}
 	g->dev_slots = min_slots;
+	swarm_geom_set_run(g, g->entry_shift < SWARM_RUN_SECTORS_SHIFT ?
+			   SWARM_RUN_SECTORS_SHIFT - g->entry_shift : 0);
 	return 0;
+}
+
+/**
+ * swarm_geom_set_run() - set the run of striped entries.
+ * @g: geometry with @g->nr_devs and @g->nr_entries.
+ * @run_shift: log2 of the entries in a run, <= SWARM_MAX_RUN_SHIFT.
+ */
+void swarm_geom_set_run(struct swarm_geom *g, u32 run_shift)
+{
+	u32 rem;
+
+	g->run_shift = run_shift;
+	div_u64_rem(g->nr_entries, g->nr_devs << run_shift, &rem);
+	g->striped_full = g->nr_entries - rem;
 }
 
 /**

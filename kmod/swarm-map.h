@@ -1,166 +1,102 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * dm-swarm: cluster maps. An uploaded map (clusters, their members and
- * co-activation weights) is validated and placed (swarm-place.c) into a
- * struct swarm_map: where every copy of every entry lives.
- *
- * Pure code: builds in the kernel and in user space.
+ * dm-swarm: the live map (swarm-map.c). A placement (struct swarm_map,
+ * swarm-place.h) in use by the I/O path, its lifetime, the placement a
+ * migration moves to, and the write gate that every change of them goes
+ * through.
  */
 #ifndef DM_SWARM_MAP_H
 #define DM_SWARM_MAP_H
 
+#include <linux/bio.h>
+#include <linux/kref.h>
+#include <linux/percpu-refcount.h>
+#include <linux/rcupdate.h>
+#include <linux/wait.h>
+
 #include "swarm-core.h"
+#include "swarm-place.h"
+
+struct swarm_c;
 
 /**
- * struct swarm_cluster - one cluster of an upload.
- * @id: id, unique, < number of clusters.
- * @nr_members: members, > 0.
- * @medoid: the medoid entry, one of the members.
- * @frequency: activation count in the profile.
- * @first: index of the first member in the upload's member array.
+ * struct swarm_live_map - a placement in use by the I/O path.
+ * @kref: held by every table that uses it, and by a migration moving to it.
+ * @rcu: frees it after the readers in map() are gone.
+ * @generation: > 0, the committed generation it has on disk.
+ * @m: the placement.
  */
-struct swarm_cluster {
-	u32 id;
-	u32 nr_members;
-	u64 medoid;
-	u64 frequency;
-	u64 first;
+struct swarm_live_map {
+	struct kref kref;
+	struct rcu_head rcu;
+	u64 generation;
+	struct swarm_map m;
 };
 
 /**
- * struct swarm_weight - co-activation weight of two clusters.
- * @a: cluster id.
- * @b: cluster id, != @a.
- * @weight: larger = read together more often.
- */
-struct swarm_weight {
-	u32 a;
-	u32 b;
-	u64 weight;
-};
-
-/**
- * struct swarm_upload - a complete cluster map as user space gave it.
- * @nr_clusters: number of clusters.
- * @clusters: the clusters, in the order given.
- * @nr_members: total number of members.
- * @members: the members of each cluster in turn.
- * @nr_weights: number of weights.
- * @weights: the weights.
- */
-struct swarm_upload {
-	u32 nr_clusters;
-	struct swarm_cluster *clusters;
-	u64 nr_members;
-	u64 *members;
-	u32 nr_weights;
-	struct swarm_weight *weights;
-};
-
-enum swarm_policy {
-	SWARM_PLACE_ROUNDROBIN = 0,	/* the paper's Eq. 7 */
-	SWARM_PLACE_COACTIVATION = 1,	/* anti-affinity + capacity balance */
-	SWARM_PLACE_NOBALANCE = 2,	/* ablation: every cluster on member 0 */
-};
-
-/**
- * struct swarm_place_params - how to place a map.
- * @policy: enum swarm_policy.
- * @max_copies: copies an entry may have, 1..SWARM_MAX_COPIES.
- * @spare_pct: per cent of the capacity that replicas must leave free.
- * @base_slots: slots per member that @spare_pct is counted on, when the
- *	map is placed in fewer (beside a live map); 0: the geometry's.
- */
-struct swarm_place_params {
-	u32 policy;
-	u32 max_copies;
-	u32 spare_pct;
-	u64 base_slots;
-};
-
-/*
- * A copy is encoded in 64 bits: member in bits 56..62, slot in bits 0..55.
- * An entry word with bit 63 set instead points to a run of copies in
- * swarm_map.extra: count in bits 48..55, index in bits 0..47.
- */
-#define SWARM_LOC_MULTI		BIT_ULL(63)
-#define SWARM_LOC_DEV_SHIFT	56
-#define SWARM_LOC_SLOT_MASK	((1ULL << 56) - 1)
-#define SWARM_LOC_CNT_SHIFT	48
-#define SWARM_LOC_IDX_MASK	((1ULL << 48) - 1)
-
-/**
- * struct swarm_map - a placed map: every copy of every entry.
- * @nr_entries: entries of the device.
- * @nr_clusters: clusters of the upload.
- * @nr_copies: copies of all entries together.
- * @nr_multi: entries with more than one copy.
- * @nr_extra: words used in @extra.
- * @loc: per entry, one copy or a reference into @extra.
- * @extra: copy runs of the entries that have several.
- * @dev_used: slots used on each member.
- */
-struct swarm_map {
-	u64 nr_entries;
-	u32 nr_clusters;
-	u64 nr_copies;
-	u64 nr_multi;
-	u64 nr_extra;
-	u64 *loc;
-	u64 *extra;
-	u64 dev_used[SWARM_MAX_DEVS];
-};
-
-static inline u64 swarm_loc_encode(u32 dev, u64 slot)
-{
-	return ((u64)dev << SWARM_LOC_DEV_SHIFT) | slot;
-}
-
-static inline struct swarm_loc swarm_loc_decode(u64 w)
-{
-	struct swarm_loc l = {
-		.dev = (u32)(w >> SWARM_LOC_DEV_SHIFT) & 0x7f,
-		.slot = w & SWARM_LOC_SLOT_MASK,
-	};
-
-	return l;
-}
-
-/**
- * swarm_map_copies() - the copies of an entry.
- * @m: the map.
- * @entry: entry, < @m->nr_entries.
- * @copies: set to the first encoded copy.
+ * struct swarm_maps - the live map of a table, and the write gate.
+ * @live: the live map, NULL while entries are striped; RCU.
+ * @next: the map a migration moves to, NULL when none runs.
+ * @copied: entries below are copied to @next: writes go to both maps.
+ * @hold_lo: first entry of the window being copied.
+ * @hold_hi: one past its last; writes to [@hold_lo, @hold_hi) are held.
+ * @held: those writes, until the migration requeues them.
+ * @writes: writes in flight; killed while the gate is closed.
+ * @drained: woken when @writes drops to zero with the gate closed.
  *
- * Return: the number of copies, >= 1.
+ * @live changes only with the gate closed. @next, @copied and the window
+ * change with the gate closed or from the ordered workqueue that also
+ * runs the write worker, which is the only reader of them.
  */
-static inline u32 swarm_map_copies(const struct swarm_map *m, u64 entry,
-				   const u64 **copies)
-{
-	const u64 *w = &m->loc[entry];
+struct swarm_maps {
+	struct swarm_live_map __rcu *live;
+	struct swarm_live_map *next;
+	u64 copied;
+	u64 hold_lo;
+	u64 hold_hi;
+	struct bio_list held;
+	struct percpu_ref writes;
+	wait_queue_head_t drained;
+};
 
-	if (!(*w & SWARM_LOC_MULTI)) {
-		*copies = w;
-		return 1;
-	}
-	*copies = &m->extra[*w & SWARM_LOC_IDX_MASK];
-	return (u32)(*w >> SWARM_LOC_CNT_SHIFT) & 0xff;
+int swarm_maps_init(struct swarm_maps *mp);
+void swarm_maps_exit(struct swarm_maps *mp);
+
+struct swarm_live_map *swarm_live_alloc(void);
+void swarm_live_free(struct swarm_live_map *lm);
+void swarm_live_put(struct swarm_live_map *lm);
+struct swarm_live_map *swarm_live_get(struct swarm_maps *mp);
+struct swarm_live_map *swarm_live_publish(struct swarm_maps *mp,
+					  struct swarm_live_map *lm);
+struct swarm_live_map *swarm_live_adopt(struct swarm_c *sc, u64 generation);
+
+u32 swarm_entry_copies(const struct swarm_geom *g,
+		       const struct swarm_live_map *lm, u64 entry, u64 *copies);
+
+void swarm_gate_close(struct swarm_maps *mp);
+void swarm_gate_open(struct swarm_maps *mp);
+
+/**
+ * swarm_gate_enter() - count a write in flight, unless the gate is closed.
+ * @mp: the maps.
+ *
+ * Called before the write looks at the maps; a write that enters is
+ * waited for by swarm_gate_close(). Never sleeps.
+ *
+ * Return: true if it entered: swarm_gate_exit() when it completes.
+ */
+static inline bool swarm_gate_enter(struct swarm_maps *mp)
+{
+	if (!percpu_ref_tryget_live(&mp->writes))
+		return false;
+	/* Pairs with the smp_wmb() in swarm_gate_open(). */
+	smp_rmb();
+	return true;
 }
 
-static inline u64 swarm_map_bytes(const struct swarm_map *m)
+static inline void swarm_gate_exit(struct swarm_maps *mp)
 {
-	return sizeof(*m) + (m->nr_entries + m->nr_extra) * sizeof(u64);
+	percpu_ref_put(&mp->writes);
 }
-
-int swarm_upload_validate(const struct swarm_upload *u, u64 nr_entries,
-			  char **error);
-int swarm_place(const struct swarm_geom *g, const struct swarm_upload *u,
-		const struct swarm_place_params *p, struct swarm_map *m,
-		char **error);
-int swarm_place_beside(const struct swarm_geom *g, const struct swarm_map *old,
-		       const struct swarm_upload *u,
-		       const struct swarm_place_params *p, struct swarm_map *m,
-		       char **error);
-void swarm_map_free(struct swarm_map *m);
 
 #endif /* DM_SWARM_MAP_H */

@@ -25,6 +25,24 @@
 
 #define DM_MSG_PREFIX "swarm"
 
+/**
+ * struct swarm_meta - the on-disk state of a table.
+ * @sb: what the superblocks say, for this table; seq is the last written.
+ * @area_sectors: size of a map area.
+ * @loaded: preresume read the metadata.
+ * @lock: serialises superblock writes.
+ * @io: dm-io client.
+ * @buf: SWARM_SB_COPIES superblock blocks.
+ */
+struct swarm_meta {
+	struct swarm_sb sb;
+	u32 area_sectors;
+	bool loaded;
+	struct mutex lock;	/* superblock writes */
+	struct dm_io_client *io;
+	void *buf;
+};
+
 static int swarm_meta_io(struct swarm_c *sc, u32 dev, blk_opf_t opf,
 			 u64 sector, u64 bytes, void *buf, bool vmem)
 {
@@ -36,7 +54,7 @@ static int swarm_meta_io(struct swarm_c *sc, u32 dev, blk_opf_t opf,
 	struct dm_io_request req = {
 		.bi_opf = opf | REQ_SYNC,
 		.mem.type = vmem ? DM_IO_VMA : DM_IO_KMEM,
-		.client = sc->meta.io,
+		.client = sc->meta->io,
 	};
 	unsigned long error_bits = 0;
 	int r;
@@ -59,13 +77,13 @@ static int swarm_read_sbs(struct swarm_c *sc, u32 dev, void *blocks)
 }
 
 /*
- * Write the superblock of every member from @sc->meta.sb, copy 0 of all
+ * Write the superblock of every member from @sc->meta->sb, copy 0 of all
  * members first, then copy 1, each with FUA: a crash tears at most one
  * copy of one member.
  */
 static int swarm_write_sbs(struct swarm_c *sc)
 {
-	struct swarm_sb sb = sc->meta.sb;
+	struct swarm_sb sb = sc->meta->sb;
 	u32 copy, dev;
 	int r;
 
@@ -73,20 +91,20 @@ static int swarm_write_sbs(struct swarm_c *sc)
 	for (copy = 0; copy < SWARM_SB_COPIES; copy++) {
 		for (dev = 0; dev < sc->geom.nr_devs; dev++) {
 			sb.member = dev;
-			swarm_sb_encode(&sb, sc->meta.buf);
+			swarm_sb_encode(&sb, sc->meta->buf);
 			r = swarm_meta_io(sc, dev, REQ_OP_WRITE | REQ_FUA,
 					  copy * SWARM_SB_SECTORS,
-					  SWARM_SB_BYTES, sc->meta.buf, false);
+					  SWARM_SB_BYTES, sc->meta->buf, false);
 			if (r) {
 				/* The members may now disagree: no more writes. */
-				WRITE_ONCE(sc->meta.failed, true);
+				WRITE_ONCE(sc->meta_failed, true);
 				DMERR("%s: cannot write the superblock of member %u (%d)",
 				      swarm_name(sc), dev, r);
 				return r;
 			}
 		}
 	}
-	sc->meta.sb.seq = sb.seq;
+	sc->meta->sb.seq = sb.seq;
 	return 0;
 }
 
@@ -98,12 +116,13 @@ static void swarm_sb_fill(struct swarm_c *sc, struct swarm_sb *sb)
 	sb->version = SWARM_SB_VERSION;
 	sb->nr_members = g->nr_devs;
 	sb->entry_sectors = g->entry_sectors;
-	sb->area_sectors = sc->meta.area_sectors;
+	sb->area_sectors = sc->meta->area_sectors;
 	sb->nr_entries = g->nr_entries;
 	sb->dev_slots = g->dev_slots;
 	sb->data_start = g->data_start;
 	sb->max_copies = sc->feat.max_copies;
 	sb->spare_pct = sc->feat.spare_pct;
+	sb->run_shift = g->run_shift;
 }
 
 static const char *const swarm_kind_names[] = {
@@ -131,14 +150,14 @@ static int swarm_identify(struct swarm_c *sc, struct swarm_sb *sbs,
 	int r;
 
 	for (i = 0; i < g->nr_devs; i++) {
-		r = swarm_read_sbs(sc, i, sc->meta.buf);
+		r = swarm_read_sbs(sc, i, sc->meta->buf);
 		if (r) {
 			DMERR("%s: cannot read the superblock of %s (%d)", name,
 			      sc->devs[i].dm_dev->name, r);
 			*error = "Cannot read a member's superblock";
 			return r;
 		}
-		k = swarm_sb_pick(sc->meta.buf, &sbs[i]);
+		k = swarm_sb_pick(sc->meta->buf, &sbs[i]);
 		if (k == SWARM_SB_VALID) {
 			if (!nr_valid++)
 				first = i;
@@ -231,15 +250,17 @@ int swarm_meta_check(struct swarm_c *sc)
 		return -ENOMEM;
 	}
 	/* The layout a new set gets; an existing one brings its own. */
-	swarm_disk_layout(g, &sc->meta.area_sectors);
+	swarm_disk_layout(g, &sc->meta->area_sectors);
 	r = swarm_identify(sc, sbs, &fresh, &sc->ti->error);
 	if (r)
 		goto out;
 	if (!fresh) {
 		g->dev_slots = sbs[0].dev_slots;
 		g->data_start = sbs[0].data_start;
-		sc->meta.area_sectors = sbs[0].area_sectors;
-		memcpy(sc->meta.sb.uuid, sbs[0].uuid, sizeof(sbs[0].uuid));
+		swarm_geom_set_run(g, sbs[0].run_shift);
+		sc->meta->area_sectors = sbs[0].area_sectors;
+		memcpy(sc->meta->sb.uuid, sbs[0].uuid, sizeof(sbs[0].uuid));
+		memcpy(sc->uuid, sbs[0].uuid, sizeof(sc->uuid));
 	}
 	if (!g->dev_slots ||
 	    div_u64(g->nr_entries + g->nr_devs - 1, g->nr_devs) > g->dev_slots) {
@@ -312,7 +333,7 @@ static int swarm_load_map(struct swarm_c *sc, const struct swarm_sb *sb,
 	int r;
 
 	parts = swarm_alloc_parts(&sc->geom);
-	lm = kzalloc(sizeof(*lm), GFP_KERNEL);
+	lm = swarm_live_alloc();
 	if (!parts || !lm) {
 		r = -ENOMEM;
 		goto out;
@@ -328,13 +349,12 @@ static int swarm_load_map(struct swarm_c *sc, const struct swarm_sb *sb,
 		      sb->generation, err);
 		goto out;
 	}
-	kref_init(&lm->kref);
 	lm->generation = sb->generation;
 	lm->m.nr_clusters = sb->nr_clusters;
 	*lmp = lm;
 	lm = NULL;
 out:
-	kfree(lm);
+	swarm_live_free(lm);
 	if (parts)
 		swarm_free_parts(parts, sc->geom.nr_devs);
 	return r;
@@ -347,7 +367,8 @@ out:
  * A new set is formatted. An existing one gets its newest committed map
  * (from the table being replaced when it has the same one, otherwise from
  * the members) and its has-data flag; superblocks left behind by a crash
- * during a commit are rewritten. Runs once per table.
+ * during a commit are rewritten. Runs once per table: later resumes do
+ * nothing.
  *
  * Return: 0 or a negative errno (logged).
  */
@@ -360,6 +381,9 @@ int swarm_meta_load(struct swarm_c *sc)
 	char *err = "";
 	u32 i;
 	int r;
+
+	if (sc->meta->loaded)
+		return 0;
 
 	sbs = kcalloc(sc->geom.nr_devs, sizeof(*sbs), GFP_KERNEL);
 	if (!sbs)
@@ -375,12 +399,13 @@ int swarm_meta_load(struct swarm_c *sc)
 		goto out;
 	}
 	if (fresh) {
-		swarm_sb_fill(sc, &sc->meta.sb);
-		generate_random_uuid(sc->meta.sb.uuid);
+		swarm_sb_fill(sc, &sc->meta->sb);
+		generate_random_uuid(sc->meta->sb.uuid);
+		memcpy(sc->uuid, sc->meta->sb.uuid, sizeof(sc->uuid));
 		r = swarm_write_sbs(sc);
 		if (!r)
 			DMINFO("%s: formatted set %pU: %u members, %llu slots from sector %llu",
-			       name, sc->meta.sb.uuid, sc->geom.nr_devs,
+			       name, sc->meta->sb.uuid, sc->geom.nr_devs,
 			       sc->geom.dev_slots, sc->geom.data_start);
 		goto out;
 	}
@@ -399,20 +424,21 @@ int swarm_meta_load(struct swarm_c *sc)
 		    sbs[i].seq != newest.seq || sbs[i].flags != newest.flags)
 			stale = true;
 
+	memcpy(sc->uuid, newest.uuid, sizeof(sc->uuid));
 	if (newest.generation) {
-		lm = swarm_ctl_adopt_map(sc, newest.uuid, newest.generation);
+		lm = swarm_live_adopt(sc, newest.generation);
 		if (!lm) {
 			r = swarm_load_map(sc, &newest, &lm);
 			if (r)
 				goto out;
 		}
 	}
-	sc->meta.sb = newest;
+	sc->meta->sb = newest;
 	/* The table's features are the ones assemble restores next time. */
-	if (sc->meta.sb.max_copies != sc->feat.max_copies ||
-	    sc->meta.sb.spare_pct != sc->feat.spare_pct) {
-		sc->meta.sb.max_copies = sc->feat.max_copies;
-		sc->meta.sb.spare_pct = sc->feat.spare_pct;
+	if (sc->meta->sb.max_copies != sc->feat.max_copies ||
+	    sc->meta->sb.spare_pct != sc->feat.spare_pct) {
+		sc->meta->sb.max_copies = sc->feat.max_copies;
+		sc->meta->sb.spare_pct = sc->feat.spare_pct;
 		stale = true;
 	}
 	if (stale) {
@@ -420,17 +446,20 @@ int swarm_meta_load(struct swarm_c *sc)
 		       newest.generation);
 		r = swarm_write_sbs(sc);
 		if (r) {
-			swarm_put_map(lm);
+			swarm_live_put(lm);
 			goto out;
 		}
 	}
 	WRITE_ONCE(sc->has_data, newest.flags & SWARM_SB_HAS_DATA);
-	rcu_assign_pointer(sc->map, lm);
+	/* No I/O reaches a table before its first resume. */
+	swarm_live_put(swarm_live_publish(&sc->maps, lm));
 	if (lm)
 		DMINFO("%s: set %pU: map generation %llu, %llu copies of %llu entries",
 		       name, newest.uuid, lm->generation, lm->m.nr_copies,
 		       lm->m.nr_entries);
 out:
+	if (!r)
+		sc->meta->loaded = true;
 	kfree(sbs);
 	return r;
 }
@@ -446,16 +475,16 @@ int swarm_meta_set_flags(struct swarm_c *sc, u32 flags)
 {
 	int r = 0;
 
-	mutex_lock(&sc->meta.lock);
-	if (sc->meta.sb.flags != flags) {
-		u32 old = sc->meta.sb.flags;
+	mutex_lock(&sc->meta->lock);
+	if (sc->meta->sb.flags != flags) {
+		u32 old = sc->meta->sb.flags;
 
-		sc->meta.sb.flags = flags;
+		sc->meta->sb.flags = flags;
 		r = swarm_write_sbs(sc);
 		if (r)
-			sc->meta.sb.flags = old;
+			sc->meta->sb.flags = old;
 	}
-	mutex_unlock(&sc->meta.lock);
+	mutex_unlock(&sc->meta->lock);
 	return r;
 }
 
@@ -479,7 +508,7 @@ int swarm_meta_commit(struct swarm_c *sc, const struct swarm_map *m,
 {
 	const struct swarm_geom *g = &sc->geom;
 	u64 bytes = swarm_part_bytes(g->dev_slots);
-	u64 area = swarm_area_sector(sc->meta.area_sectors, generation & 1);
+	u64 area = swarm_area_sector(sc->meta->area_sectors, generation & 1);
 	struct swarm_sb old;
 	__le64 **parts;
 	u32 i;
@@ -488,13 +517,13 @@ int swarm_meta_commit(struct swarm_c *sc, const struct swarm_map *m,
 	parts = swarm_alloc_parts(g);
 	if (!parts)
 		return -ENOMEM;
-	mutex_lock(&sc->meta.lock);
-	old = sc->meta.sb;
+	mutex_lock(&sc->meta->lock);
+	old = sc->meta->sb;
 	for (i = 0; i < g->nr_devs; i++) {
 		r = swarm_map_to_records(g, m, i, parts[i]);
 		if (r)
 			goto out;
-		sc->meta.sb.area_crc[i] = swarm_crc32c(parts[i], bytes);
+		sc->meta->sb.area_crc[i] = swarm_crc32c(parts[i], bytes);
 	}
 	for (i = 0; i < g->nr_devs && !r; i++) {
 		u32 prev = i ? i - 1 : g->nr_devs - 1;
@@ -509,40 +538,67 @@ int swarm_meta_commit(struct swarm_c *sc, const struct swarm_map *m,
 		r = blkdev_issue_flush(sc->devs[i].dm_dev->bdev);
 	if (r)
 		goto out;
-	sc->meta.sb.generation = generation;
-	sc->meta.sb.nr_clusters = m->nr_clusters;
-	sc->meta.sb.nr_copies = m->nr_copies;
-	sc->meta.sb.flags = flags;
+	sc->meta->sb.generation = generation;
+	sc->meta->sb.nr_clusters = m->nr_clusters;
+	sc->meta->sb.nr_copies = m->nr_copies;
+	sc->meta->sb.flags = flags;
 	r = swarm_write_sbs(sc);
 out:
 	if (r) {
 		DMERR("%s: cannot commit map generation %llu (%d)",
 		      swarm_name(sc), generation, r);
-		old.seq = sc->meta.sb.seq;
-		sc->meta.sb = old;
+		old.seq = sc->meta->sb.seq;
+		sc->meta->sb = old;
 	}
-	mutex_unlock(&sc->meta.lock);
+	mutex_unlock(&sc->meta->lock);
 	swarm_free_parts(parts, g->nr_devs);
 	return r;
 }
 
+/* The committed map's generation (0: none). */
+u64 swarm_meta_generation(struct swarm_c *sc)
+{
+	return sc->meta->sb.generation;
+}
+
+/* The flags the superblocks hold. */
+u32 swarm_meta_flags(struct swarm_c *sc)
+{
+	return sc->meta->sb.flags;
+}
+
 int swarm_meta_init(struct swarm_c *sc)
 {
-	mutex_init(&sc->meta.lock);
-	sc->meta.buf = kzalloc(SWARM_SB_COPIES * SWARM_SB_BYTES, GFP_KERNEL);
-	if (!sc->meta.buf)
+	struct swarm_meta *meta = kzalloc(sizeof(*meta), GFP_KERNEL);
+
+	if (!meta)
 		return -ENOMEM;
-	sc->meta.io = dm_io_client_create();
-	if (IS_ERR(sc->meta.io)) {
-		kfree(sc->meta.buf);
-		return PTR_ERR(sc->meta.io);
+	mutex_init(&meta->lock);
+	meta->buf = kzalloc(SWARM_SB_COPIES * SWARM_SB_BYTES, GFP_KERNEL);
+	if (!meta->buf)
+		goto bad;
+	meta->io = dm_io_client_create();
+	if (IS_ERR(meta->io)) {
+		kfree(meta->buf);
+		goto bad;
 	}
+	sc->meta = meta;
 	return 0;
+bad:
+	mutex_destroy(&meta->lock);
+	kfree(meta);
+	return -ENOMEM;
 }
 
 void swarm_meta_exit(struct swarm_c *sc)
 {
-	dm_io_client_destroy(sc->meta.io);
-	kfree(sc->meta.buf);
-	mutex_destroy(&sc->meta.lock);
+	struct swarm_meta *meta = sc->meta;
+
+	if (!meta)
+		return;
+	dm_io_client_destroy(meta->io);
+	kfree(meta->buf);
+	mutex_destroy(&meta->lock);
+	kfree(meta);
+	sc->meta = NULL;
 }

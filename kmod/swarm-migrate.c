@@ -1,6 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * dm-swarm: online migration to a new map.
+ * dm-swarm: committing a map, and online migration to it.
+ *
+ * swarm_commit() publishes an uploaded, placed map: on a device without
+ * data (or when the upload drops it) the map is written to the members
+ * and made live with the write gate closed; on a device with data it was
+ * placed beside the live map and a migration moves the data first.
  *
  * A map committed on a device that holds data is placed in the slots the
  * live map leaves free (swarm_place_beside()), so moving the data never
@@ -22,64 +27,116 @@
  * Reads use the live map throughout. When every entry is copied, the new
  * map is written to the members (swarm_meta_commit()) and made live.
  *
- * During a migration every write goes through the worker. The worker, the
- * steps and window_done run on one ordered workqueue, so they never run
- * at once and the window fields need no lock.
+ * The window and the copied boundary live in struct swarm_maps, where the
+ * write path reads them. During a migration every write goes through the
+ * worker. The worker, the steps and window_done run on one ordered
+ * workqueue, so they never run at once and the window fields need no
+ * lock; the write gate makes sure no write sent before a window was set
+ * is still in flight when its copies start.
  */
 #include <linux/dm-kcopyd.h>
 #include <linux/jiffies.h>
 #include <linux/sched/mm.h>
 
 #include "swarm.h"
+#include "swarm-disk.h"
 
 #define DM_MSG_PREFIX "swarm"
 
 #define SWARM_MIG_WINDOW	(4U << 20)	/* bytes per window */
+
+/**
+ * struct swarm_mig - a migration to a new map.
+ * @sc: the target.
+ * @kc: dm-kcopyd client, created with the first migration.
+ * @step: starts the next window.
+ * @window_done: runs when a window's copies are done.
+ * @wait: presuspend waits here for the migration to pause.
+ * @state: DM_SWARM_MIGRATE_*.
+ * @pause: presuspend asked it to stop after the current window.
+ * @error: 0 or the errno that stopped it.
+ * @jobs: copies in flight, plus one while they are issued.
+ * @generation: the generation it moves to.
+ * @total: entries to copy.
+ * @bytes: bytes copied.
+ * @start_ns: when it started.
+ * @ms: time it ran, set when it ends.
+ * @rate: cap in bytes per second, 0 = none; set by message.
+ *
+ * The map it moves to, the window and the entries copied are in
+ * swarm_c.maps (next, hold_lo, hold_hi, copied).
+ */
+struct swarm_mig {
+	struct swarm_c *sc;
+	struct dm_kcopyd_client *kc;
+	struct delayed_work step;
+	struct work_struct window_done;
+	wait_queue_head_t wait;
+	u32 state;
+	bool pause;
+	int error;
+	atomic_t jobs;
+	u64 generation;
+	u64 total;
+	u64 bytes;
+	u64 start_ns;
+	u64 ms;
+	u64 rate;
+};
 
 static u64 swarm_mig_window_entries(const struct swarm_geom *g)
 {
 	return max_t(u64, 1, SWARM_MIG_WINDOW >> (g->entry_shift + SECTOR_SHIFT));
 }
 
-static void swarm_mig_release_parked(struct swarm_c *sc)
+static void swarm_mig_release_held(struct swarm_c *sc)
 {
-	struct bio_list bios = sc->mig.parked;
-
-	bio_list_init(&sc->mig.parked);
-	swarm_requeue(sc, &bios);
+	swarm_io_requeue(sc, &sc->maps.held);
 }
 
 static void swarm_mig_end(struct swarm_c *sc, u32 state, int error)
 {
-	struct swarm_mig *mig = &sc->mig;
+	struct swarm_mig *mig = sc->mig;
 
 	mig->ms = div_u64(ktime_get_ns() - mig->start_ns, NSEC_PER_MSEC);
 	mig->error = error;
-	mig->win_lo = 0;
-	mig->win_hi = 0;
+	sc->maps.hold_lo = 0;
+	sc->maps.hold_hi = 0;
 	WRITE_ONCE(mig->state, state);
 	wake_up_all(&mig->wait);
 }
 
+/* Stop moving to the new map: writes go to the live one alone again. */
+static struct swarm_live_map *swarm_mig_detach(struct swarm_c *sc)
+{
+	struct swarm_live_map *to = sc->maps.next;
+
+	swarm_gate_close(&sc->maps);
+	sc->maps.next = NULL;
+	WRITE_ONCE(sc->migrating, false);
+	swarm_gate_open(&sc->maps);
+	return to;
+}
+
 static void swarm_mig_fail(struct swarm_c *sc, int error)
 {
-	struct swarm_live_map *to = sc->mig.to;
+	struct swarm_live_map *to;
 
 	DMERR("%s: migration to generation %llu failed (%d) at entry %llu of %llu; old map kept",
-	      swarm_name(sc), to->generation, error, sc->mig.copied,
-	      sc->mig.total);
-	sc->mig.to = NULL;
-	WRITE_ONCE(sc->migrating, false);
+	      swarm_name(sc), sc->mig->generation, error, sc->maps.copied,
+	      sc->mig->total);
+	to = swarm_mig_detach(sc);
 	swarm_mig_end(sc, DM_SWARM_MIGRATE_FAILED, error);
-	swarm_mig_release_parked(sc);
-	swarm_put_map(to);
+	swarm_mig_release_held(sc);
+	swarm_io_kick(sc);
+	swarm_live_put(to);
 }
 
 /* Every entry is copied: commit the new map, then make it live. */
 static void swarm_mig_finish(struct swarm_c *sc)
 {
-	struct swarm_mig *mig = &sc->mig;
-	struct swarm_live_map *to = mig->to, *old;
+	struct swarm_mig *mig = sc->mig;
+	struct swarm_live_map *to = sc->maps.next, *old;
 	unsigned int noio;
 	u64 ms;
 	int r;
@@ -93,20 +150,18 @@ static void swarm_mig_finish(struct swarm_c *sc)
 		return;
 	}
 	/* Writes wait while the map changes: they must not mix the two. */
-	WRITE_ONCE(sc->committing, true);
-	synchronize_rcu();
-	old = rcu_dereference_protected(sc->map, 1);
-	rcu_assign_pointer(sc->map, to);
-	mig->to = NULL;
+	swarm_gate_close(&sc->maps);
+	old = swarm_live_publish(&sc->maps, to);
+	sc->maps.next = NULL;
 	WRITE_ONCE(sc->migrating, false);
-	WRITE_ONCE(sc->committing, false);
+	swarm_gate_open(&sc->maps);
 	swarm_mig_end(sc, DM_SWARM_MIGRATE_DONE, 0);
-	queue_work(sc->wq, &sc->worker);
-	swarm_put_map(old);
+	swarm_io_kick(sc);
+	swarm_live_put(old);
 
 	ms = max_t(u64, mig->ms, 1);
 	DMINFO("%s: migrated to generation %llu: %llu entries, %llu MiB in %llu ms, %llu MiB/s",
-	       swarm_name(sc), to->generation, mig->total,
+	       swarm_name(sc), mig->generation, mig->total,
 	       mig->bytes >> 20, mig->ms, div64_u64(mig->bytes * 1000, ms) >> 20);
 }
 
@@ -115,9 +170,9 @@ static void swarm_mig_copied(int read_err, unsigned long write_err, void *contex
 	struct swarm_c *sc = context;
 
 	if (read_err || write_err)
-		cmpxchg(&sc->mig.error, 0, -EIO);
-	if (atomic_dec_and_test(&sc->mig.jobs))
-		queue_work(sc->wq, &sc->mig.window_done);
+		cmpxchg(&sc->mig->error, 0, -EIO);
+	if (atomic_dec_and_test(&sc->mig->jobs))
+		queue_work(sc->wq, &sc->mig->window_done);
 }
 
 /* How long to wait before the next window to keep under the rate cap. */
@@ -135,53 +190,27 @@ static unsigned long swarm_mig_delay(struct swarm_mig *mig)
 		     nsecs_to_jiffies(div64_u64((mig->bytes - allowed) * NSEC_PER_SEC, rate)));
 }
 
-static void swarm_mig_step(struct work_struct *work)
+/* Copy the window's entries: one kcopyd job per entry, to every new copy. */
+static void swarm_mig_copy_window(struct swarm_c *sc)
 {
-	struct swarm_c *sc = container_of(to_delayed_work(work), struct swarm_c,
-					  mig.step);
-	struct swarm_mig *mig = &sc->mig;
+	struct swarm_mig *mig = sc->mig;
 	const struct swarm_geom *g = &sc->geom;
 	struct dm_io_region from, dests[SWARM_MAX_COPIES];
 	u64 old[SWARM_MAX_COPIES], new[SWARM_MAX_COPIES], e;
 	struct swarm_live_map *lm;
-	unsigned long delay;
+	struct swarm_loc src;
 	u32 n, i;
 
-	/* A window in flight queues us again when it is done. */
-	if (mig->state != DM_SWARM_MIGRATE_RUNNING || mig->win_hi != mig->win_lo)
-		return;
-	if (READ_ONCE(mig->pause)) {
-		WRITE_ONCE(mig->state, DM_SWARM_MIGRATE_PAUSED);
-		wake_up_all(&mig->wait);
-		return;
-	}
-	if (mig->copied >= mig->total) {
-		swarm_mig_finish(sc);
-		return;
-	}
-	delay = swarm_mig_delay(mig);
-	if (delay) {
-		queue_delayed_work(sc->wq, &mig->step, delay);
-		return;
-	}
-
-	mig->win_lo = mig->copied;
-	mig->win_hi = min(mig->total, mig->win_lo + swarm_mig_window_entries(g));
-	/* Writes sent before the window was set must land before we copy. */
-	wait_event(mig->wait, !atomic_read(&sc->writes_inflight));
-
 	/* The live map cannot change during a migration: commits are refused. */
-	lm = rcu_dereference_protected(sc->map, 1);
+	lm = rcu_dereference_protected(sc->maps.live, 1);
 	atomic_set(&mig->jobs, 1);
-	for (e = mig->win_lo; e < mig->win_hi; e++) {
-		struct swarm_loc src;
-
-		swarm_entry_copies(sc, lm, e, old);
+	for (e = sc->maps.hold_lo; e < sc->maps.hold_hi; e++) {
+		swarm_entry_copies(g, lm, e, old);
 		src = swarm_loc_decode(old[0]);
 		from.bdev = sc->devs[src.dev].dm_dev->bdev;
 		from.sector = swarm_slot_sector(g, src.slot);
 		from.count = g->entry_sectors;
-		n = swarm_entry_copies(sc, mig->to, e, new);
+		n = swarm_entry_copies(g, sc->maps.next, e, new);
 		for (i = 0; i < n; i++) {
 			struct swarm_loc dst = swarm_loc_decode(new[i]);
 
@@ -197,64 +226,70 @@ static void swarm_mig_step(struct work_struct *work)
 		queue_work(sc->wq, &mig->window_done);
 }
 
+static void swarm_mig_step(struct work_struct *work)
+{
+	struct swarm_mig *mig = container_of(to_delayed_work(work),
+					     struct swarm_mig, step);
+	struct swarm_c *sc = mig->sc;
+	struct swarm_maps *mp = &sc->maps;
+	unsigned long delay;
+
+	/* A window in flight queues us again when it is done. */
+	if (mig->state != DM_SWARM_MIGRATE_RUNNING || mp->hold_hi != mp->hold_lo)
+		return;
+	if (READ_ONCE(mig->pause)) {
+		WRITE_ONCE(mig->state, DM_SWARM_MIGRATE_PAUSED);
+		wake_up_all(&mig->wait);
+		return;
+	}
+	if (mp->copied >= mig->total) {
+		swarm_mig_finish(sc);
+		return;
+	}
+	delay = swarm_mig_delay(mig);
+	if (delay) {
+		queue_delayed_work(sc->wq, &mig->step, delay);
+		return;
+	}
+
+	/* Writes sent before the window was set must land before we copy. */
+	swarm_gate_close(mp);
+	mp->hold_lo = mp->copied;
+	mp->hold_hi = min(mig->total,
+			  mp->hold_lo + swarm_mig_window_entries(&sc->geom));
+	swarm_gate_open(mp);
+	swarm_io_kick(sc);
+	swarm_mig_copy_window(sc);
+}
+
 static void swarm_mig_window_done(struct work_struct *work)
 {
-	struct swarm_c *sc = container_of(work, struct swarm_c, mig.window_done);
-	struct swarm_mig *mig = &sc->mig;
+	struct swarm_mig *mig = container_of(work, struct swarm_mig, window_done);
+	struct swarm_c *sc = mig->sc;
 
 	if (mig->error) {
 		swarm_mig_fail(sc, mig->error);
 		return;
 	}
-	/* From now on writes to the window go to both maps. */
-	WRITE_ONCE(mig->copied, mig->win_hi);
-	mig->win_lo = 0;
-	mig->win_hi = 0;
-	swarm_mig_release_parked(sc);
+	/*
+	 * From now on writes to the window go to both maps. Its writes were
+	 * held, so none went to the old copies alone meanwhile; the worker,
+	 * the only reader, runs on this workqueue after us.
+	 */
+	WRITE_ONCE(sc->maps.copied, sc->maps.hold_hi);
+	sc->maps.hold_lo = 0;
+	sc->maps.hold_hi = 0;
+	swarm_mig_release_held(sc);
 	queue_delayed_work(sc->wq, &mig->step, 0);
 }
 
-/**
- * swarm_mig_park() - hold a write to an entry being copied.
- * @sc: the target, migrating; called from the worker.
- * @bio: the write.
- * @entry: its entry.
- *
- * Return: true if the bio was parked until its window is copied.
+/*
+ * Start moving the data to @to, with the gate closed. Return: 0 or an
+ * errno; on success the migration owns @to.
  */
-bool swarm_mig_park(struct swarm_c *sc, struct bio *bio, u64 entry)
+static int swarm_mig_start(struct swarm_c *sc, struct swarm_live_map *to)
 {
-	if (entry < sc->mig.win_lo || entry >= sc->mig.win_hi)
-		return false;
-	bio_list_add(&sc->mig.parked, bio);
-	return true;
-}
-
-/**
- * swarm_mig_copies() - the new copies a write must also reach.
- * @sc: the target, migrating; called from the worker.
- * @entry: the entry written.
- * @copies: filled with up to SWARM_MAX_COPIES encoded copies.
- *
- * Return: how many: none until the entry is copied.
- */
-u32 swarm_mig_copies(struct swarm_c *sc, u64 entry, u64 *copies)
-{
-	if (!sc->mig.to || entry >= sc->mig.copied)
-		return 0;
-	return swarm_entry_copies(sc, sc->mig.to, entry, copies);
-}
-
-/**
- * swarm_mig_start() - start moving the data to @to.
- * @sc: the target, with writes held (committing) and the worker idle.
- * @to: the new map, placed beside the live one, with its generation.
- *
- * Return: 0 or -ENOMEM; on success the migration owns @to.
- */
-int swarm_mig_start(struct swarm_c *sc, struct swarm_live_map *to)
-{
-	struct swarm_mig *mig = &sc->mig;
+	struct swarm_mig *mig = sc->mig;
 
 	if (!mig->kc) {
 		struct dm_kcopyd_client *kc = dm_kcopyd_client_create(NULL);
@@ -263,12 +298,12 @@ int swarm_mig_start(struct swarm_c *sc, struct swarm_live_map *to)
 			return PTR_ERR(kc);
 		mig->kc = kc;
 	}
-	mig->to = to;
+	sc->maps.next = to;
+	sc->maps.copied = 0;
+	sc->maps.hold_lo = 0;
+	sc->maps.hold_hi = 0;
 	mig->generation = to->generation;
 	mig->total = sc->geom.nr_entries;
-	mig->copied = 0;
-	mig->win_lo = 0;
-	mig->win_hi = 0;
 	mig->bytes = 0;
 	mig->error = 0;
 	mig->ms = 0;
@@ -292,7 +327,7 @@ int swarm_mig_start(struct swarm_c *sc, struct swarm_live_map *to)
  */
 void swarm_mig_pause(struct swarm_c *sc)
 {
-	struct swarm_mig *mig = &sc->mig;
+	struct swarm_mig *mig = sc->mig;
 
 	if (READ_ONCE(mig->state) != DM_SWARM_MIGRATE_RUNNING)
 		return;
@@ -307,7 +342,7 @@ void swarm_mig_pause(struct swarm_c *sc)
  */
 void swarm_mig_resume(struct swarm_c *sc)
 {
-	struct swarm_mig *mig = &sc->mig;
+	struct swarm_mig *mig = sc->mig;
 
 	WRITE_ONCE(mig->pause, false);
 	if (READ_ONCE(mig->state) != DM_SWARM_MIGRATE_PAUSED)
@@ -316,15 +351,94 @@ void swarm_mig_resume(struct swarm_c *sc)
 	queue_delayed_work(sc->wq, &mig->step, 0);
 }
 
-void swarm_mig_init(struct swarm_c *sc)
+/* Is a migration running or paused? A commit must wait for it. */
+bool swarm_mig_busy(struct swarm_c *sc)
 {
-	struct swarm_mig *mig = &sc->mig;
+	u32 state = READ_ONCE(sc->mig->state);
 
+	return state == DM_SWARM_MIGRATE_RUNNING || state == DM_SWARM_MIGRATE_PAUSED;
+}
+
+void swarm_mig_set_rate(struct swarm_c *sc, u64 bytes_per_sec)
+{
+	WRITE_ONCE(sc->mig->rate, bytes_per_sec);
+}
+
+/* A snapshot of the migration, for status and statistics (racy). */
+void swarm_mig_info(struct swarm_c *sc, struct swarm_mig_info *info)
+{
+	struct swarm_mig *mig = sc->mig;
+
+	info->state = READ_ONCE(mig->state);
+	info->generation = READ_ONCE(mig->generation);
+	info->copied = READ_ONCE(sc->maps.copied);
+	info->total = READ_ONCE(mig->total);
+	info->bytes = READ_ONCE(mig->bytes);
+	info->ms = info->state == DM_SWARM_MIGRATE_RUNNING ?
+		div_u64(ktime_get_ns() - mig->start_ns, NSEC_PER_MSEC) :
+		READ_ONCE(mig->ms);
+	info->rate = READ_ONCE(mig->rate);
+	info->error = READ_ONCE(mig->error);
+	if (info->state == DM_SWARM_MIGRATE_IDLE)
+		info->copied = 0;
+}
+
+/**
+ * swarm_commit() - make @lm the live map, or start moving to it.
+ * @sc: the target, with its control lock held.
+ * @lm: the new map; on success the target owns the reference.
+ * @drop: the upload allows the data on the device to be lost.
+ * @migrate: @lm was placed beside the live map (swarm_place_beside()) to
+ *	move the data the device holds.
+ *
+ * Writes arriving meanwhile wait, and go by the new map. Without data (or
+ * with @drop) the map is written to the members and made live at once;
+ * with @migrate a migration starts.
+ *
+ * Return: 0; -EAGAIN when the device holds data but @lm was not placed
+ * to migrate (a write came first: place again); or an errno of the
+ * metadata commit.
+ */
+int swarm_commit(struct swarm_c *sc, struct swarm_live_map *lm, bool drop,
+		 bool migrate)
+{
+	struct swarm_live_map *old = NULL;
+	int r;
+
+	swarm_gate_close(&sc->maps);
+	lm->generation = swarm_meta_generation(sc) + 1;
+	if (READ_ONCE(sc->has_data) && !drop && !migrate) {
+		r = -EAGAIN;
+	} else if (migrate) {
+		r = swarm_mig_start(sc, lm);
+	} else {
+		r = swarm_meta_commit(sc, &lm->m, lm->generation,
+				      drop ? 0 : swarm_meta_flags(sc));
+		if (!r) {
+			if (drop)
+				WRITE_ONCE(sc->has_data, false);
+			old = swarm_live_publish(&sc->maps, lm);
+		}
+	}
+	swarm_gate_open(&sc->maps);
+	swarm_io_kick(sc);
+	swarm_live_put(old);
+	return r;
+}
+
+int swarm_mig_init(struct swarm_c *sc)
+{
+	struct swarm_mig *mig = kzalloc(sizeof(*mig), GFP_KERNEL);
+
+	if (!mig)
+		return -ENOMEM;
+	mig->sc = sc;
 	INIT_DELAYED_WORK(&mig->step, swarm_mig_step);
 	INIT_WORK(&mig->window_done, swarm_mig_window_done);
 	init_waitqueue_head(&mig->wait);
-	bio_list_init(&mig->parked);
 	atomic_set(&mig->jobs, 0);
+	sc->mig = mig;
+	return 0;
 }
 
 /*
@@ -333,14 +447,18 @@ void swarm_mig_init(struct swarm_c *sc)
  */
 void swarm_mig_exit(struct swarm_c *sc)
 {
-	struct swarm_mig *mig = &sc->mig;
+	struct swarm_mig *mig = sc->mig;
 
-	if (mig->to)
+	if (!mig)
+		return;
+	if (sc->maps.next)
 		DMINFO("%s: migration to map generation %llu abandoned at %llu of %llu entries",
-		       swarm_name(sc), mig->to->generation, mig->copied,
+		       swarm_name(sc), mig->generation, sc->maps.copied,
 		       mig->total);
-	swarm_put_map(mig->to);
-	mig->to = NULL;
+	swarm_live_put(sc->maps.next);
+	sc->maps.next = NULL;
 	if (mig->kc)
 		dm_kcopyd_client_destroy(mig->kc);
+	kfree(mig);
+	sc->mig = NULL;
 }

@@ -23,7 +23,7 @@
  *  3. stripe_the_rest: entries in no cluster are striped in id order over
  *     the free slots, as without a map.
  */
-#include "swarm-map.h"
+#include "swarm-place.h"
 
 int swarm_upload_validate(const struct swarm_upload *u, u64 nr_entries,
 			  char **error)
@@ -401,17 +401,26 @@ static void lay_out_clusters(struct place_state *s)
 	}
 }
 
+/*
+ * Entries in no cluster are striped in runs, as without a map: a run of
+ * 2^run_shift of them in consecutive slots of one member, then the next
+ * member, so that large I/O of them reaches each member as large requests.
+ */
 static void stripe_the_rest(struct place_state *s)
 {
 	u32 n = s->g->nr_devs, dev = 0;
-	u64 e;
+	u64 e, in_run = 0, run = 1ULL << s->g->run_shift;
 
 	for (e = 0; e < s->m->nr_entries; e++) {
 		if (s->want[e])
 			continue;
+		if (in_run == run) {
+			dev = dev + 1 == n ? 0 : dev + 1;
+			in_run = 0;
+		}
 		dev = member_with_room(s, dev);
 		add_copy(s, e, dev);
-		dev = dev + 1 == n ? 0 : dev + 1;
+		in_run++;
 	}
 }
 

@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * dm-swarm: replica choice for reads. Pure code, shared with user space.
+ * dm-swarm: replica choice for reads. The choice itself is pure code,
+ * shared with user space; the kernel part (swarm-select.c) keeps what it
+ * needs, each member's load, with start and end hooks the I/O path calls
+ * for every bio it sends to a member, as dm's path selectors do.
  *
  * A read goes to the copy with the least expected completion time: the
  * bytes already in flight on its member plus the read itself, divided by
@@ -50,5 +53,98 @@ static inline u32 swarm_least_loaded(const u64 *inflight, const u32 *tput,
 	}
 	return best;
 }
+
+#ifdef __KERNEL__
+#include <linux/atomic.h>
+#include <linux/cache.h>
+
+struct block_device;
+
+/*
+ * What is in flight on a member, in one word so that a bio costs one
+ * atomic add when it starts and one when it ends: bytes in the low
+ * SWARM_LOAD_BIO_SHIFT bits, bios above.
+ */
+#define SWARM_LOAD_BIO_SHIFT	44
+#define SWARM_LOAD_BYTES_MASK	(BIT_ULL(SWARM_LOAD_BIO_SHIFT) - 1)
+
+/**
+ * struct swarm_dev_load - the load of one member.
+ * @inflight: bios and bytes in flight, see SWARM_LOAD_BIO_SHIFT.
+ * @peak: the most bios in flight at once (racy maximum).
+ * @tput: throughput estimate, KB/s (bytes per ms), never 0.
+ * @prev_bytes: bytes the member had done at the last estimate.
+ * @prev_ticks: its busy time (io_ticks, jiffies) then.
+ * @base_ticks: its busy time when the statistics were reset.
+ */
+struct swarm_dev_load {
+	atomic64_t inflight;
+	u32 peak;
+	u32 tput;
+	u64 prev_bytes;
+	unsigned long prev_ticks;
+	unsigned long base_ticks;
+} ____cacheline_aligned_in_smp;
+
+/* The estimate before a member has been measured: 1 GB/s. */
+#define SWARM_TPUT_DEFAULT	1000000U
+
+/**
+ * struct swarm_sel - the replica choice of one target.
+ * @policy: enum swarm_selector, set by message.
+ * @nr_devs: members.
+ * @load: one per member.
+ */
+struct swarm_sel {
+	u32 policy;
+	u32 nr_devs;
+	struct swarm_dev_load *load;
+};
+
+/**
+ * struct swarm_load_info - a member's load, for statistics.
+ * @inflight: bios in flight.
+ * @peak: the most bios in flight at once since the last reset.
+ * @busy_ns: time the member was busy since the last reset.
+ * @tput: throughput estimate, bytes per second.
+ */
+struct swarm_load_info {
+	u32 inflight;
+	u32 peak;
+	u64 busy_ns;
+	u64 tput;
+};
+
+int swarm_sel_init(struct swarm_sel *s, u32 nr_devs);
+void swarm_sel_exit(struct swarm_sel *s);
+u32 swarm_sel_choose(struct swarm_sel *s, const u64 *copies, u32 n,
+		     u32 bytes);
+void swarm_sel_estimate(struct swarm_sel *s, u32 dev,
+			struct block_device *bdev);
+void swarm_sel_reset(struct swarm_sel *s, u32 dev,
+		     struct block_device *bdev);
+void swarm_sel_info(struct swarm_sel *s, u32 dev,
+		    struct block_device *bdev, struct swarm_load_info *info);
+
+/* A bio of @bytes goes to member @dev. Never sleeps. */
+static inline void swarm_sel_start(struct swarm_sel *s, u32 dev,
+				   u32 bytes)
+{
+	struct swarm_dev_load *l = &s->load[dev];
+	u64 v = atomic64_add_return(BIT_ULL(SWARM_LOAD_BIO_SHIFT) + bytes,
+				    &l->inflight);
+	u32 bios = v >> SWARM_LOAD_BIO_SHIFT;
+
+	if (unlikely(bios > READ_ONCE(l->peak)))
+		WRITE_ONCE(l->peak, bios);
+}
+
+/* The bio started with swarm_sel_start(@dev, @bytes) is done. */
+static inline void swarm_sel_end(struct swarm_sel *s, u32 dev, u32 bytes)
+{
+	atomic64_sub(BIT_ULL(SWARM_LOAD_BIO_SHIFT) + bytes,
+		     &s->load[dev].inflight);
+}
+#endif /* __KERNEL__ */
 
 #endif /* DM_SWARM_SELECT_H */

@@ -52,4 +52,13 @@ static inline void swarm_trace_read(struct swarm_trace *t, u64 entry)
 		__swarm_trace_record(t, entry);
 }
 
+/* The same for @count consecutive entries from @entry. */
+static inline void swarm_trace_reads(struct swarm_trace *t, u64 entry,
+				     u32 count)
+{
+	if (unlikely(READ_ONCE(t->on)))
+		while (count--)
+			__swarm_trace_record(t, entry++);
+}
+
 #endif /* DM_SWARM_TRACE_H */

@@ -1,116 +1,66 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * dm-swarm: the target's state, shared by the target glue
- * (swarm-target.c) and the control device (swarm-ctl.c).
+ * dm-swarm: one swarm device's state, struct swarm_c, and the parts of the
+ * module that share it. Each file owns one concern; lower layers never
+ * call higher ones:
+ *
+ *   pure code     swarm-layout.c (table, geometry, striping),
+ *                 swarm-place.c (cluster-map checks, placement),
+ *                 swarm-disk.c (on-disk format), swarm-select.h (choice);
+ *                 built in user space too.
+ *   state         swarm-map.c (the live placement, its lifetime, the write
+ *                 gate), swarm-select.c (per-member load), swarm-stats.c
+ *                 (counters), swarm-trace.c, swarm-registry.c (the swarm
+ *                 devices of the module).
+ *   metadata      swarm-meta.c (superblocks and map records).
+ *   I/O           swarm-io.c (dm's map() and end_io, batching, fan-out).
+ *   commit        swarm-migrate.c (publishing a map, moving the data).
+ *   control       swarm-ctl.c (/dev/dm-swarm-control).
+ *   target glue   swarm-target.c (ctr/dtr, status, messages, suspend).
+ *
+ * Three things are called a map: the *cluster map* user space uploads
+ * (struct swarm_upload), the *placement* of every copy of every entry
+ * computed from it (struct swarm_map, pure), and the *live map*, a
+ * placement in use by the I/O path (struct swarm_live_map). dm's map()
+ * hook is swarm_io_map().
  */
 #ifndef DM_SWARM_H
 #define DM_SWARM_H
 
 #include <linux/bio.h>
 #include <linux/device-mapper.h>
-#include <linux/kref.h>
 #include <linux/list.h>
-#include <linux/rcupdate.h>
 #include <linux/mutex.h>
 #include <linux/spinlock.h>
-#include <linux/wait.h>
 #include <linux/workqueue.h>
 
 #include "swarm-core.h"
-#include "swarm-disk.h"
 #include "swarm-map.h"
 #include "swarm-select.h"
 #include "swarm-stats.h"
 #include "swarm-trace.h"
 
+struct swarm_meta;
+struct swarm_mig;
+
+/**
+ * struct swarm_reg_node - a target in the registry (swarm-registry.c).
+ * @list: on the registry's list.
+ * @resume_seq: order of the last resume (0 = never): the newest is live.
+ * @users: control requests using the target; the destructor waits.
+ */
+struct swarm_reg_node {
+	struct list_head list;
+	u64 resume_seq;
+	u32 users;
+};
+
 /**
  * struct swarm_member - one member device.
  * @dm_dev: the device.
- * @held: reads held by a plug flushed from schedule(), for the worker to
- *	send; under swarm_c.lock.
  */
 struct swarm_member {
 	struct dm_dev *dm_dev;
-	struct bio_list held;
-};
-
-/**
- * struct swarm_live_map - a placed map in use by the I/O path.
- * @kref: held by every table that uses it.
- * @rcu: frees it after the readers in map() are gone.
- * @generation: > 0, bumped at each commit.
- * @m: the placement.
- */
-struct swarm_live_map {
-	struct kref kref;
-	struct rcu_head rcu;
-	u64 generation;
-	struct swarm_map m;
-};
-
-/**
- * struct swarm_meta - the on-disk state (swarm-meta.c).
- * @sb: what the superblocks say, for this table; seq is the last written.
- * @area_sectors: size of a map area.
- * @loaded: preresume read the metadata.
- * @failed: a superblock write failed: writes fail from now on, since the
- *	members may disagree on the committed map.
- * @lock: serialises superblock writes.
- * @io: dm-io client.
- * @buf: SWARM_SB_COPIES superblock blocks.
- */
-struct swarm_meta {
-	struct swarm_sb sb;
-	u32 area_sectors;
-	bool loaded;
-	bool failed;
-	struct mutex lock;	/* superblock writes */
-	struct dm_io_client *io;
-	void *buf;
-};
-
-/**
- * struct swarm_mig - a migration to a new map (swarm-migrate.c).
- * @to: the map being moved to, not yet live; NULL when none runs.
- * @kc: dm-kcopyd client, created with the first migration.
- * @step: starts the next window.
- * @window_done: runs when a window's copies are done.
- * @wait: presuspend waits here for the migration to pause.
- * @parked: writes to the window, held until its copies are done.
- * @state: DM_SWARM_MIGRATE_*.
- * @pause: presuspend asked it to stop after the current window.
- * @error: 0 or the errno that stopped it.
- * @jobs: copies in flight, plus one while they are issued.
- * @win_lo: first entry of the window being copied.
- * @win_hi: one past its last entry (@win_lo == @win_hi: none).
- * @copied: entries below are copied: writes go to both maps.
- * @generation: the generation it moves to.
- * @total: entries to copy.
- * @bytes: bytes copied.
- * @start_ns: when it started.
- * @ms: time it ran, set when it ends.
- * @rate: cap in bytes per second, 0 = none; set by message.
- */
-struct swarm_mig {
-	struct swarm_live_map *to;
-	struct dm_kcopyd_client *kc;
-	struct delayed_work step;
-	struct work_struct window_done;
-	wait_queue_head_t wait;
-	struct bio_list parked;
-	u32 state;
-	bool pause;
-	int error;
-	atomic_t jobs;
-	u64 win_lo;
-	u64 win_hi;
-	u64 copied;
-	u64 generation;
-	u64 total;
-	u64 bytes;
-	u64 start_ns;
-	u64 ms;
-	u64 rate;
 };
 
 /**
@@ -118,55 +68,60 @@ struct swarm_mig {
  * @ti: the target.
  * @md: the mapped device, to find the target by dev_t.
  * @name: its dm name, for the log (swarm_name()).
- * @list: on the control device's list, under swarm_ctl_mutex.
- * @resume_seq: order of the last resume (0 = never): the newest is live.
+ * @uuid: the set's uuid, from the superblocks (swarm-meta.c).
+ * @reg: registry membership (swarm-registry.c).
+ * @ctl_lock: serialises control requests on this device (swarm-ctl.c).
  * @geom: geometry.
  * @feat: the table's features (max_copies, spare).
- * @selector: enum swarm_selector, set by message.
  * @placement: enum swarm_policy of the next commit, set by message.
- * @map: the live map, NULL while entries are striped.
- * @has_data: a write has reached the device.
- * @committing: a commit is publishing a map: writes wait in @deferred.
+ * @maps: the live map, the one being moved to, and the write gate.
+ * @has_data: a write has reached the device (persisted by swarm-meta.c).
+ * @meta_failed: a superblock write failed: writes fail from now on, since
+ *	the members may disagree on the committed map.
  * @migrating: a migration runs: every write goes through @worker.
- * @writes_inflight: writes sent to the members and not yet completed.
- * @lock: protects @deferred and each member's held reads.
+ * @lock: protects @deferred and @held.
  * @deferred: writes waiting for @worker.
+ * @held: reads held by a plug flushed from schedule(), for @worker.
  * @worker: maps deferred writes; fans out writes to several copies;
  *	sends reads held by a plug flushed from schedule().
  * @wq: runs @worker and the migration steps, one at a time (ordered).
  * @tput_work: refreshes the members' throughput estimates.
  * @bs: clones of writes that go to several copies.
+ * @io_ready: swarm_io_init() succeeded (swarm_io_exit() needs it).
+ * @sel: the replica selector and the members' load.
  * @stats: counters.
  * @trace: the trace of reads.
- * @meta: the on-disk state.
- * @mig: the migration.
+ * @meta: the on-disk state (private to swarm-meta.c).
+ * @mig: the migration (private to swarm-migrate.c).
  * @devs: the members.
  */
 struct swarm_c {
 	struct dm_target *ti;
 	struct mapped_device *md;
 	char name[DM_NAME_LEN];
-	struct list_head list;
-	u64 resume_seq;
+	u8 uuid[16];
+	struct swarm_reg_node reg;
+	struct mutex ctl_lock;	/* control requests on this device */
 	struct swarm_geom geom;
 	struct swarm_table feat;
-	u32 selector;
 	u32 placement;
-	struct swarm_live_map __rcu *map;
+	struct swarm_maps maps;
 	bool has_data;
-	bool committing;
+	bool meta_failed;
 	bool migrating;
-	atomic_t writes_inflight;
-	spinlock_t lock;	/* protects deferred, devs[].held */
+	spinlock_t lock;	/* protects deferred, held */
 	struct bio_list deferred;
+	struct bio_list held;
 	struct work_struct worker;
 	struct workqueue_struct *wq;
 	struct delayed_work tput_work;
 	struct bio_set bs;
+	bool io_ready;
+	struct swarm_sel sel;
 	struct swarm_stats stats;
 	struct swarm_trace trace;
-	struct swarm_meta meta;
-	struct swarm_mig mig;
+	struct swarm_meta *meta;
+	struct swarm_mig *mig;
 	struct swarm_member devs[];
 };
 
@@ -176,16 +131,19 @@ static inline const char *swarm_name(struct swarm_c *sc)
 	return sc->name;
 }
 
-/* swarm-target.c */
-int swarm_commit_map(struct swarm_c *sc, struct swarm_live_map *lm, bool drop,
-		     bool migrate);
-void swarm_put_map(struct swarm_live_map *lm);
-dev_t swarm_devt(struct swarm_c *sc);
-void swarm_requeue(struct swarm_c *sc, struct bio_list *bios);
-u32 swarm_entry_copies(struct swarm_c *sc, struct swarm_live_map *lm,
-		       u64 entry, u64 *copies);
+static inline dev_t swarm_devt(struct swarm_c *sc)
+{
+	return disk_devt(dm_disk(sc->md));
+}
 
-/* swarm-meta.c */
+/* swarm-registry.c: the swarm devices of the module. */
+void swarm_registry_add(struct swarm_c *sc);
+void swarm_registry_del(struct swarm_c *sc);
+void swarm_registry_resume(struct swarm_c *sc);
+struct swarm_c *swarm_registry_get(dev_t dev);
+void swarm_registry_put(struct swarm_c *sc);
+
+/* swarm-meta.c: superblocks and map records. */
 int swarm_meta_init(struct swarm_c *sc);
 void swarm_meta_exit(struct swarm_c *sc);
 int swarm_meta_check(struct swarm_c *sc);
@@ -193,23 +151,53 @@ int swarm_meta_load(struct swarm_c *sc);
 int swarm_meta_set_flags(struct swarm_c *sc, u32 flags);
 int swarm_meta_commit(struct swarm_c *sc, const struct swarm_map *m,
 		      u64 generation, u32 flags);
+u64 swarm_meta_generation(struct swarm_c *sc);
+u32 swarm_meta_flags(struct swarm_c *sc);
 
-/* swarm-migrate.c */
-void swarm_mig_init(struct swarm_c *sc);
+/* swarm-io.c: the bio path. */
+int swarm_io_init(struct swarm_c *sc);
+void swarm_io_exit(struct swarm_c *sc);
+int swarm_io_map(struct dm_target *ti, struct bio *bio);
+int swarm_io_end(struct dm_target *ti, struct bio *bio, blk_status_t *error);
+void swarm_io_requeue(struct swarm_c *sc, struct bio_list *bios);
+void swarm_io_kick(struct swarm_c *sc);
+size_t swarm_io_per_bio_size(void);
+
+/**
+ * struct swarm_mig_info - what a migration did, for status and stats.
+ * @state: DM_SWARM_MIGRATE_*.
+ * @generation: the generation it moves to.
+ * @copied: entries copied.
+ * @total: entries to copy.
+ * @bytes: bytes copied.
+ * @ms: time it ran (so far, while it runs).
+ * @rate: cap in bytes per second, 0 = none.
+ * @error: 0 or the errno that stopped it.
+ */
+struct swarm_mig_info {
+	u32 state;
+	u64 generation;
+	u64 copied;
+	u64 total;
+	u64 bytes;
+	u64 ms;
+	u64 rate;
+	int error;
+};
+
+/* swarm-migrate.c: committing a map and moving the data to it. */
+int swarm_mig_init(struct swarm_c *sc);
 void swarm_mig_exit(struct swarm_c *sc);
-int swarm_mig_start(struct swarm_c *sc, struct swarm_live_map *to);
+int swarm_commit(struct swarm_c *sc, struct swarm_live_map *lm, bool drop,
+		 bool migrate);
 void swarm_mig_pause(struct swarm_c *sc);
 void swarm_mig_resume(struct swarm_c *sc);
-bool swarm_mig_park(struct swarm_c *sc, struct bio *bio, u64 entry);
-u32 swarm_mig_copies(struct swarm_c *sc, u64 entry, u64 *copies);
+bool swarm_mig_busy(struct swarm_c *sc);
+void swarm_mig_set_rate(struct swarm_c *sc, u64 bytes_per_sec);
+void swarm_mig_info(struct swarm_c *sc, struct swarm_mig_info *info);
 
-/* swarm-ctl.c */
+/* swarm-ctl.c: the control device. */
 int swarm_ctl_init(void);
 void swarm_ctl_exit(void);
-void swarm_ctl_add(struct swarm_c *sc);
-void swarm_ctl_del(struct swarm_c *sc);
-void swarm_ctl_resume(struct swarm_c *sc);
-struct swarm_live_map *swarm_ctl_adopt_map(struct swarm_c *sc, const u8 *uuid,
-					   u64 generation);
 
 #endif /* DM_SWARM_H */

@@ -25,6 +25,13 @@ if [ -f "$tree/.dm-swarm-built" ]; then
 fi
 
 mkdir -p "$cache"
+# One build at a time: a second caller waits for the first and uses its tree.
+exec 9>"$cache/.lock"
+flock 9
+if [ -f "$tree/.dm-swarm-built" ]; then
+	echo "$tree"
+	exit 0
+fi
 rm -rf "$tree"
 mkdir -p "$tree"
 echo "build-kernel: unpacking linux-source $srcver into $tree" >&2

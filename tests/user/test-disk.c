@@ -32,7 +32,8 @@ _Static_assert(offsetof(struct swarm_disk_sb, max_copies) == 92, "max");
 _Static_assert(offsetof(struct swarm_disk_sb, spare_pct) == 94, "spare");
 _Static_assert(offsetof(struct swarm_disk_sb, nr_copies) == 96, "copies");
 _Static_assert(offsetof(struct swarm_disk_sb, area_crc) == 104, "area_crc");
-_Static_assert(sizeof(struct swarm_disk_sb) == 360, "size");
+_Static_assert(offsetof(struct swarm_disk_sb, run_shift) == 360, "run_shift");
+_Static_assert(sizeof(struct swarm_disk_sb) == 368, "size (4 bytes of tail padding)");
 
 /* A valid superblock of member 2 of 4 with every field distinct. */
 static void good_sb(struct swarm_sb *sb)
@@ -59,6 +60,7 @@ static void good_sb(struct swarm_sb *sb)
 	sb->nr_copies = 4 * 16128 - 1;
 	for (i = 0; i < SWARM_MAX_DEVS; i++)
 		sb->area_crc[i] = 0x11111111U * (i % 15) + i;
+	sb->run_shift = 7;
 }
 
 static u32 get32(const u8 *b, size_t off)
@@ -99,7 +101,8 @@ static void sb_round_trip(void)
 	EXPECT(get64(block, 96) == a.nr_copies, "nr_copies");
 	for (i = 0; i < SWARM_MAX_DEVS; i++)
 		EXPECT(get32(block, 104 + 4 * i) == a.area_crc[i], "area_crc %u", i);
-	for (i = 360; i < SWARM_SB_BYTES; i++)
+	EXPECT(get32(block, 360) == 7, "run_shift");
+	for (i = 364; i < SWARM_SB_BYTES; i++)
 		if (block[i])
 			break;
 	EXPECT(i == SWARM_SB_BYTES, "byte %u after the fields is not zero", i);
@@ -110,6 +113,28 @@ static void sb_round_trip(void)
 	/* The standard check value of CRC-32C. */
 	EXPECT(swarm_crc32c("123456789", 9) == 0xe3069283U, "crc32c %08x",
 	       swarm_crc32c("123456789", 9));
+}
+
+/*
+ * A version 1 superblock (written before runs of striped entries) decodes
+ * with run_shift 0, whatever the bytes after its fields hold; version 2
+ * refuses a run beyond SWARM_MAX_RUN_SHIFT.
+ */
+static void sb_version1(void)
+{
+	static u8 block[SWARM_SB_BYTES];
+	struct swarm_sb a, b;
+
+	good_sb(&a);
+	a.version = 1;
+	swarm_sb_encode(&a, block);
+	EXPECT(get32(block, 360) == 7, "encoded as given");
+	EXPECT(swarm_sb_decode(block, &b) == SWARM_SB_VALID, "v1 decodes");
+	EXPECT(b.version == 1 && b.run_shift == 0, "v1 run_shift %u", b.run_shift);
+	good_sb(&a);
+	a.run_shift = SWARM_MAX_RUN_SHIFT + 1;
+	swarm_sb_encode(&a, block);
+	EXPECT(swarm_sb_decode(block, &b) == SWARM_SB_CORRUPT, "run too large");
 }
 
 /* Each field on its own survives, at its extremes. */
@@ -637,6 +662,7 @@ int main(void)
 {
 	static const struct utest_case cases[] = {
 		{ "sb_round_trip", sb_round_trip },
+		{ "sb_version1", sb_version1 },
 		{ "sb_every_field", sb_every_field },
 		{ "sb_crc_catches_flips", sb_crc_catches_flips },
 		{ "sb_kinds", sb_kinds },

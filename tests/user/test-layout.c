@@ -88,6 +88,67 @@ static void striped_bijective(void)
 	}
 }
 
+/*
+ * Striped entries lie in runs: with 4 KiB entries, 128 consecutive
+ * entries in consecutive slots of one member, the next 128 on the next
+ * member (RAID0 with a 512 KiB chunk); every slot a member needs stays
+ * below ceil(entries / members); swarm_striped_run() agrees with where
+ * the entries are; and any run length keeps the mapping one-to-one.
+ */
+static void striped_runs(void)
+{
+	static const u32 shifts[] = { 0, 1, 3, 7 };
+	static unsigned char seen[5][4096];
+	u64 sizes[5], e, nr = 5 * 1000 + 3;
+	struct swarm_table t = { .entry_sectors = 8, .nr_devs = 5 };
+	struct swarm_geom g;
+	struct swarm_loc a, b;
+	char *err;
+	size_t k;
+	u32 i;
+
+	for (i = 0; i < 5; i++)
+		sizes[i] = 8 * 4096;
+	EXPECT(!swarm_geom_init(&g, &t, nr * 8, sizes, &err), "%s", err);
+	EXPECT(g.run_shift == 7, "4 KiB entries: runs of %u", 1U << g.run_shift);
+	EXPECT(g.striped_full == 5 * 128 * 7, "full rows %" PRIu64, g.striped_full);
+	a = swarm_striped_loc(&g, 0);
+	b = swarm_striped_loc(&g, 127);
+	EXPECT(a.dev == 0 && b.dev == 0 && b.slot == a.slot + 127, "first run");
+	a = swarm_striped_loc(&g, 128);
+	b = swarm_striped_loc(&g, 5 * 128);
+	EXPECT(a.dev == 1 && a.slot == 0 && b.dev == 0 && b.slot == 128, "rows");
+	EXPECT(swarm_striped_run(&g, 0) == 128 && swarm_striped_run(&g, 130) == 126,
+	       "run lengths");
+	EXPECT(swarm_striped_run(&g, g.striped_full) == 1, "tail striped one by one");
+
+	for (k = 0; k < ARRAY_SIZE(shifts); k++) {
+		swarm_geom_set_run(&g, shifts[k]);
+		memset(seen, 0, sizeof(seen));
+		for (e = 0; e < nr; e++) {
+			u64 run = swarm_striped_run(&g, e);
+
+			a = swarm_striped_loc(&g, e);
+			EXPECT(a.dev < 5 && a.slot < (nr + 4) / 5,
+			       "shift %u entry %" PRIu64 ": slot %" PRIu64,
+			       shifts[k], e, a.slot);
+			EXPECT(!seen[a.dev][a.slot], "entry %" PRIu64 " reuses a slot", e);
+			seen[a.dev][a.slot] = 1;
+			if (run > 1 && e + 1 < nr) {
+				b = swarm_striped_loc(&g, e + 1);
+				EXPECT(b.dev == a.dev && b.slot == a.slot + 1,
+				       "run breaks at %" PRIu64, e);
+			}
+		}
+	}
+	/* 512 KiB entries and larger: one entry a run. */
+	t.entry_sectors = 1024;
+	for (i = 0; i < 5; i++)
+		sizes[i] = 1024 * 64;
+	EXPECT(!swarm_geom_init(&g, &t, 100 * 1024, sizes, &err), "%s", err);
+	EXPECT(g.run_shift == 0, "512 KiB entries: run shift %u", g.run_shift);
+}
+
 /* The largest table that fits is accepted, one entry more is not. */
 static void capacity_edge(void)
 {
@@ -138,6 +199,7 @@ int main(void)
 		{ "bad_lines", bad_lines },
 		{ "good_lines", good_lines },
 		{ "striped_bijective", striped_bijective },
+		{ "striped_runs", striped_runs },
 		{ "capacity_edge", capacity_edge },
 		{ "fuzz_parser", fuzz_parser },
 	};

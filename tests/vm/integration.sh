@@ -37,7 +37,9 @@ expect_eq table "0 $LEN swarm 8 $N$MAJMIN" "$(dmsetup table swarm0)"
 expect_eq size "$LEN" "$(dev_sectors "$DM")"
 DMN=$(basename "$DM")
 expect_eq io-min 4096 "$(cat /sys/block/$DMN/queue/minimum_io_size)"
-expect_eq io-opt $((4096 * N)) "$(cat /sys/block/$DMN/queue/optimal_io_size)"
+# Striped entries lie in runs of 128 (512 KiB): io_opt is a row of runs.
+R=128
+expect_eq io-opt $((4096 * R * N)) "$(cat /sys/block/$DMN/queue/optimal_io_size)"
 
 # Status: <start> <len> swarm <nr_devs> (<dev> <r> <w> <rs> <ws>)...
 expect_eq status-shape "$N$MAJMIN" "$(dmsetup status swarm0 | awk '{ s = $4; for (i = 0; i < $4; i++) s = s " " $(5 + i * 5); print s }')"
@@ -88,19 +90,20 @@ expected() {
 
 # The first write of a new set records in the superblocks that it holds
 # data, before it lands: 2 superblock writes on every member, then the
-# entry.
+# entry (entry 129: member 1).
 b=$(snapshot)
-dd if=/dev/zero of="$DM" bs=4096 seek=5 count=1 oflag=direct 2>/dev/null
+dd if=/dev/zero of="$DM" bs=4096 seek=129 count=1 oflag=direct 2>/dev/null
 a=$(snapshot)
 expect_eq first-write-marks-superblocks "0 0 0 0 0 2 0 1 0 8 0 3 0 0 0 0 0 2 0 0 0 0 0 2" \
 	"$(delta "$b" "$a")"
 check status-has-data test "$(swarm_st swarm0 has_data)" = 1
 
-# Known entries land on member e mod N at slot e div N, and nowhere else.
+# Known entries land where the runs put them, and nowhere else.
 NE=$((LEN / 8))
-for e in 0 1 2 3 4 5 6 7 1001 $((NE - 1)); do
-	m=$((e % N))
-	slot=$((e / N))
+for e in 0 1 127 128 384 511 512 1001 $((NE - 5)) $((NE - 1)); do
+	set -- $(striped_loc $e $NE $N $R)
+	m=$1
+	slot=$2
 	eval "mdev=/dev/\$D$m"
 	printf 'dm-swarm entry %d' "$e" | dd of=/tmp/blk bs=4096 count=1 conv=sync 2>/dev/null
 	b=$(snapshot)
@@ -116,12 +119,25 @@ for e in 0 1 2 3 4 5 6 7 1001 $((NE - 1)); do
 	expect_eq "read-entry-$e-data" "$(md5sum </tmp/blk | cut -d' ' -f1)" "$got"
 done
 
-# A 64 KiB read is split at entries: 16 entries, 4 per member.
+# A 64 KiB read within a run is one read of 16 entries on one member, one
+# member request; a 256 KiB read across two runs (entries 96..159) is one
+# read on each of members 0 and 1.
 b=$(snapshot)
 dd if="$DM" of=/dev/null bs=65536 count=1 iflag=direct 2>/dev/null
 a=$(snapshot)
-expect_eq split-64k-read "4 0 32 0 1 0 4 0 32 0 1 0 4 0 32 0 1 0 4 0 32 0 1 0" \
-	"$(delta "$b" "$a" | awk '{ for (i = 1; i <= NF; i++) if (i % 6 == 5) $i = ($i > 0); print }')"
+expect_eq read-64k-one-request "1 0 128 0 1 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0" \
+	"$(delta "$b" "$a")"
+ONE="fio --name=one --filename=$DM --direct=1 --ioengine=psync --bs=256k --offset=393216 --size=256k"
+b=$(snapshot)
+$ONE --rw=read >/dev/null
+a=$(snapshot)
+expect_eq read-256k-two-runs "1 0 256 0 1 0 1 0 256 0 1 0 0 0 0 0 0 0 0 0 0 0 0 0" \
+	"$(delta "$b" "$a")"
+b=$(snapshot)
+$ONE --rw=write >/dev/null
+a=$(snapshot)
+expect_eq write-256k-two-runs "0 1 0 256 0 1 0 1 0 256 0 1 0 0 0 0 0 0 0 0 0 0 0 0" \
+	"$(delta "$b" "$a")"
 
 # Whole-device write and crc32c verify with fio (io_uring, O_DIRECT).
 FIO="fio --output-format=terse --terse-version=3 --minimal --direct=1 --ioengine=io_uring --filename=$DM"
@@ -146,7 +162,7 @@ for d in $D0 $D1 $D2 $D3; do fl1="$fl1 $(blkstat "$d" 16)"; done
 expect_eq flush-reaches-all-members "1 1 1 1" \
 	"$(echo "$fl0 $fl1" | awk '{ print ($5 > $1), ($6 > $2), ($7 > $3), ($8 > $4) }')"
 
-# Discards are split per entry and reach the members that hold the range.
+# Discards are cut at runs and reach the members that hold the range.
 if [ "$(cat /sys/block/$DMN/queue/discard_max_bytes)" -gt 0 ]; then
 	# The last 8 entries: the verify passes below leave them out.
 	dc0=""
@@ -154,8 +170,16 @@ if [ "$(cat /sys/block/$DMN/queue/discard_max_bytes)" -gt 0 ]; then
 	check discard blkdiscard -o $(((NE - 8) * 4096)) -l 16384 "$DM"
 	dc1=""
 	for d in $D0 $D1 $D2 $D3; do dc1="$dc1 $(blkstat "$d" 12)"; done
-	expect_eq discard-4-entries-4-members "1 1 1 1" \
-		"$(echo "$dc0 $dc1" | awk '{ print $5 - $1, $6 - $2, $7 - $3, $8 - $4 }')"
+	want=""
+	for i in 0 1 2 3; do
+		hit=0
+		for e in $((NE - 8)) $((NE - 7)) $((NE - 6)) $((NE - 5)); do
+			[ "$(striped_loc $e $NE $N $R | cut -d' ' -f1)" = $i ] && hit=1
+		done
+		want="$want $hit"
+	done
+	expect_eq discard-4-entries-their-members "${want# }" \
+		"$(echo "$dc0 $dc1" | awk '{ print ($5 > $1), ($6 > $2), ($7 > $3), ($8 > $4) }')"
 else
 	fail discard "the swarm device does not advertise discard"
 fi
@@ -190,12 +214,14 @@ DS64=$(($(swarm_layout "$SZ" 128 | cut -d' ' -f2) / 128))
 check create-offset-64k sh -c "printf '%s\n%s\n' '0 1024 error' \
 	'1024 $((128 * 300)) swarm 128 3 /dev/$D1 /dev/$D2 /dev/$D3' | dmsetup create swarm2"
 DM=$(dm_node swarm2)
-for e in 0 1 2 3 10 299; do
-	m=$((e % 3 + 1))
+# 64 KiB entries: runs of 8; 300 entries, whole rows up to 288.
+for e in 0 1 7 8 10 287 288 299; do
+	set -- $(striped_loc $e 300 3 8)
+	m=$(($1 + 1))
 	eval "mdev=/dev/\$D$m"
 	printf 'swarm2 entry %d' "$e" | dd of=/tmp/blk bs=65536 count=1 conv=sync 2>/dev/null
 	dd if=/tmp/blk of="$DM" bs=512 seek=$((1024 + e * 128)) count=128 oflag=direct 2>/dev/null
-	got=$(dd if="$mdev" bs=65536 skip=$((DS64 + e / 3)) count=1 iflag=direct 2>/dev/null | md5sum | cut -d' ' -f1)
+	got=$(dd if="$mdev" bs=65536 skip=$((DS64 + $2)) count=1 iflag=direct 2>/dev/null | md5sum | cut -d' ' -f1)
 	expect_eq "entry64k-$e-on-member-$m" "$(md5sum </tmp/blk | cut -d' ' -f1)" "$got"
 done
 check remove-offset dmsetup remove swarm2

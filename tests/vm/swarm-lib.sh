@@ -22,6 +22,19 @@ swarm_entries() {
 	}'
 }
 
+# striped_loc E NE N R: "member slot" of entry E of NE striped over N
+# members in runs of R entries (swarm_striped_loc(): whole rows of runs,
+# then the last partial row one entry at a time).
+striped_loc() {
+	_f=$(($2 - $2 % ($3 * $4)))
+	if [ "$1" -lt "$_f" ]; then
+		_r=$(($1 / $4))
+		echo "$((_r % $3)) $((_r / $3 * $4 + $1 % $4))"
+	else
+		echo "$((($1 - _f) % $3)) $((_f / $3 + ($1 - _f) / $3))"
+	fi
+}
+
 # swarm_st NAME FIELD: a field of the INFO status line.
 swarm_st() {
 	dmsetup status "$1" | awk -v f="$2" '{

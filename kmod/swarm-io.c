@@ -1,0 +1,714 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * dm-swarm: the I/O path.
+ *
+ * dm's map() hook, swarm_io_map(), sends a bio to the copies of the
+ * entries it covers. A bio may cover many entries: it is cut into *runs*,
+ * entries whose copies lie in consecutive slots of the same members, and
+ * each run goes down as one bio (dm core resubmits what follows a run,
+ * dm_accept_partial_bio()). Striped entries lie in runs of
+ * swarm_geom.run_entries consecutive slots, like a RAID0 chunk, so a
+ * large read or write of them reaches each member as large requests.
+ *
+ * Reads go to one copy, the least loaded (swarm-select.c), preferring the
+ * copy that continues the run. Writes go to every copy: a write of
+ * entries with one copy is remapped in map(); one with several, the first
+ * write of a set (the superblocks must say it holds data first) and every
+ * write during a migration go to the worker, where allocation may sleep.
+ * map() itself never allocates.
+ *
+ * Every write is counted in the write gate (swarm-map.c) from before it
+ * looks at the live map until it completes, so that a commit or a
+ * migration step can hold new writes and wait for the ones in flight.
+ * A write that finds the gate closed waits in the worker's list.
+ */
+#include <linux/bio.h>
+#include <linux/blkdev.h>
+#include <linux/device-mapper.h>
+#include <linux/sched.h>
+
+#include "swarm.h"
+#include "swarm-disk.h"
+
+#define DM_MSG_PREFIX "swarm"
+
+#define SWARM_IO_NONE	U32_MAX
+#define SWARM_PLUG_MAX	1024U	/* reads one plug holds at most */
+
+/**
+ * struct swarm_plug - reads held on a block plug (see swarm_plug_get()).
+ * @cb: on the task's plug.
+ * @sc: the target.
+ * @bios: the held reads, remapped.
+ * @count: how many.
+ */
+struct swarm_plug {
+	struct blk_plug_cb cb;
+	struct swarm_c *sc;
+	struct bio_list bios;
+	u32 count;
+};
+
+/**
+ * struct swarm_io - per-bio data.
+ * @dev: member the bio was remapped to and accounted on, or SWARM_IO_NONE.
+ * @bytes: bytes accounted on it.
+ * @entered: a write counted in the write gate.
+ * @pending: clones still in flight, plus one while they are sent.
+ * @error: first error of those clones.
+ * @plug: the plug of the reads held with this one, when it was the first.
+ */
+struct swarm_io {
+	u32 dev;
+	u32 bytes;
+	bool entered;
+	atomic_t pending;
+	atomic_t error;
+	struct swarm_plug plug;
+};
+
+/**
+ * struct swarm_clone - a clone of a bio for one run and one copy.
+ * @orig: the bio dm gave us.
+ * @sc: the target.
+ * @dev: member written.
+ * @bytes: bytes accounted on it (the clone's size is 0 at completion).
+ * @bio: the clone; last, see bioset_init().
+ */
+struct swarm_clone {
+	struct bio *orig;
+	struct swarm_c *sc;
+	u32 dev;
+	u32 bytes;
+	struct bio bio;
+};
+
+static inline struct swarm_io *swarm_io(struct bio *bio)
+{
+	return dm_per_bio_data(bio, sizeof(struct swarm_io));
+}
+
+size_t swarm_io_per_bio_size(void)
+{
+	return sizeof(struct swarm_io);
+}
+
+/* The load a bio puts on a member: its bytes, none for discards. */
+static inline u32 swarm_load_bytes(struct bio *bio)
+{
+	return bio_has_data(bio) ? bio->bi_iter.bi_size : 0;
+}
+
+/* Point @bio at @copy (+ @in_entry sectors) and account it there. */
+static void swarm_remap(struct swarm_c *sc, struct bio *bio, u64 copy,
+			sector_t in_entry)
+{
+	struct swarm_loc loc = swarm_loc_decode(copy);
+	struct swarm_io *io = swarm_io(bio);
+
+	bio_set_dev(bio, sc->devs[loc.dev].dm_dev->bdev);
+	bio->bi_iter.bi_sector = swarm_slot_sector(&sc->geom, loc.slot) + in_entry;
+	io->dev = loc.dev;
+	io->bytes = swarm_load_bytes(bio);
+	swarm_sel_start(&sc->sel, loc.dev, io->bytes);
+	swarm_stats_account(&sc->stats, loc.dev, bio);
+}
+
+/* ---- runs ---- */
+
+/* Entries the part of @bio from @in_entry covers. */
+static inline u32 swarm_bio_entries(const struct swarm_geom *g,
+				    struct bio *bio, sector_t in_entry)
+{
+	return (u32)((in_entry + bio_sectors(bio) - 1) >> g->entry_shift) + 1;
+}
+
+/*
+ * How many of the @max entries from @entry have, for each copy of
+ * @entry in @copies, a copy in the next slot of the same member: they
+ * can go down as one bio per copy. @all: every copy must continue
+ * (writes), else @copies[0] alone (the copy a read chose).
+ */
+static u32 swarm_run(const struct swarm_geom *g, const struct swarm_live_map *lm,
+		     u64 entry, const u64 *copies, u32 n, u32 max, bool all)
+{
+	u32 run, i, j, m;
+	const u64 *c;
+
+	if (!lm)
+		return min_t(u64, max, swarm_striped_run(g, entry));
+	for (run = 1; run < max; run++) {
+		m = swarm_map_copies(&lm->m, entry + run, &c);
+		if (all && m != n)
+			break;
+		for (i = 0; i < (all ? n : 1); i++) {
+			for (j = 0; j < m; j++)
+				if (c[j] == copies[i] + run)
+					break;
+			if (j == m)
+				return run;
+		}
+	}
+	return run;
+}
+
+/* Cut @bio after @run entries from @in_entry, if it covers more. */
+static inline void swarm_accept_run(const struct swarm_geom *g, struct bio *bio,
+				    sector_t in_entry, u32 run, u32 nr)
+{
+	if (run < nr)
+		dm_accept_partial_bio(bio, ((sector_t)run << g->entry_shift) - in_entry);
+}
+
+/* ---- read batching ---- */
+
+/*
+ * An engine reads a step as one io_uring batch, under one block plug.
+ * Reads remapped in map() are held on the plug and, when it is flushed,
+ * sent sorted by member and sector: entries a cluster keeps in
+ * consecutive slots then reach the member back to back and the block
+ * layer merges them into large requests (the plug merges a bio into the
+ * last request it holds for that device), which is what the placement is
+ * for. The members are served in turn, one run of consecutive sectors
+ * each, so that all of them get work at once.
+ *
+ * The plug callback lives in the per-bio data of the first read held, so
+ * holding allocates nothing; that read is sent last, by the callback. A
+ * plug holds at most SWARM_PLUG_MAX reads and sends the others when it is
+ * full.
+ *
+ * Held reads lose REQ_NOWAIT: they are sent when the plug is finished,
+ * after the submitter was told they were queued, so a member out of tags
+ * must make the flush wait rather than fail them with BLK_STS_AGAIN (an
+ * io_uring request failed then is never reissued). md clears REQ_NOWAIT
+ * on the bios it holds on a plug too. Flushes from schedule() hand the
+ * reads to the worker, as md does.
+ */
+
+static inline u64 swarm_held_key(struct bio *bio)
+{
+	return ((u64)swarm_io(bio)->dev << SWARM_LOC_DEV_SHIFT) |
+	       bio->bi_iter.bi_sector;
+}
+
+/* Merge two lists sorted by member and sector. */
+static struct bio *swarm_merge_sorted(struct bio *a, struct bio *b)
+{
+	struct bio head, *t = &head;
+
+	while (a && b) {
+		if (swarm_held_key(a) <= swarm_held_key(b)) {
+			t->bi_next = a;
+			a = a->bi_next;
+		} else {
+			t->bi_next = b;
+			b = b->bi_next;
+		}
+		t = t->bi_next;
+	}
+	t->bi_next = a ? a : b;
+	return head.bi_next;
+}
+
+/* Bottom-up merge sort on bi_next: no recursion, no allocation. */
+static struct bio *swarm_sort_bios(struct bio *list)
+{
+	struct bio *parts[32] = { NULL }, *bio, *next;
+	unsigned int i;
+
+	for (bio = list; bio; bio = next) {
+		next = bio->bi_next;
+		bio->bi_next = NULL;
+		for (i = 0; i < ARRAY_SIZE(parts) - 1 && parts[i]; i++) {
+			bio = swarm_merge_sorted(parts[i], bio);
+			parts[i] = NULL;
+		}
+		parts[i] = parts[i] ? swarm_merge_sorted(parts[i], bio) : bio;
+	}
+	bio = NULL;
+	for (i = 0; i < ARRAY_SIZE(parts); i++)
+		if (parts[i])
+			bio = bio ? swarm_merge_sorted(parts[i], bio) : parts[i];
+	return bio;
+}
+
+/* Send one run of consecutive sectors from @bio on; return what follows. */
+static struct bio *swarm_send_run(struct bio *bio)
+{
+	struct bio *next;
+
+	while (bio) {
+		/* A bio sent may be completed and freed at once. */
+		sector_t end = bio_end_sector(bio);
+
+		next = bio->bi_next;
+		bio->bi_next = NULL;
+		dm_submit_bio_remap(bio, NULL);
+		bio = next;
+		if (bio && bio->bi_iter.bi_sector != end)
+			break;
+	}
+	return bio;
+}
+
+/*
+ * Send held reads: sorted by member and sector, then the members served
+ * in turn, one run each at a time. May wait for tags.
+ */
+static void swarm_send_held(struct swarm_c *sc, struct bio *list)
+{
+	struct bio *head[SWARM_MAX_DEVS] = { NULL }, *tail[SWARM_MAX_DEVS];
+	struct bio *bio, *next;
+	bool left = false;
+	u32 i;
+
+	for (bio = swarm_sort_bios(list); bio; bio = next) {
+		u32 dev = swarm_io(bio)->dev;
+
+		next = bio->bi_next;
+		bio->bi_next = NULL;
+		if (head[dev])
+			tail[dev]->bi_next = bio;
+		else
+			head[dev] = bio;
+		tail[dev] = bio;
+		left = true;
+	}
+	while (left) {
+		left = false;
+		for (i = 0; i < sc->geom.nr_devs; i++) {
+			if (!head[i])
+				continue;
+			head[i] = swarm_send_run(head[i]);
+			left |= !!head[i];
+		}
+	}
+}
+
+static void swarm_unplug(struct blk_plug_cb *cb, bool from_schedule)
+{
+	struct swarm_plug *p = container_of(cb, struct swarm_plug, cb);
+	struct swarm_c *sc = p->sc;
+	/* @p lives in one of the bios: take them before any is sent. */
+	struct bio_list bios = p->bios;
+
+	if (from_schedule) {
+		spin_lock_irq(&sc->lock);
+		bio_list_merge(&sc->held, &bios);
+		spin_unlock_irq(&sc->lock);
+		queue_work(sc->wq, &sc->worker);
+		return;
+	}
+	swarm_send_held(sc, bio_list_get(&bios));
+}
+
+/*
+ * The plug of the current task for @sc, put on the plug with @bio's
+ * per-bio data the first time (blk_check_plugged() would allocate).
+ */
+static struct swarm_plug *swarm_plug_get(struct swarm_c *sc, struct bio *bio)
+{
+	struct blk_plug *plug = current->plug;
+	struct blk_plug_cb *cb;
+	struct swarm_plug *p;
+
+	if (!plug || (bio->bi_opf & REQ_POLLED))
+		return NULL;
+	list_for_each_entry(cb, &plug->cb_list, list)
+		if (cb->callback == swarm_unplug && cb->data == sc)
+			return container_of(cb, struct swarm_plug, cb);
+	p = &swarm_io(bio)->plug;
+	p->cb.callback = swarm_unplug;
+	p->cb.data = sc;
+	p->sc = sc;
+	bio_list_init(&p->bios);
+	p->count = 0;
+	list_add(&p->cb.list, &plug->cb_list);
+	return p;
+}
+
+/* Hold a remapped read for the plug; false when there is none. */
+static bool swarm_plug_read(struct swarm_c *sc, struct bio *bio)
+{
+	struct swarm_plug *p = swarm_plug_get(sc, bio);
+
+	if (!p)
+		return false;
+	if (p->count >= SWARM_PLUG_MAX) {
+		/*
+		 * Full: send what it holds but the read @p lives in, which
+		 * stays on the plug for what follows.
+		 */
+		struct bio *host = dm_bio_from_per_bio_data(
+			container_of(p, struct swarm_io, plug), sizeof(struct swarm_io));
+		struct bio_list rest;
+		struct bio *b;
+
+		bio_list_init(&rest);
+		while ((b = bio_list_pop(&p->bios)))
+			if (b != host)
+				bio_list_add(&rest, b);
+		bio_list_add(&p->bios, host);
+		p->count = 1;
+		swarm_send_held(sc, bio_list_get(&rest));
+	}
+	bio->bi_opf &= ~REQ_NOWAIT;
+	bio_list_add(&p->bios, bio);
+	p->count++;
+	return true;
+}
+
+/* ---- map() ---- */
+
+/* Hand @bio to the worker. */
+static void swarm_defer(struct swarm_c *sc, struct bio *bio)
+{
+	/* Sent later, from the worker: it may wait for tags. */
+	bio->bi_opf &= ~REQ_NOWAIT;
+	spin_lock_irq(&sc->lock);
+	bio_list_add(&sc->deferred, bio);
+	spin_unlock_irq(&sc->lock);
+	queue_work(sc->wq, &sc->worker);
+}
+
+/**
+ * swarm_io_requeue() - hand bios back to the worker.
+ * @sc: the target.
+ * @bios: writes held by a migration; emptied.
+ */
+void swarm_io_requeue(struct swarm_c *sc, struct bio_list *bios)
+{
+	if (bio_list_empty(bios))
+		return;
+	spin_lock_irq(&sc->lock);
+	bio_list_merge(&sc->deferred, bios);
+	spin_unlock_irq(&sc->lock);
+	bio_list_init(bios);
+	queue_work(sc->wq, &sc->worker);
+}
+
+/* The worker again, for writes held while the gate was closed. */
+void swarm_io_kick(struct swarm_c *sc)
+{
+	queue_work(sc->wq, &sc->worker);
+}
+
+static int swarm_map_read(struct swarm_c *sc, struct bio *bio, u64 entry,
+			  sector_t in_entry)
+{
+	const struct swarm_geom *g = &sc->geom;
+	u32 nr = swarm_bio_entries(g, bio, in_entry), run, n, pick = 0;
+	struct swarm_live_map *lm;
+	const u64 *c;
+	u64 copy;
+
+	rcu_read_lock();
+	lm = rcu_dereference(sc->maps.live);
+	if (!lm) {
+		struct swarm_loc loc = swarm_striped_loc(g, entry);
+
+		copy = swarm_loc_encode(loc.dev, loc.slot);
+	} else {
+		n = swarm_map_copies(&lm->m, entry, &c);
+		if (n > 1) {
+			pick = swarm_sel_choose(&sc->sel, c, n, bio->bi_iter.bi_size);
+			this_cpu_inc(sc->stats.pcpu->multi_copy_reads);
+			if (pick)
+				this_cpu_inc(sc->stats.pcpu->redirected_reads);
+		}
+		copy = c[pick];
+	}
+	run = nr > 1 ? swarm_run(g, lm, entry, &copy, 1, nr, false) : 1;
+	rcu_read_unlock();
+
+	swarm_accept_run(g, bio, in_entry, run, nr);
+	swarm_trace_reads(&sc->trace, entry, run);
+	this_cpu_inc(sc->stats.pcpu->reads);
+	swarm_remap(sc, bio, copy, in_entry);
+	if (swarm_plug_read(sc, bio))
+		return DM_MAPIO_SUBMITTED;
+	return DM_MAPIO_REMAPPED;
+}
+
+static int swarm_map_write(struct swarm_c *sc, struct bio *bio, u64 entry,
+			   sector_t in_entry)
+{
+	const struct swarm_geom *g = &sc->geom;
+	u32 nr = swarm_bio_entries(g, bio, in_entry), run, n;
+	struct swarm_io *io = swarm_io(bio);
+	u64 copies[SWARM_MAX_COPIES];
+	struct swarm_live_map *lm;
+
+	if (unlikely(READ_ONCE(sc->meta_failed)))
+		return DM_MAPIO_KILL;
+	if (unlikely(!swarm_gate_enter(&sc->maps)))
+		goto defer;
+	if (unlikely(!READ_ONCE(sc->has_data) || READ_ONCE(sc->migrating))) {
+		swarm_gate_exit(&sc->maps);
+		goto defer;
+	}
+	io->entered = true;
+	rcu_read_lock();
+	lm = rcu_dereference(sc->maps.live);
+	n = swarm_entry_copies(g, lm, entry, copies);
+	run = nr > 1 ? swarm_run(g, lm, entry, copies, n, nr, true) : 1;
+	rcu_read_unlock();
+
+	swarm_accept_run(g, bio, in_entry, run, nr);
+	if (n > 1) {
+		/* The worker clones it to every copy. */
+		io->entered = false;
+		swarm_gate_exit(&sc->maps);
+		goto defer;
+	}
+	if (bio_op(bio) == REQ_OP_WRITE)
+		this_cpu_inc(sc->stats.pcpu->writes);
+	swarm_remap(sc, bio, copies[0], in_entry);
+	return DM_MAPIO_REMAPPED;
+defer:
+	swarm_defer(sc, bio);
+	return DM_MAPIO_SUBMITTED;
+}
+
+int swarm_io_map(struct dm_target *ti, struct bio *bio)
+{
+	struct swarm_c *sc = ti->private;
+	const struct swarm_geom *g = &sc->geom;
+	struct swarm_io *io = swarm_io(bio);
+	sector_t offset;
+
+	io->dev = SWARM_IO_NONE;
+	io->entered = false;
+	if (unlikely(bio->bi_opf & REQ_PREFLUSH)) {
+		/* An empty flush: dm core sends one per member. */
+		u32 dev = dm_bio_get_target_bio_nr(bio);
+
+		bio_set_dev(bio, sc->devs[dev].dm_dev->bdev);
+		swarm_stats_account(&sc->stats, dev, bio);
+		return DM_MAPIO_REMAPPED;
+	}
+	offset = dm_target_offset(ti, bio->bi_iter.bi_sector);
+	if (bio_op(bio) == REQ_OP_READ)
+		return swarm_map_read(sc, bio, offset >> g->entry_shift,
+				      offset & (g->entry_sectors - 1));
+	return swarm_map_write(sc, bio, offset >> g->entry_shift,
+			       offset & (g->entry_sectors - 1));
+}
+
+int swarm_io_end(struct dm_target *ti, struct bio *bio, blk_status_t *error)
+{
+	struct swarm_c *sc = ti->private;
+	struct swarm_io *io = swarm_io(bio);
+
+	if (io->dev != SWARM_IO_NONE)
+		swarm_sel_end(&sc->sel, io->dev, io->bytes);
+	if (io->entered)
+		swarm_gate_exit(&sc->maps);
+	return DM_ENDIO_DONE;
+}
+
+/* ---- the worker: writes to several copies, migrations, first writes ---- */
+
+static void swarm_io_put(struct bio *orig)
+{
+	struct swarm_io *io = swarm_io(orig);
+
+	if (atomic_dec_and_test(&io->pending)) {
+		orig->bi_status = (__force blk_status_t)atomic_read(&io->error);
+		bio_endio(orig);
+	}
+}
+
+static void swarm_clone_endio(struct bio *clone)
+{
+	struct swarm_clone *c = container_of(clone, struct swarm_clone, bio);
+	struct bio *orig = c->orig;
+	blk_status_t st = clone->bi_status;
+
+	swarm_sel_end(&c->sc->sel, c->dev, c->bytes);
+	if (st)
+		atomic_cmpxchg(&swarm_io(orig)->error, 0, (__force int)st);
+	bio_put(clone);
+	swarm_io_put(orig);
+}
+
+/* Send sectors [@at, @at + @len) of @bio to @copy + @in_entry. */
+static void swarm_clone_to(struct swarm_c *sc, struct bio *bio, sector_t at,
+			   sector_t len, u64 copy, sector_t in_entry)
+{
+	struct swarm_loc l = swarm_loc_decode(copy);
+	struct bio *clone = bio_alloc_clone(sc->devs[l.dev].dm_dev->bdev, bio,
+					    GFP_NOIO, &sc->bs);
+	struct swarm_clone *c = container_of(clone, struct swarm_clone, bio);
+
+	bio_trim(clone, at, len);
+	clone->bi_opf &= ~REQ_NOWAIT;
+	clone->bi_iter.bi_sector = swarm_slot_sector(&sc->geom, l.slot) + in_entry;
+	clone->bi_end_io = swarm_clone_endio;
+	c->orig = bio;
+	c->sc = sc;
+	c->dev = l.dev;
+	c->bytes = swarm_load_bytes(clone);
+	atomic_inc(&swarm_io(bio)->pending);
+	swarm_sel_start(&sc->sel, l.dev, c->bytes);
+	swarm_stats_account(&sc->stats, l.dev, clone);
+	submit_bio_noacct(clone);
+}
+
+/*
+ * The copies a write of @entry goes to: the live map's, and during a
+ * migration the new map's once the entry is copied. The gate is entered:
+ * the live map cannot change meanwhile.
+ */
+static u32 swarm_write_copies(struct swarm_c *sc, u64 entry, u64 *copies)
+{
+	struct swarm_maps *mp = &sc->maps;
+	u32 n = swarm_entry_copies(&sc->geom,
+				   rcu_dereference_protected(mp->live, 1),
+				   entry, copies);
+
+	if (mp->next && entry < mp->copied)
+		n += swarm_entry_copies(&sc->geom, mp->next, entry, copies + n);
+	return n;
+}
+
+/*
+ * Write @bio, entered in the gate, to every copy of every entry it
+ * covers, a clone per run and copy. It completes when every clone has,
+ * with the first error of any. GFP_NOIO from a bioset cannot fail.
+ */
+static void swarm_fan_out(struct swarm_c *sc, struct bio *bio)
+{
+	const struct swarm_geom *g = &sc->geom;
+	sector_t offset = dm_target_offset(sc->ti, bio->bi_iter.bi_sector);
+	sector_t in_entry = offset & (g->entry_sectors - 1), at = 0;
+	u64 entry = offset >> g->entry_shift, copies[2 * SWARM_MAX_COPIES];
+	sector_t left = bio_sectors(bio);
+	struct swarm_io *io = swarm_io(bio);
+	u32 n, i, run;
+
+	atomic_set(&io->pending, 1);
+	atomic_set(&io->error, 0);
+	if (bio_op(bio) == REQ_OP_WRITE)
+		this_cpu_inc(sc->stats.pcpu->writes);
+	while (left) {
+		sector_t len;
+
+		n = swarm_write_copies(sc, entry, copies);
+		for (run = 1; ; run++) {
+			u64 more[2 * SWARM_MAX_COPIES];
+
+			len = min_t(sector_t, left,
+				    ((sector_t)run << g->entry_shift) - in_entry);
+			if (len == left ||
+			    swarm_write_copies(sc, entry + run, more) != n)
+				break;
+			for (i = 0; i < n && more[i] == copies[i] + run; i++)
+				;
+			if (i < n)
+				break;
+		}
+		for (i = 0; i < n; i++)
+			swarm_clone_to(sc, bio, at, len, copies[i], in_entry);
+		at += len;
+		left -= len;
+		entry += run;
+		in_entry = 0;
+	}
+	swarm_io_put(bio);
+}
+
+/* Does @bio cover an entry a migration is copying? */
+static bool swarm_write_held(struct swarm_c *sc, struct bio *bio)
+{
+	const struct swarm_geom *g = &sc->geom;
+	sector_t offset = dm_target_offset(sc->ti, bio->bi_iter.bi_sector);
+	u64 first = offset >> g->entry_shift;
+	u64 last = (offset + max(bio_sectors(bio), 1U) - 1) >> g->entry_shift;
+
+	return first < sc->maps.hold_hi && last >= sc->maps.hold_lo;
+}
+
+/*
+ * A write in the worker. Return: false if the gate is closed (it stays
+ * for the next run of the worker).
+ */
+static bool swarm_write_slow(struct swarm_c *sc, struct bio *bio)
+{
+	struct swarm_io *io = swarm_io(bio);
+
+	if (!READ_ONCE(sc->has_data)) {
+		if (swarm_meta_set_flags(sc, SWARM_SB_HAS_DATA)) {
+			bio_io_error(bio);
+			return true;
+		}
+		WRITE_ONCE(sc->has_data, true);
+	}
+	if (!swarm_gate_enter(&sc->maps))
+		return false;
+	if (READ_ONCE(sc->migrating) && swarm_write_held(sc, bio)) {
+		/* The migration requeues it once the window is copied. */
+		swarm_gate_exit(&sc->maps);
+		bio_list_add(&sc->maps.held, bio);
+		return true;
+	}
+	io->entered = true;
+	swarm_fan_out(sc, bio);
+	return true;
+}
+
+/* Reads held by a plug flushed from schedule(). */
+static void swarm_send_worker_held(struct swarm_c *sc)
+{
+	struct bio *list;
+
+	spin_lock_irq(&sc->lock);
+	list = bio_list_get(&sc->held);
+	spin_unlock_irq(&sc->lock);
+	if (list)
+		swarm_send_held(sc, list);
+}
+
+static void swarm_worker(struct work_struct *work)
+{
+	struct swarm_c *sc = container_of(work, struct swarm_c, worker);
+	struct bio_list bios;
+	struct bio *bio;
+
+	swarm_send_worker_held(sc);
+
+	spin_lock_irq(&sc->lock);
+	bios = sc->deferred;
+	bio_list_init(&sc->deferred);
+	spin_unlock_irq(&sc->lock);
+
+	while ((bio = bio_list_pop(&bios))) {
+		if (unlikely(READ_ONCE(sc->meta_failed))) {
+			bio_io_error(bio);
+			continue;
+		}
+		if (!swarm_write_slow(sc, bio)) {
+			/* The gate is closed: its opener kicks us again. */
+			bio_list_add_head(&bios, bio);
+			spin_lock_irq(&sc->lock);
+			bio_list_merge_head(&sc->deferred, &bios);
+			spin_unlock_irq(&sc->lock);
+			break;
+		}
+	}
+}
+
+int swarm_io_init(struct swarm_c *sc)
+{
+	spin_lock_init(&sc->lock);
+	bio_list_init(&sc->deferred);
+	bio_list_init(&sc->held);
+	INIT_WORK(&sc->worker, swarm_worker);
+	return bioset_init(&sc->bs, BIO_POOL_SIZE,
+			   offsetof(struct swarm_clone, bio), 0);
+}
+
+void swarm_io_exit(struct swarm_c *sc)
+{
+	bioset_exit(&sc->bs);
+}

@@ -1,0 +1,124 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * dm-swarm: the replica selector's state, the load of every member.
+ *
+ * The I/O path calls swarm_sel_start() and swarm_sel_end() for every bio
+ * it sends to a member (one atomic each); reads with several copies ask
+ * swarm_sel_choose(). The throughput estimate comes from the members'
+ * own disk statistics (bytes done per busy millisecond), refreshed about
+ * once a second, so the I/O path reads no clock.
+ */
+#include <linux/blkdev.h>
+#include <linux/jiffies.h>
+#include <linux/math64.h>
+#include <linux/part_stat.h>
+#include <linux/slab.h>
+
+#include "swarm-place.h"
+#include "swarm-select.h"
+
+int swarm_sel_init(struct swarm_sel *s, u32 nr_devs)
+{
+	u32 i;
+
+	s->policy = SWARM_SELECT_LEAST_LOADED;
+	s->nr_devs = nr_devs;
+	s->load = kcalloc(nr_devs, sizeof(*s->load), GFP_KERNEL);
+	if (!s->load)
+		return -ENOMEM;
+	for (i = 0; i < nr_devs; i++)
+		s->load[i].tput = SWARM_TPUT_DEFAULT;
+	return 0;
+}
+
+void swarm_sel_exit(struct swarm_sel *s)
+{
+	kfree(s->load);
+	s->load = NULL;
+}
+
+/**
+ * swarm_sel_choose() - the copy a read goes to.
+ * @s: the selector.
+ * @copies: the encoded copies of the entry.
+ * @n: how many, >= 2.
+ * @bytes: the read's size.
+ *
+ * Return: the index of the copy.
+ */
+u32 swarm_sel_choose(struct swarm_sel *s, const u64 *copies, u32 n,
+		     u32 bytes)
+{
+	u64 inflight[SWARM_MAX_COPIES];
+	u32 tput[SWARM_MAX_COPIES], i;
+
+	if (READ_ONCE(s->policy) != SWARM_SELECT_LEAST_LOADED)
+		return 0;
+	for (i = 0; i < n; i++) {
+		struct swarm_dev_load *l = &s->load[swarm_loc_decode(copies[i]).dev];
+
+		inflight[i] = atomic64_read(&l->inflight) & SWARM_LOAD_BYTES_MASK;
+		tput[i] = READ_ONCE(l->tput);
+	}
+	return swarm_least_loaded(inflight, tput, n, bytes);
+}
+
+static u64 swarm_bdev_bytes(struct block_device *bdev)
+{
+	return ((u64)part_stat_read(bdev, sectors[STAT_READ]) +
+		part_stat_read(bdev, sectors[STAT_WRITE])) << SECTOR_SHIFT;
+}
+
+/**
+ * swarm_sel_estimate() - refresh a member's throughput estimate.
+ * @s: the selector.
+ * @dev: the member.
+ * @bdev: its block device.
+ *
+ * Bytes done per busy millisecond since the last call, smoothed (new =
+ * 3/4 old + 1/4 sample). A member that was barely busy keeps its
+ * estimate. Called about once a second from a single worker.
+ */
+void swarm_sel_estimate(struct swarm_sel *s, u32 dev,
+			struct block_device *bdev)
+{
+	struct swarm_dev_load *l = &s->load[dev];
+	u64 bytes = swarm_bdev_bytes(bdev), db = bytes - l->prev_bytes;
+	unsigned long ticks = part_stat_read(bdev, io_ticks);
+	u64 ms = jiffies_to_msecs(ticks - l->prev_ticks), sample;
+
+	if (bytes < l->prev_bytes || ms > 3600 * MSEC_PER_SEC) {
+		l->prev_bytes = bytes;	/* the counters went back */
+		l->prev_ticks = ticks;
+		return;
+	}
+	if (ms < 10 || !db)
+		return;
+	sample = clamp_t(u64, div64_u64(db, ms), 1, U32_MAX);
+	WRITE_ONCE(l->tput, (u32)((3ULL * l->tput + sample) / 4) ?: 1);
+	l->prev_bytes = bytes;
+	l->prev_ticks = ticks;
+}
+
+/* Statistics reset: the peak and the busy time start again. */
+void swarm_sel_reset(struct swarm_sel *s, u32 dev,
+		     struct block_device *bdev)
+{
+	struct swarm_dev_load *l = &s->load[dev];
+
+	WRITE_ONCE(l->peak, atomic64_read(&l->inflight) >> SWARM_LOAD_BIO_SHIFT);
+	WRITE_ONCE(l->base_ticks, part_stat_read(bdev, io_ticks));
+}
+
+void swarm_sel_info(struct swarm_sel *s, u32 dev,
+		    struct block_device *bdev, struct swarm_load_info *info)
+{
+	struct swarm_dev_load *l = &s->load[dev];
+	unsigned long busy = part_stat_read(bdev, io_ticks) -
+			     READ_ONCE(l->base_ticks);
+
+	info->inflight = atomic64_read(&l->inflight) >> SWARM_LOAD_BIO_SHIFT;
+	info->peak = READ_ONCE(l->peak);
+	info->busy_ns = jiffies_to_nsecs(busy);
+	info->tput = (u64)READ_ONCE(l->tput) * 1000;
+}
