@@ -35,8 +35,9 @@ int swarm_maps_init(struct swarm_maps *mp)
 	mp->hold_hi = 0;
 	bio_list_init(&mp->held);
 	init_waitqueue_head(&mp->drained);
-	return percpu_ref_init(&mp->writes, swarm_writes_released, 0,
-			       GFP_KERNEL);
+	/* Revived after every close: the per-CPU counters must stay. */
+	return percpu_ref_init(&mp->writes, swarm_writes_released,
+			       PERCPU_REF_ALLOW_REINIT, GFP_KERNEL);
 }
 
 /* The destructor: no I/O is left. */
