@@ -105,13 +105,12 @@ build/user/swarm-ioctl-test: tests/vm/ioctl-test.c uapi/linux/dm-swarm.h
 # swarmctl: cli/ and the libraries, an object a file in build/obj/ (not
 # in build/user/, which goes into the VM), linked with the kernel's pure
 # on-disk format code, kmod/swarm-disk.c (assemble, examine, wipe).
-# That one and cli/cmd-disk.c see kmod/'s headers, and call the kernel's
-# swarm_map_free() by another name: libswarm has its own (map files).
+# That one and cli/cmd-disk.c see kmod/'s headers.
 SWARMCTL_SRC := $(wildcard userspace/cli/*.c) $(OFFLINE_LIB) \
 	userspace/lib/record.c
 SWARMCTL_OBJ := $(patsubst userspace/%.c,build/obj/%.o,$(SWARMCTL_SRC)) \
 	build/obj/kmod/swarm-disk.o
-KMOD_DISK_CFLAGS := -Ikmod -Dswarm_map_free=swarm_disk_map_free
+KMOD_DISK_CFLAGS := -Ikmod
 
 build/obj/%.o: userspace/%.c $(USER_HDRS) userspace/include/swarm-user.h
 	@mkdir -p $(dir $@)

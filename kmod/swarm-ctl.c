@@ -334,10 +334,10 @@ static int swarm_place_commit(struct swarm_c *sc, struct swarm_staged *st,
 			return -ENOMEM;
 		live = swarm_live_get(&sc->maps);
 		if (migrate)
-			r = swarm_place_beside(&sc->geom, live ? &live->m : NULL,
-					       &st->up, &p, &lm->m, err);
+			r = swarm_place_beside(&sc->geom, live ? &live->pl : NULL,
+					       &st->up, &p, &lm->pl, err);
 		else
-			r = swarm_place(&sc->geom, &st->up, &p, &lm->m, err);
+			r = swarm_place(&sc->geom, &st->up, &p, &lm->pl, err);
 		swarm_live_put(live);
 		if (!r)
 			r = swarm_commit(sc, lm, drop, migrate);
@@ -353,8 +353,8 @@ static int swarm_place_commit(struct swarm_c *sc, struct swarm_staged *st,
 	}
 	DMINFO("%s: map generation %llu%s: %u clusters, %llu copies of %llu entries, %llu bytes",
 	       swarm_name(sc), lm->generation,
-	       migrate ? " (migrating)" : "", lm->m.nr_clusters,
-	       lm->m.nr_copies, lm->m.nr_entries, swarm_map_bytes(&lm->m));
+	       migrate ? " (migrating)" : "", lm->pl.nr_clusters,
+	       lm->pl.nr_copies, lm->pl.nr_entries, swarm_placement_bytes(&lm->pl));
 	return 0;
 }
 
@@ -437,9 +437,9 @@ static void swarm_stats_fill(struct swarm_c *sc, struct dm_swarm_stats *s,
 	s->nr_devs = sc->geom.nr_devs;
 	s->nr_entries = sc->geom.nr_entries;
 	s->map_generation = lm ? lm->generation : 0;
-	s->nr_clusters = lm ? lm->m.nr_clusters : 0;
-	s->nr_copies = lm ? lm->m.nr_copies : sc->geom.nr_entries;
-	s->map_bytes = lm ? swarm_map_bytes(&lm->m) : 0;
+	s->nr_clusters = lm ? lm->pl.nr_clusters : 0;
+	s->nr_copies = lm ? lm->pl.nr_copies : sc->geom.nr_entries;
+	s->map_bytes = lm ? swarm_placement_bytes(&lm->pl) : 0;
 	swarm_live_put(lm);
 	s->reads = sum->reads;
 	s->writes = sum->writes;

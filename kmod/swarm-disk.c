@@ -264,7 +264,7 @@ void swarm_disk_layout(struct swarm_geom *g, u32 *area_sectors)
 }
 
 /**
- * swarm_map_to_records() - the slot records of one member.
+ * swarm_placement_to_records() - the slot records of one member.
  * @g: geometry.
  * @m: the map.
  * @dev: the member.
@@ -273,8 +273,9 @@ void swarm_disk_layout(struct swarm_geom *g, u32 *area_sectors)
  * Return: 0, or -EINVAL if the map puts two copies in one slot or a copy
  * beyond the slots.
  */
-int swarm_map_to_records(const struct swarm_geom *g, const struct swarm_map *m,
-			 u32 dev, __le64 *rec)
+int swarm_placement_to_records(const struct swarm_geom *g,
+			       const struct swarm_placement *m, u32 dev,
+			       __le64 *rec)
 {
 	const u64 *c;
 	u64 e;
@@ -282,7 +283,7 @@ int swarm_map_to_records(const struct swarm_geom *g, const struct swarm_map *m,
 
 	memset(rec, 0, swarm_part_bytes(g->dev_slots));
 	for (e = 0; e < m->nr_entries; e++) {
-		n = swarm_map_copies(m, e, &c);
+		n = swarm_placement_copies(m, e, &c);
 		for (i = 0; i < n; i++) {
 			struct swarm_loc l = swarm_loc_decode(c[i]);
 
@@ -297,7 +298,7 @@ int swarm_map_to_records(const struct swarm_geom *g, const struct swarm_map *m,
 }
 
 /**
- * swarm_map_from_records() - rebuild a map from every member's records.
+ * swarm_placement_from_records() - rebuild a map from every member's records.
  * @g: geometry.
  * @rec: per member, @g->dev_slots records.
  * @m: the map, allocated here; @m->nr_clusters is left 0.
@@ -307,8 +308,9 @@ int swarm_map_to_records(const struct swarm_geom *g, const struct swarm_map *m,
  *
  * Return: 0, -ENOMEM, or -EUCLEAN when the records do not form a map.
  */
-int swarm_map_from_records(const struct swarm_geom *g, __le64 *const *rec,
-			   struct swarm_map *m, char **error)
+int swarm_placement_from_records(const struct swarm_geom *g,
+				 __le64 *const *rec, struct swarm_placement *m,
+				 char **error)
 {
 	u64 e, s, idx = 0;
 	u8 *cnt;
@@ -381,10 +383,10 @@ int swarm_map_from_records(const struct swarm_geom *g, __le64 *const *rec,
 nomem:
 	*error = "Cannot allocate memory";
 	swarm_free(cnt);
-	swarm_map_free(m);
+	swarm_placement_free(m);
 	return -ENOMEM;
 corrupt:
 	swarm_free(cnt);
-	swarm_map_free(m);
+	swarm_placement_free(m);
 	return -EUCLEAN;
 }

@@ -124,10 +124,12 @@ void swarm_sb_encode(const struct swarm_sb *sb, void *block);
 enum swarm_sb_kind swarm_sb_decode(const void *block, struct swarm_sb *sb);
 enum swarm_sb_kind swarm_sb_pick(const void *blocks, struct swarm_sb *sb);
 void swarm_disk_layout(struct swarm_geom *g, u32 *area_sectors);
-int swarm_map_to_records(const struct swarm_geom *g, const struct swarm_map *m,
-			 u32 dev, __le64 *rec);
-int swarm_map_from_records(const struct swarm_geom *g, __le64 *const *rec,
-			   struct swarm_map *m, char **error);
+int swarm_placement_to_records(const struct swarm_geom *g,
+			       const struct swarm_placement *m, u32 dev,
+			       __le64 *rec);
+int swarm_placement_from_records(const struct swarm_geom *g,
+				 __le64 *const *rec, struct swarm_placement *m,
+				 char **error);
 
 /* Sector of map area @area (0 or 1). */
 static inline u64 swarm_area_sector(u32 area_sectors, u32 area)

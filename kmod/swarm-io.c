@@ -138,7 +138,7 @@ static u32 swarm_run(const struct swarm_geom *g, const struct swarm_live_map *lm
 	if (!lm)
 		return min_t(u64, max, swarm_striped_run(g, entry));
 	for (run = 1; run < max; run++) {
-		m = swarm_map_copies(&lm->m, entry + run, &c);
+		m = swarm_placement_copies(&lm->pl, entry + run, &c);
 		if (all && m != n)
 			break;
 		for (i = 0; i < (all ? n : 1); i++) {
@@ -339,8 +339,8 @@ static bool swarm_plug_read(struct swarm_c *sc, struct bio *bio)
 		 * Full: send what it holds but the read @p lives in, which
 		 * stays on the plug for what follows.
 		 */
-		struct bio *host = dm_bio_from_per_bio_data(
-			container_of(p, struct swarm_io, plug), sizeof(struct swarm_io));
+		struct swarm_io *hio = container_of(p, struct swarm_io, plug);
+		struct bio *host = dm_bio_from_per_bio_data(hio, sizeof(*hio));
 		struct bio_list rest;
 		struct bio *b;
 
@@ -409,7 +409,7 @@ static int swarm_map_read(struct swarm_c *sc, struct bio *bio, u64 entry,
 
 		copy = swarm_loc_encode(loc.dev, loc.slot);
 	} else {
-		n = swarm_map_copies(&lm->m, entry, &c);
+		n = swarm_placement_copies(&lm->pl, entry, &c);
 		if (n > 1) {
 			pick = swarm_sel_choose(&sc->sel, c, n, bio->bi_iter.bi_size);
 			this_cpu_inc(sc->stats.pcpu->multi_copy_reads);

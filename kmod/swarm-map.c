@@ -62,7 +62,7 @@ void swarm_live_free(struct swarm_live_map *lm)
 {
 	if (!lm)
 		return;
-	swarm_map_free(&lm->m);
+	swarm_placement_free(&lm->pl);
 	kfree(lm);
 }
 
@@ -182,7 +182,7 @@ u32 swarm_entry_copies(const struct swarm_geom *g,
 		copies[0] = swarm_loc_encode(loc.dev, loc.slot);
 		return 1;
 	}
-	n = swarm_map_copies(&lm->m, entry, &c);
+	n = swarm_placement_copies(&lm->pl, entry, &c);
 	memcpy(copies, c, n * sizeof(*c));
 	return n;
 }

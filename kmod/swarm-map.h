@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * dm-swarm: the live map (swarm-map.c). A placement (struct swarm_map,
+ * dm-swarm: the live map (swarm-map.c). A placement (struct swarm_placement,
  * swarm-place.h) in use by the I/O path, its lifetime, the placement a
  * migration moves to, and the write gate that every change of them goes
  * through.
@@ -24,13 +24,13 @@ struct swarm_c;
  * @kref: held by every table that uses it, and by a migration moving to it.
  * @rcu: frees it after the readers in map() are gone.
  * @generation: > 0, the committed generation it has on disk.
- * @m: the placement.
+ * @pl: the placement.
  */
 struct swarm_live_map {
 	struct kref kref;
 	struct rcu_head rcu;
 	u64 generation;
-	struct swarm_map m;
+	struct swarm_placement pl;
 };
 
 /**

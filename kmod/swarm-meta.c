@@ -343,14 +343,14 @@ static int swarm_load_map(struct swarm_c *sc, const struct swarm_sb *sb,
 		if (r)
 			goto out;
 	}
-	r = swarm_map_from_records(&sc->geom, parts, &lm->m, &err);
+	r = swarm_placement_from_records(&sc->geom, parts, &lm->pl, &err);
 	if (r) {
 		DMERR("%s: map generation %llu: %s", swarm_name(sc),
 		      sb->generation, err);
 		goto out;
 	}
 	lm->generation = sb->generation;
-	lm->m.nr_clusters = sb->nr_clusters;
+	lm->pl.nr_clusters = sb->nr_clusters;
 	*lmp = lm;
 	lm = NULL;
 out:
@@ -455,8 +455,8 @@ int swarm_meta_load(struct swarm_c *sc)
 	swarm_live_put(swarm_live_publish(&sc->maps, lm));
 	if (lm)
 		DMINFO("%s: set %pU: map generation %llu, %llu copies of %llu entries",
-		       name, newest.uuid, lm->generation, lm->m.nr_copies,
-		       lm->m.nr_entries);
+		       name, newest.uuid, lm->generation, lm->pl.nr_copies,
+		       lm->pl.nr_entries);
 out:
 	if (!r)
 		sc->meta->loaded = true;
@@ -503,7 +503,7 @@ int swarm_meta_set_flags(struct swarm_c *sc, u32 flags)
  *
  * Return: 0, -ENOMEM or an I/O error; the committed map is then the old.
  */
-int swarm_meta_commit(struct swarm_c *sc, const struct swarm_map *m,
+int swarm_meta_commit(struct swarm_c *sc, const struct swarm_placement *m,
 		      u64 generation, u32 flags)
 {
 	const struct swarm_geom *g = &sc->geom;
@@ -520,7 +520,7 @@ int swarm_meta_commit(struct swarm_c *sc, const struct swarm_map *m,
 	mutex_lock(&sc->meta->lock);
 	old = sc->meta->sb;
 	for (i = 0; i < g->nr_devs; i++) {
-		r = swarm_map_to_records(g, m, i, parts[i]);
+		r = swarm_placement_to_records(g, m, i, parts[i]);
 		if (r)
 			goto out;
 		sc->meta->sb.area_crc[i] = swarm_crc32c(parts[i], bytes);

@@ -143,7 +143,7 @@ static void swarm_mig_finish(struct swarm_c *sc)
 
 	/* Writes to this device may wait for us: no I/O from reclaim. */
 	noio = memalloc_noio_save();
-	r = swarm_meta_commit(sc, &to->m, to->generation, SWARM_SB_HAS_DATA);
+	r = swarm_meta_commit(sc, &to->pl, to->generation, SWARM_SB_HAS_DATA);
 	memalloc_noio_restore(noio);
 	if (r) {
 		swarm_mig_fail(sc, r);
@@ -313,7 +313,7 @@ static int swarm_mig_start(struct swarm_c *sc, struct swarm_live_map *to)
 	WRITE_ONCE(sc->migrating, true);
 	DMINFO("%s: migrating %llu entries to map generation %llu (%llu copies)",
 	       swarm_name(sc), mig->total, to->generation,
-	       to->m.nr_copies);
+	       to->pl.nr_copies);
 	queue_delayed_work(sc->wq, &mig->step, 0);
 	return 0;
 }
@@ -412,7 +412,7 @@ int swarm_commit(struct swarm_c *sc, struct swarm_live_map *lm, bool drop,
 	} else if (migrate) {
 		r = swarm_mig_start(sc, lm);
 	} else {
-		r = swarm_meta_commit(sc, &lm->m, lm->generation,
+		r = swarm_meta_commit(sc, &lm->pl, lm->generation,
 				      drop ? 0 : swarm_meta_flags(sc));
 		if (!r) {
 			if (drop)

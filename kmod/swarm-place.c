@@ -146,7 +146,7 @@ struct place_state {
 	const struct swarm_geom *g;
 	const struct swarm_upload *u;
 	const struct swarm_place_params *p;
-	struct swarm_map *m;
+	struct swarm_placement *m;
 	u8 *want;		/* per entry: copies granted */
 	u8 *granted;		/* per membership: gets a copy of its own */
 	struct place_order *order;
@@ -199,7 +199,7 @@ static void grant_copies(struct place_state *s)
 /* Reserve a run in m->extra for every entry granted several copies. */
 static int reserve_runs(struct place_state *s)
 {
-	struct swarm_map *m = s->m;
+	struct swarm_placement *m = s->m;
 	u64 e, idx = 0;
 
 	for (e = 0; e < m->nr_entries; e++)
@@ -249,7 +249,7 @@ static u32 member_with_room(const struct place_state *s, u32 dev)
 
 static void add_copy(struct place_state *s, u64 e, u32 dev)
 {
-	struct swarm_map *m = s->m;
+	struct swarm_placement *m = s->m;
 	u64 w;
 
 	/* The budget leaves room for every copy; never write past it. */
@@ -466,14 +466,14 @@ static int build_adjacency(struct place_state *s)
  * @g: geometry of the device.
  * @u: the upload, checked by swarm_upload_validate().
  * @p: policy and replication budget.
- * @m: the map to fill; swarm_map_free() it when done.
+ * @m: the map to fill; swarm_placement_free() it when done.
  * @error: set on failure.
  *
  * Return: 0, -EINVAL for bad parameters, -ENOMEM, or -ENOSPC if a copy
  * found no slot (the budget rules that out).
  */
 int swarm_place(const struct swarm_geom *g, const struct swarm_upload *u,
-		const struct swarm_place_params *p, struct swarm_map *m,
+		const struct swarm_place_params *p, struct swarm_placement *m,
 		char **error)
 {
 	struct place_state s = { .g = g, .u = u, .p = p, .m = m };
@@ -537,11 +537,11 @@ out:
 	swarm_free(s.adj_w);
 	swarm_free(s.id_to_idx);
 	if (r)
-		swarm_map_free(m);
+		swarm_placement_free(m);
 	return r;
 }
 
-void swarm_map_free(struct swarm_map *m)
+void swarm_placement_free(struct swarm_placement *m)
 {
 	swarm_free(m->loc);
 	swarm_free(m->extra);
@@ -550,7 +550,7 @@ void swarm_map_free(struct swarm_map *m)
 }
 
 /* Mark in @used[dev][slot] the slots @m (NULL: striped) uses. */
-static void mark_used(const struct swarm_geom *g, const struct swarm_map *m,
+static void mark_used(const struct swarm_geom *g, const struct swarm_placement *m,
 		      u8 **used)
 {
 	const u64 *c;
@@ -564,7 +564,7 @@ static void mark_used(const struct swarm_geom *g, const struct swarm_map *m,
 			used[l.dev][l.slot] = 1;
 			continue;
 		}
-		n = swarm_map_copies(m, e, &c);
+		n = swarm_placement_copies(m, e, &c);
 		for (i = 0; i < n; i++) {
 			struct swarm_loc l = swarm_loc_decode(c[i]);
 
@@ -581,7 +581,7 @@ static void mark_used(const struct swarm_geom *g, const struct swarm_map *m,
  * @old: the live map, or NULL when entries are striped.
  * @u: the upload, checked by swarm_upload_validate().
  * @p: policy and replication budget.
- * @m: the map to fill; swarm_map_free() it when done.
+ * @m: the map to fill; swarm_placement_free() it when done.
  * @error: set on failure.
  *
  * The map is placed as on a device of F slots a member, F the fewest free
@@ -591,9 +591,9 @@ static void mark_used(const struct swarm_geom *g, const struct swarm_map *m,
  * Return: 0, -ENOMEM, or -ENOSPC when the free slots cannot hold one copy
  * of every entry.
  */
-int swarm_place_beside(const struct swarm_geom *g, const struct swarm_map *old,
+int swarm_place_beside(const struct swarm_geom *g, const struct swarm_placement *old,
 		       const struct swarm_upload *u,
-		       const struct swarm_place_params *p, struct swarm_map *m,
+		       const struct swarm_place_params *p, struct swarm_placement *m,
 		       char **error)
 {
 	struct beside {

@@ -3,7 +3,7 @@
  * dm-swarm: cluster maps and their placement. An uploaded cluster map
  * (struct swarm_upload: clusters, their members and co-activation
  * weights) is validated and placed (swarm-place.c) into a placement,
- * struct swarm_map: where every copy of every entry lives.
+ * struct swarm_placement: where every copy of every entry lives.
  *
  * Pure code: builds in the kernel and in user space.
  */
@@ -82,7 +82,7 @@ struct swarm_place_params {
 /*
  * A copy is encoded in 64 bits: member in bits 56..62, slot in bits 0..55.
  * An entry word with bit 63 set instead points to a run of copies in
- * swarm_map.extra: count in bits 48..55, index in bits 0..47.
+ * swarm_placement.extra: count in bits 48..55, index in bits 0..47.
  */
 #define SWARM_LOC_MULTI		BIT_ULL(63)
 #define SWARM_LOC_DEV_SHIFT	56
@@ -91,7 +91,7 @@ struct swarm_place_params {
 #define SWARM_LOC_IDX_MASK	((1ULL << 48) - 1)
 
 /**
- * struct swarm_map - a placed map: every copy of every entry.
+ * struct swarm_placement - a placed map: every copy of every entry.
  * @nr_entries: entries of the device.
  * @nr_clusters: clusters of the upload.
  * @nr_copies: copies of all entries together.
@@ -101,7 +101,7 @@ struct swarm_place_params {
  * @extra: copy runs of the entries that have several.
  * @dev_used: slots used on each member.
  */
-struct swarm_map {
+struct swarm_placement {
 	u64 nr_entries;
 	u32 nr_clusters;
 	u64 nr_copies;
@@ -128,15 +128,15 @@ static inline struct swarm_loc swarm_loc_decode(u64 w)
 }
 
 /**
- * swarm_map_copies() - the copies of an entry.
+ * swarm_placement_copies() - the copies of an entry.
  * @m: the map.
  * @entry: entry, < @m->nr_entries.
  * @copies: set to the first encoded copy.
  *
  * Return: the number of copies, >= 1.
  */
-static inline u32 swarm_map_copies(const struct swarm_map *m, u64 entry,
-				   const u64 **copies)
+static inline u32 swarm_placement_copies(const struct swarm_placement *m,
+					 u64 entry, const u64 **copies)
 {
 	const u64 *w = &m->loc[entry];
 
@@ -148,7 +148,7 @@ static inline u32 swarm_map_copies(const struct swarm_map *m, u64 entry,
 	return (u32)(*w >> SWARM_LOC_CNT_SHIFT) & 0xff;
 }
 
-static inline u64 swarm_map_bytes(const struct swarm_map *m)
+static inline u64 swarm_placement_bytes(const struct swarm_placement *m)
 {
 	return sizeof(*m) + (m->nr_entries + m->nr_extra) * sizeof(u64);
 }
@@ -156,12 +156,12 @@ static inline u64 swarm_map_bytes(const struct swarm_map *m)
 int swarm_upload_validate(const struct swarm_upload *u, u64 nr_entries,
 			  char **error);
 int swarm_place(const struct swarm_geom *g, const struct swarm_upload *u,
-		const struct swarm_place_params *p, struct swarm_map *m,
+		const struct swarm_place_params *p, struct swarm_placement *m,
 		char **error);
-int swarm_place_beside(const struct swarm_geom *g, const struct swarm_map *old,
+int swarm_place_beside(const struct swarm_geom *g, const struct swarm_placement *old,
 		       const struct swarm_upload *u,
-		       const struct swarm_place_params *p, struct swarm_map *m,
+		       const struct swarm_place_params *p, struct swarm_placement *m,
 		       char **error);
-void swarm_map_free(struct swarm_map *m);
+void swarm_placement_free(struct swarm_placement *m);
 
 #endif /* DM_SWARM_PLACE_H */

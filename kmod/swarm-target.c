@@ -255,8 +255,8 @@ static void swarm_status(struct dm_target *ti, status_type_t type,
 		lm = rcu_dereference(sc->maps.live);
 		if (lm) {
 			gen = lm->generation;
-			clusters = lm->m.nr_clusters;
-			copies = lm->m.nr_copies;
+			clusters = lm->pl.nr_clusters;
+			copies = lm->pl.nr_copies;
 		}
 		rcu_read_unlock();
 		DMEMIT(" %llu %llu %llu %llu %llu %llu %llu %s %s", gen, clusters,

@@ -20,7 +20,7 @@
  *
  * Three things are called a map: the *cluster map* user space uploads
  * (struct swarm_upload), the *placement* of every copy of every entry
- * computed from it (struct swarm_map, pure), and the *live map*, a
+ * computed from it (struct swarm_placement, pure), and the *live map*, a
  * placement in use by the I/O path (struct swarm_live_map). dm's map()
  * hook is swarm_io_map().
  */
@@ -149,7 +149,7 @@ void swarm_meta_exit(struct swarm_c *sc);
 int swarm_meta_check(struct swarm_c *sc);
 int swarm_meta_load(struct swarm_c *sc);
 int swarm_meta_set_flags(struct swarm_c *sc, u32 flags);
-int swarm_meta_commit(struct swarm_c *sc, const struct swarm_map *m,
+int swarm_meta_commit(struct swarm_c *sc, const struct swarm_placement *m,
 		      u64 generation, u32 flags);
 u64 swarm_meta_generation(struct swarm_c *sc);
 u32 swarm_meta_flags(struct swarm_c *sc);

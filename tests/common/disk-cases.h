@@ -86,7 +86,7 @@ static void case_disk_beside_records(void *ctx)
 	struct swarm_place_params p = {
 		.policy = SWARM_PLACE_COACTIVATION, .max_copies = 8, .spare_pct = 0,
 	};
-	static struct swarm_map m1, m2, m3;
+	static struct swarm_placement m1, m2, m3;
 	__le64 *rec[4] = { NULL };
 	u64 mem[40], e;
 	u32 c, i, j, n1, n2, shared = 0, differ = 0;
@@ -107,8 +107,8 @@ static void case_disk_beside_records(void *ctx)
 		struct swarm_loc s = swarm_striped_loc(&g, e);
 		u64 striped = swarm_loc_encode(s.dev, s.slot);
 
-		n1 = swarm_map_copies(&m1, e, &a);
-		n2 = swarm_map_copies(&m2, e, &b);
+		n1 = swarm_placement_copies(&m1, e, &a);
+		n2 = swarm_placement_copies(&m2, e, &b);
 		for (i = 0; i < n1; i++) {
 			shared += a[i] == striped;
 			for (j = 0; j < n2; j++)
@@ -121,13 +121,13 @@ static void case_disk_beside_records(void *ctx)
 
 	for (i = 0; i < 4; i++) {
 		rec[i] = swarm_zalloc(swarm_part_bytes(g.dev_slots), 1);
-		CHECK(ctx, rec[i] && !swarm_map_to_records(&g, &m2, i, rec[i]),
+		CHECK(ctx, rec[i] && !swarm_placement_to_records(&g, &m2, i, rec[i]),
 		      "records of member %u", i);
 	}
-	CHECK(ctx, !swarm_map_from_records(&g, rec, &m3, &err), "%s", err);
+	CHECK(ctx, !swarm_placement_from_records(&g, rec, &m3, &err), "%s", err);
 	for (e = 0; e < g.nr_entries; e++) {
-		n1 = swarm_map_copies(&m2, e, &a);
-		n2 = swarm_map_copies(&m3, e, &b);
+		n1 = swarm_placement_copies(&m2, e, &a);
+		n2 = swarm_placement_copies(&m3, e, &b);
 		if (n1 != n2) {
 			differ++;
 			continue;
@@ -143,13 +143,13 @@ static void case_disk_beside_records(void *ctx)
 
 	/* One record naming an entry beyond the device: refused. */
 	rec[1][0] = cpu_to_le64(g.nr_entries + 1);
-	swarm_map_free(&m3);
-	CHECK(ctx, swarm_map_from_records(&g, rec, &m3, &err) == -EUCLEAN,
+	swarm_placement_free(&m3);
+	CHECK(ctx, swarm_placement_from_records(&g, rec, &m3, &err) == -EUCLEAN,
 	      "bad record refused");
 	for (i = 0; i < 4; i++)
 		swarm_free(rec[i]);
-	swarm_map_free(&m1);
-	swarm_map_free(&m2);
+	swarm_placement_free(&m1);
+	swarm_placement_free(&m2);
 }
 
 #endif /* DM_SWARM_DISK_CASES_H */

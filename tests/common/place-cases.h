@@ -52,10 +52,10 @@ static struct swarm_geom tgeom(u32 nr_devs, u64 dev_slots, u64 nr_entries)
 	return g;
 }
 
-static u32 copies_of(const struct swarm_map *m, u64 e, struct swarm_loc *out)
+static u32 copies_of(const struct swarm_placement *m, u64 e, struct swarm_loc *out)
 {
 	const u64 *c;
-	u32 n = swarm_map_copies(m, e, &c), i;
+	u32 n = swarm_placement_copies(m, e, &c), i;
 
 	for (i = 0; i < n && i < SWARM_MAX_COPIES; i++)
 		out[i] = swarm_loc_decode(c[i]);
@@ -67,7 +67,7 @@ static u32 copies_of(const struct swarm_map *m, u64 e, struct swarm_loc *out)
  * copy is in range, no slot is used twice, the slot counts add up.
  */
 static void check_map(void *ctx, const struct swarm_geom *g,
-		      const struct swarm_map *m, u32 max_copies, bool distinct)
+		      const struct swarm_placement *m, u32 max_copies, bool distinct)
 {
 	u8 *used = swarm_zalloc(g->nr_devs * g->dev_slots, 1);
 	u64 e, total = 0;
@@ -107,7 +107,7 @@ static void check_map(void *ctx, const struct swarm_geom *g,
 }
 
 static int tplace(const struct swarm_geom *g, struct tup *t, u32 policy,
-		  u32 max_copies, u32 spare, struct swarm_map *m)
+		  u32 max_copies, u32 spare, struct swarm_placement *m)
 {
 	struct swarm_place_params p = {
 		.policy = policy, .max_copies = max_copies, .spare_pct = spare,
@@ -136,7 +136,7 @@ static void case_eq7(void *ctx)
 	};
 	struct swarm_geom g = tgeom(4, 100, 40);
 	static struct tup t;
-	static struct swarm_map m;
+	static struct swarm_placement m;
 	u64 e;
 
 	/* Ids out of order and frequencies mixed: Eq. 7 goes by id. */
@@ -156,7 +156,7 @@ static void case_eq7(void *ctx)
 	CHECK(ctx, m.nr_copies == 40 && m.nr_multi == 0, "copies %llu",
 	      (unsigned long long)m.nr_copies);
 	check_map(ctx, &g, &m, 1, false);
-	swarm_map_free(&m);
+	swarm_placement_free(&m);
 }
 
 /* An entry in two clusters gets two copies, on distinct members. */
@@ -170,7 +170,7 @@ static void case_replication(void *ctx)
 	for (i = 0; i < 2; i++) {
 		struct swarm_loc l[SWARM_MAX_COPIES];
 		static struct tup t;
-		static struct swarm_map m;
+		static struct swarm_placement m;
 
 		memset(&t, 0, sizeof(t));
 		tup_add(&t, 0, 10, c0, 4);
@@ -181,12 +181,12 @@ static void case_replication(void *ctx)
 		CHECK(ctx, m.nr_copies == 21 && m.nr_multi == 1, "copies %llu",
 		      (unsigned long long)m.nr_copies);
 		check_map(ctx, &g, &m, 2, pol[i] == SWARM_PLACE_COACTIVATION);
-		swarm_map_free(&m);
+		swarm_placement_free(&m);
 
 		/* One copy per entry when the budget says so. */
 		CHECK(ctx, !tplace(&g, &t, pol[i], 1, 0, &m), "place");
 		CHECK(ctx, copies_of(&m, 3, l) == 1 && m.nr_copies == 20, "max 1");
-		swarm_map_free(&m);
+		swarm_placement_free(&m);
 	}
 }
 
@@ -197,7 +197,7 @@ static void case_budget(void *ctx)
 	struct swarm_geom g = tgeom(2, 5, 9);	/* 10 slots, 9 entries: 1 spare */
 	struct swarm_loc l[SWARM_MAX_COPIES];
 	static struct tup t;
-	static struct swarm_map m;
+	static struct swarm_placement m;
 
 	memset(&t, 0, sizeof(t));
 	tup_add(&t, 0, 1, c0, 2);
@@ -208,16 +208,16 @@ static void case_budget(void *ctx)
 	CHECK(ctx, copies_of(&m, 0, l) == 2, "hot entry has 2 copies");
 	CHECK(ctx, copies_of(&m, 1, l) == 1, "cold entry has 1 copy");
 	check_map(ctx, &g, &m, 4, true);
-	swarm_map_free(&m);
+	swarm_placement_free(&m);
 
 	/* A 10% spare reserve leaves no room for the replica at all. */
 	CHECK(ctx, !tplace(&g, &t, SWARM_PLACE_COACTIVATION, 4, 10, &m), "place");
 	CHECK(ctx, copies_of(&m, 0, l) == 1 && m.nr_copies == 9, "spare");
-	swarm_map_free(&m);
+	swarm_placement_free(&m);
 }
 
 /* Per-member members of the union of clusters @a and @b. */
-static void union_load(const struct swarm_map *m, const u64 *a, u32 na,
+static void union_load(const struct swarm_placement *m, const u64 *a, u32 na,
 		       const u64 *b, u32 nb, u32 *load)
 {
 	struct swarm_loc l[SWARM_MAX_COPIES];
@@ -244,7 +244,7 @@ static void case_anti_affinity(void *ctx)
 	static const u64 c0[] = { 0, 1 }, c1[] = { 2, 3, 4, 5, 6, 7 }, c2[] = { 8, 9 };
 	struct swarm_geom g = tgeom(4, 100, 16);
 	static struct tup t;
-	static struct swarm_map m;
+	static struct swarm_placement m;
 	u32 load[4];
 
 	memset(&t, 0, sizeof(t));
@@ -257,14 +257,14 @@ static void case_anti_affinity(void *ctx)
 	union_load(&m, c0, 2, c2, 2, load);
 	CHECK(ctx, load[0] == 2 && load[1] == 2 && load[2] == 0 && load[3] == 0,
 	      "Eq. 7 load %u %u %u %u", load[0], load[1], load[2], load[3]);
-	swarm_map_free(&m);
+	swarm_placement_free(&m);
 
 	CHECK(ctx, !tplace(&g, &t, SWARM_PLACE_COACTIVATION, 1, 0, &m), "place");
 	union_load(&m, c0, 2, c2, 2, load);
 	CHECK(ctx, load[0] == 1 && load[1] == 1 && load[2] == 1 && load[3] == 1,
 	      "co-activation load %u %u %u %u", load[0], load[1], load[2], load[3]);
 	check_map(ctx, &g, &m, 1, true);
-	swarm_map_free(&m);
+	swarm_placement_free(&m);
 }
 
 /* Without weights, COACTIVATION fills the least used members. */
@@ -272,7 +272,7 @@ static void case_capacity_balance(void *ctx)
 {
 	struct swarm_geom g = tgeom(4, 100, 64);
 	static struct tup t;
-	static struct swarm_map m;
+	static struct swarm_placement m;
 	u64 mn = U64_MAX, mx = 0;
 	u32 i;
 
@@ -290,7 +290,7 @@ static void case_capacity_balance(void *ctx)
 	CHECK(ctx, mx - mn <= 1, "members hold %llu..%llu slots",
 	      (unsigned long long)mn, (unsigned long long)mx);
 	check_map(ctx, &g, &m, 1, true);
-	swarm_map_free(&m);
+	swarm_placement_free(&m);
 }
 
 /* Random uploads: every placed map keeps the properties. */
@@ -303,7 +303,7 @@ static void case_random(void *ctx)
 		u64 entries = 20 + iter % 50;
 		struct swarm_geom g = tgeom(n, (entries + n - 1) / n + iter % 7, entries);
 		static struct tup t;
-		static struct swarm_map m;
+		static struct swarm_placement m;
 		u32 maxc = 1 + iter % 4;
 
 		memset(&t, 0, sizeof(t));
@@ -328,7 +328,7 @@ static void case_random(void *ctx)
 			tup_weight(&t, i, i + 1, seed % 50);
 		CHECK(ctx, !tplace(&g, &t, pol, maxc, iter % 30, &m), "iter %u", iter);
 		check_map(ctx, &g, &m, maxc, pol == SWARM_PLACE_COACTIVATION && maxc <= n);
-		swarm_map_free(&m);
+		swarm_placement_free(&m);
 	}
 }
 

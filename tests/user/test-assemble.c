@@ -14,8 +14,8 @@
 #include "../../kmod/swarm-disk.c"
 #include "utest.h"
 
-/* swarm_map_from_records() needs it; swarm-place.c is not built here. */
-void swarm_map_free(struct swarm_map *m)
+/* swarm_placement_from_records() needs it; swarm-place.c is not built here. */
+void swarm_placement_free(struct swarm_placement *m)
 {
 	free(m->loc);
 	free(m->extra);

@@ -453,14 +453,14 @@ static int cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static void records_of(const struct swarm_geom *g, const struct swarm_map *m,
+static void records_of(const struct swarm_geom *g, const struct swarm_placement *m,
 		       __le64 **rec)
 {
 	u32 d;
 
 	for (d = 0; d < g->nr_devs; d++) {
 		rec[d] = calloc(1, swarm_part_bytes(g->dev_slots));
-		EXPECT(!swarm_map_to_records(g, m, d, rec[d]), "to_records %u", d);
+		EXPECT(!swarm_placement_to_records(g, m, d, rec[d]), "to_records %u", d);
 	}
 }
 
@@ -473,7 +473,7 @@ static void free_records(const struct swarm_geom *g, __le64 **rec)
 }
 
 /* Same copies (as sets) for every entry, same counts. */
-static void same_map(const struct swarm_map *a, const struct swarm_map *b)
+static void same_map(const struct swarm_placement *a, const struct swarm_placement *b)
 {
 	u64 e, x[SWARM_MAX_COPIES], y[SWARM_MAX_COPIES];
 	const u64 *ca, *cb;
@@ -487,8 +487,8 @@ static void same_map(const struct swarm_map *a, const struct swarm_map *b)
 	for (d = 0; d < SWARM_MAX_DEVS; d++)
 		EXPECT(a->dev_used[d] == b->dev_used[d], "dev_used %u", d);
 	for (e = 0; e < a->nr_entries && e < b->nr_entries; e++) {
-		na = swarm_map_copies(a, e, &ca);
-		nb = swarm_map_copies(b, e, &cb);
+		na = swarm_placement_copies(a, e, &ca);
+		nb = swarm_placement_copies(b, e, &cb);
 		EXPECT(na == nb, "entry %llu: %u copies, %u", (unsigned long long)e,
 		       na, nb);
 		if (na != nb || na > SWARM_MAX_COPIES)
@@ -512,7 +512,7 @@ static void round_trip_one(u32 policy, u32 max_copies)
 	struct swarm_place_params p = {
 		.policy = policy, .max_copies = max_copies, .spare_pct = 0,
 	};
-	struct swarm_map m, back;
+	struct swarm_placement m, back;
 	__le64 *rec[4];
 	char *err = NULL;
 	int r;
@@ -534,15 +534,15 @@ static void round_trip_one(u32 policy, u32 max_copies)
 		EXPECT(m.nr_multi > 0, "no multi-copy entries");
 	records_of(&g, &m, rec);
 	err = NULL;
-	r = swarm_map_from_records(&g, rec, &back, &err);
+	r = swarm_placement_from_records(&g, rec, &back, &err);
 	EXPECT(!r, "from_records: %d %s", r, err ? err : "");
 	if (!r) {
 		same_map(&m, &back);
 		EXPECT(back.nr_clusters == 0, "nr_clusters left 0");
-		swarm_map_free(&back);
+		swarm_placement_free(&back);
 	}
 	free_records(&g, rec);
-	swarm_map_free(&m);
+	swarm_placement_free(&m);
 }
 
 static void records_round_trip(void)
@@ -561,17 +561,17 @@ static void records_to_errors(void)
 		.nr_entries = 2, .dev_slots = 4,
 	};
 	u64 loc[2];
-	struct swarm_map m = { .nr_entries = 2, .loc = loc };
+	struct swarm_placement m = { .nr_entries = 2, .loc = loc };
 	__le64 rec[SWARM_SB_BYTES / sizeof(__le64)];	/* a part */
 
 	loc[0] = swarm_loc_encode(1, 3);
 	loc[1] = swarm_loc_encode(1, 3);
-	EXPECT(swarm_map_to_records(&g, &m, 1, rec) == -EINVAL, "same slot");
-	EXPECT(!swarm_map_to_records(&g, &m, 0, rec), "other member");
+	EXPECT(swarm_placement_to_records(&g, &m, 1, rec) == -EINVAL, "same slot");
+	EXPECT(!swarm_placement_to_records(&g, &m, 0, rec), "other member");
 	loc[1] = swarm_loc_encode(0, 4);
-	EXPECT(swarm_map_to_records(&g, &m, 0, rec) == -EINVAL, "beyond");
+	EXPECT(swarm_placement_to_records(&g, &m, 0, rec) == -EINVAL, "beyond");
 	loc[1] = swarm_loc_encode(0, 2);
-	EXPECT(!swarm_map_to_records(&g, &m, 0, rec) && rec[2] == cpu_to_le64(2)
+	EXPECT(!swarm_placement_to_records(&g, &m, 0, rec) && rec[2] == cpu_to_le64(2)
 	       && !rec[0] && !rec[1] && !rec[3], "records of member 0");
 }
 
@@ -584,7 +584,7 @@ static int from(const u64 *v, u32 nr_devs, u64 nr_entries, char **err)
 	};
 	static __le64 recs[16][4];	/* from_records reads dev_slots */
 	__le64 *rec[16];
-	struct swarm_map m;
+	struct swarm_placement m;
 	u32 d, s;
 	int r;
 
@@ -594,9 +594,9 @@ static int from(const u64 *v, u32 nr_devs, u64 nr_entries, char **err)
 		rec[d] = recs[d];
 	}
 	*err = NULL;
-	r = swarm_map_from_records(&g, rec, &m, err);
+	r = swarm_placement_from_records(&g, rec, &m, err);
 	if (!r)
-		swarm_map_free(&m);
+		swarm_placement_free(&m);
 	else
 		EXPECT(!m.loc && !m.extra, "map left allocated");
 	return r;
@@ -632,7 +632,7 @@ static void records_from_errors(void)
 		};
 		static __le64 recs[9][4];
 		__le64 *rec[9];
-		struct swarm_map m;
+		struct swarm_placement m;
 		const u64 *c;
 		u32 d;
 
@@ -642,18 +642,18 @@ static void records_from_errors(void)
 			rec[d] = recs[d];
 		}
 		err = NULL;
-		EXPECT(!swarm_map_from_records(&g, rec, &m, &err), "8: %s", err);
+		EXPECT(!swarm_placement_from_records(&g, rec, &m, &err), "8: %s", err);
 		if (m.loc) {
-			EXPECT(swarm_map_copies(&m, 1, &c) == 1 &&
+			EXPECT(swarm_placement_copies(&m, 1, &c) == 1 &&
 			       swarm_loc_decode(c[0]).dev == 8, "entry 1");
-			EXPECT(swarm_map_copies(&m, 0, &c) == 8, "8 copies");
+			EXPECT(swarm_placement_copies(&m, 0, &c) == 8, "8 copies");
 			for (d = 0; d < 8; d++)
 				EXPECT(swarm_loc_decode(c[d]).dev == d &&
 				       swarm_loc_decode(c[d]).slot == 3 - d % 4,
 				       "copy %u", d);
 			EXPECT(m.nr_copies == 9 && m.nr_multi == 1, "counts");
 		}
-		swarm_map_free(&m);
+		swarm_placement_free(&m);
 	}
 	EXPECT(!from(good, 2, 3, &err), "good: %s", err);
 }

@@ -28,12 +28,10 @@
 #define DMSETUP_ENV	"SWARMCTL_DMSETUP"
 
 /*
- * The kernel's swarm_map_free(), which swarm_map_from_records() calls:
- * libswarm has a swarm_map_free() of its own (map files), so this file
- * and kmod/swarm-disk.c are built with -Dswarm_map_free=swarm_disk_map_free
- * (see the Makefile).
+ * The kernel's swarm_placement_free() (kmod/swarm-place.c, not linked
+ * here), which swarm_placement_from_records() calls on failure.
  */
-void swarm_disk_map_free(struct swarm_map *m)
+void swarm_placement_free(struct swarm_placement *m)
 {
 	free(m->loc);
 	free(m->extra);
