@@ -297,6 +297,35 @@ int swarm_placement_to_records(const struct swarm_geom *g,
 	return 0;
 }
 
+/* Count each entry's copies in @cnt, and the copies of each member. */
+static int swarm_count_records(const struct swarm_geom *g, __le64 *const *rec,
+			       struct swarm_placement *m, u8 *cnt, char **error)
+{
+	u64 s;
+	u32 d;
+
+	for (d = 0; d < g->nr_devs; d++) {
+		for (s = 0; s < g->dev_slots; s++) {
+			u64 v = le64_to_cpu(rec[d][s]);
+
+			if (!v)
+				continue;
+			if (v > g->nr_entries) {
+				*error = "Slot record names an entry beyond the device";
+				return -EUCLEAN;
+			}
+			if (cnt[v - 1] == SWARM_MAX_COPIES) {
+				*error = "Slot records give an entry too many copies";
+				return -EUCLEAN;
+			}
+			cnt[v - 1]++;
+			m->dev_used[d]++;
+			m->nr_copies++;
+		}
+	}
+	return 0;
+}
+
 /**
  * swarm_placement_from_records() - rebuild a map from every member's records.
  * @g: geometry.
@@ -323,25 +352,8 @@ int swarm_placement_from_records(const struct swarm_geom *g,
 	if (!cnt || !m->loc)
 		goto nomem;
 
-	for (d = 0; d < g->nr_devs; d++) {
-		for (s = 0; s < g->dev_slots; s++) {
-			u64 v = le64_to_cpu(rec[d][s]);
-
-			if (!v)
-				continue;
-			if (v > g->nr_entries) {
-				*error = "Slot record names an entry beyond the device";
-				goto corrupt;
-			}
-			if (cnt[v - 1] == SWARM_MAX_COPIES) {
-				*error = "Slot records give an entry too many copies";
-				goto corrupt;
-			}
-			cnt[v - 1]++;
-			m->dev_used[d]++;
-			m->nr_copies++;
-		}
-	}
+	if (swarm_count_records(g, rec, m, cnt, error))
+		goto corrupt;
 	for (e = 0; e < g->nr_entries; e++) {
 		if (!cnt[e]) {
 			*error = "Slot records leave an entry without a copy";

@@ -134,22 +134,22 @@ static const char *const swarm_kind_names[] = {
 };
 
 /*
- * Read every member's superblock and check that they form the set this
- * table describes. @sbs gets one per member; @kinds what each holds.
- * Return: 0 with *@fresh true for members to format, 0 with *@fresh
- * false for an existing set, or -EINVAL with @error set.
+ * Read every member's superblock into @sbs. Return: 0 with the number of
+ * valid ones in *@nr_valid and the first in *@first, or an errno with
+ * @error set when a member holds something else.
  */
-static int swarm_identify(struct swarm_c *sc, struct swarm_sb *sbs,
-			  bool *fresh, char **error)
+static int swarm_read_kinds(struct swarm_c *sc, struct swarm_sb *sbs,
+			    u32 *nr_valid, u32 *first, char **error)
 {
-	const struct swarm_geom *g = &sc->geom;
 	const char *name = swarm_name(sc);
 	bool format = sc->feat.given & SWARM_FEAT_FORMAT;
-	u32 i, nr_valid = 0, first = 0;
 	enum swarm_sb_kind k;
+	u32 i;
 	int r;
 
-	for (i = 0; i < g->nr_devs; i++) {
+	*nr_valid = 0;
+	*first = 0;
+	for (i = 0; i < sc->geom.nr_devs; i++) {
 		r = swarm_read_sbs(sc, i, sc->meta->buf);
 		if (r) {
 			DMERR("%s: cannot read the superblock of %s (%d)", name,
@@ -159,8 +159,8 @@ static int swarm_identify(struct swarm_c *sc, struct swarm_sb *sbs,
 		}
 		k = swarm_sb_pick(sc->meta->buf, &sbs[i]);
 		if (k == SWARM_SB_VALID) {
-			if (!nr_valid++)
-				first = i;
+			if (!(*nr_valid)++)
+				*first = i;
 			continue;
 		}
 		if (k == SWARM_SB_BLANK || (k == SWARM_SB_FOREIGN && format))
@@ -175,55 +175,72 @@ static int swarm_identify(struct swarm_c *sc, struct swarm_sb *sbs,
 			*error = "A member's superblocks are damaged";
 		return -EINVAL;
 	}
-	*fresh = !nr_valid;
-	if (!nr_valid)
+	return 0;
+}
+
+/* Does member @i's superblock @s belong in the set of @f (member @first)? */
+static int swarm_check_member(struct swarm_c *sc, u32 i, const struct swarm_sb *s,
+			      const struct swarm_sb *f, u32 first, char **error)
+{
+	const struct swarm_geom *g = &sc->geom;
+	const char *name = swarm_name(sc), *dev = sc->devs[i].dm_dev->name;
+
+	if (!s->nr_members) {
+		DMERR("%s: %s is not in set %pU (%u members): a missing member?",
+		      name, dev, f->uuid, f->nr_members);
+		*error = "A member does not belong to the set";
+	} else if (memcmp(s->uuid, f->uuid, sizeof(s->uuid))) {
+		DMERR("%s: %s belongs to set %pU, %s to set %pU", name,
+		      dev, s->uuid, sc->devs[first].dm_dev->name, f->uuid);
+		*error = "Members belong to different sets";
+	} else if (s->nr_members != g->nr_devs) {
+		DMERR("%s: set %pU has %u members, the table gives %u",
+		      name, s->uuid, s->nr_members, g->nr_devs);
+		*error = "The table does not give every member of the set";
+	} else if (s->member != i) {
+		DMERR("%s: %s is member %u of set %pU, given as %u (see swarmctl assemble)",
+		      name, dev, s->member, s->uuid, i);
+		*error = "Members are given in the wrong order";
+	} else if (s->entry_sectors != g->entry_sectors ||
+		   s->nr_entries != g->nr_entries) {
+		DMERR("%s: set %pU has %llu entries of %u sectors, the table %llu of %u",
+		      name, s->uuid, s->nr_entries, s->entry_sectors,
+		      g->nr_entries, g->entry_sectors);
+		*error = "The table's geometry differs from the set's";
+	} else if (s->dev_slots != f->dev_slots || s->data_start != f->data_start ||
+		   s->area_sectors != f->area_sectors ||
+		   s->run_shift != f->run_shift ||
+		   bdev_nr_sectors(sc->devs[i].dm_dev->bdev) <
+		   s->data_start + (s->dev_slots << g->entry_shift)) {
+		DMERR("%s: %s is smaller than set %pU's layout", name,
+		      dev, s->uuid);
+		*error = "A member is smaller than the set's layout";
+	} else {
 		return 0;
+	}
+	return -EINVAL;
+}
 
-	for (i = 0; i < g->nr_devs; i++) {
-		const struct swarm_sb *s = &sbs[i], *f = &sbs[first];
-		const char *dev = sc->devs[i].dm_dev->name;
+/*
+ * Read every member's superblock and check that they form the set this
+ * table describes. @sbs gets one per member. Return: 0 with *@fresh true
+ * for members to format, 0 with *@fresh false for an existing set, or an
+ * errno with @error set.
+ */
+static int swarm_identify(struct swarm_c *sc, struct swarm_sb *sbs,
+			  bool *fresh, char **error)
+{
+	u32 i, nr_valid, first;
+	int r;
 
-		if (!s->nr_members) {
-			DMERR("%s: %s is not in set %pU (%u members): a missing member?",
-			      name, dev, f->uuid, f->nr_members);
-			*error = "A member does not belong to the set";
-			return -EINVAL;
-		}
-		if (memcmp(s->uuid, f->uuid, sizeof(s->uuid))) {
-			DMERR("%s: %s belongs to set %pU, %s to set %pU", name,
-			      dev, s->uuid, sc->devs[first].dm_dev->name, f->uuid);
-			*error = "Members belong to different sets";
-			return -EINVAL;
-		}
-		if (s->nr_members != g->nr_devs) {
-			DMERR("%s: set %pU has %u members, the table gives %u",
-			      name, s->uuid, s->nr_members, g->nr_devs);
-			*error = "The table does not give every member of the set";
-			return -EINVAL;
-		}
-		if (s->member != i) {
-			DMERR("%s: %s is member %u of set %pU, given as %u (see swarmctl assemble)",
-			      name, dev, s->member, s->uuid, i);
-			*error = "Members are given in the wrong order";
-			return -EINVAL;
-		}
-		if (s->entry_sectors != g->entry_sectors ||
-		    s->nr_entries != g->nr_entries) {
-			DMERR("%s: set %pU has %llu entries of %u sectors, the table %llu of %u",
-			      name, s->uuid, s->nr_entries, s->entry_sectors,
-			      g->nr_entries, g->entry_sectors);
-			*error = "The table's geometry differs from the set's";
-			return -EINVAL;
-		}
-		if (s->dev_slots != f->dev_slots || s->data_start != f->data_start ||
-		    s->area_sectors != f->area_sectors ||
-		    bdev_nr_sectors(sc->devs[i].dm_dev->bdev) <
-		    s->data_start + (s->dev_slots << g->entry_shift)) {
-			DMERR("%s: %s is smaller than set %pU's layout", name,
-			      dev, s->uuid);
-			*error = "A member is smaller than the set's layout";
-			return -EINVAL;
-		}
+	r = swarm_read_kinds(sc, sbs, &nr_valid, &first, error);
+	if (r)
+		return r;
+	*fresh = !nr_valid;
+	for (i = 0; i < sc->geom.nr_devs && nr_valid; i++) {
+		r = swarm_check_member(sc, i, &sbs[i], &sbs[first], first, error);
+		if (r)
+			return r;
 	}
 	return 0;
 }
@@ -360,6 +377,93 @@ out:
 	return r;
 }
 
+/* A new set: write its first superblocks. */
+static int swarm_format(struct swarm_c *sc)
+{
+	int r;
+
+	swarm_sb_fill(sc, &sc->meta->sb);
+	generate_random_uuid(sc->meta->sb.uuid);
+	memcpy(sc->uuid, sc->meta->sb.uuid, sizeof(sc->uuid));
+	r = swarm_write_sbs(sc);
+	if (!r)
+		DMINFO("%s: formatted set %pU: %u members, %llu slots from sector %llu",
+		       swarm_name(sc), sc->meta->sb.uuid, sc->geom.nr_devs,
+		       sc->geom.dev_slots, sc->geom.data_start);
+	return r;
+}
+
+/*
+ * The newest of the members' superblocks, with every flag any of them
+ * has; *@stale when they differ (a crash during a superblock write).
+ */
+static struct swarm_sb swarm_newest_sb(struct swarm_c *sc,
+				       const struct swarm_sb *sbs, bool *stale)
+{
+	struct swarm_sb newest = sbs[0];
+	u32 i;
+
+	for (i = 1; i < sc->geom.nr_devs; i++) {
+		const struct swarm_sb *s = &sbs[i];
+
+		if (s->generation > newest.generation ||
+		    (s->generation == newest.generation && s->seq > newest.seq))
+			newest = *s;
+		newest.flags |= s->flags;
+	}
+	*stale = false;
+	for (i = 0; i < sc->geom.nr_devs; i++)
+		if (sbs[i].generation != newest.generation ||
+		    sbs[i].seq != newest.seq || sbs[i].flags != newest.flags)
+			*stale = true;
+	return newest;
+}
+
+/* An existing set: its committed map, its flags, its superblocks made whole. */
+static int swarm_load_set(struct swarm_c *sc, const struct swarm_sb *sbs)
+{
+	struct swarm_live_map *lm = NULL;
+	struct swarm_sb newest;
+	bool stale;
+	int r;
+
+	newest = swarm_newest_sb(sc, sbs, &stale);
+	memcpy(sc->uuid, newest.uuid, sizeof(sc->uuid));
+	if (newest.generation) {
+		lm = swarm_live_adopt(sc, newest.generation);
+		if (!lm) {
+			r = swarm_load_map(sc, &newest, &lm);
+			if (r)
+				return r;
+		}
+	}
+	sc->meta->sb = newest;
+	/* The table's features are the ones assemble restores next time. */
+	if (newest.max_copies != sc->feat.max_copies ||
+	    newest.spare_pct != sc->feat.spare_pct) {
+		sc->meta->sb.max_copies = sc->feat.max_copies;
+		sc->meta->sb.spare_pct = sc->feat.spare_pct;
+		stale = true;
+	}
+	if (stale) {
+		DMINFO("%s: rewriting superblocks to generation %llu",
+		       swarm_name(sc), newest.generation);
+		r = swarm_write_sbs(sc);
+		if (r) {
+			swarm_live_put(lm);
+			return r;
+		}
+	}
+	WRITE_ONCE(sc->has_data, newest.flags & SWARM_SB_HAS_DATA);
+	/* No I/O reaches a table before its first resume. */
+	swarm_live_put(swarm_live_publish(&sc->maps, lm));
+	if (lm)
+		DMINFO("%s: set %pU: map generation %llu, %llu copies of %llu entries",
+		       swarm_name(sc), newest.uuid, lm->generation,
+		       lm->pl.nr_copies, lm->pl.nr_entries);
+	return 0;
+}
+
 /**
  * swarm_meta_load() - preresume: make the on-disk state this table's.
  * @sc: the target.
@@ -374,17 +478,13 @@ out:
  */
 int swarm_meta_load(struct swarm_c *sc)
 {
-	const char *name = swarm_name(sc);
-	struct swarm_live_map *lm = NULL;
-	struct swarm_sb *sbs, newest;
-	bool fresh, stale = false;
+	struct swarm_sb *sbs;
 	char *err = "";
-	u32 i;
+	bool fresh;
 	int r;
 
 	if (sc->meta->loaded)
 		return 0;
-
 	sbs = kcalloc(sc->geom.nr_devs, sizeof(*sbs), GFP_KERNEL);
 	if (!sbs)
 		return -ENOMEM;
@@ -394,70 +494,12 @@ int swarm_meta_load(struct swarm_c *sc)
 	 * constructor looked.
 	 */
 	r = swarm_identify(sc, sbs, &fresh, &err);
-	if (r) {
-		DMERR("%s: %s", name, err);
-		goto out;
-	}
-	if (fresh) {
-		swarm_sb_fill(sc, &sc->meta->sb);
-		generate_random_uuid(sc->meta->sb.uuid);
-		memcpy(sc->uuid, sc->meta->sb.uuid, sizeof(sc->uuid));
-		r = swarm_write_sbs(sc);
-		if (!r)
-			DMINFO("%s: formatted set %pU: %u members, %llu slots from sector %llu",
-			       name, sc->meta->sb.uuid, sc->geom.nr_devs,
-			       sc->geom.dev_slots, sc->geom.data_start);
-		goto out;
-	}
-
-	newest = sbs[0];
-	for (i = 1; i < sc->geom.nr_devs; i++) {
-		const struct swarm_sb *s = &sbs[i];
-
-		if (s->generation > newest.generation ||
-		    (s->generation == newest.generation && s->seq > newest.seq))
-			newest = *s;
-		newest.flags |= s->flags;
-	}
-	for (i = 0; i < sc->geom.nr_devs; i++)
-		if (sbs[i].generation != newest.generation ||
-		    sbs[i].seq != newest.seq || sbs[i].flags != newest.flags)
-			stale = true;
-
-	memcpy(sc->uuid, newest.uuid, sizeof(sc->uuid));
-	if (newest.generation) {
-		lm = swarm_live_adopt(sc, newest.generation);
-		if (!lm) {
-			r = swarm_load_map(sc, &newest, &lm);
-			if (r)
-				goto out;
-		}
-	}
-	sc->meta->sb = newest;
-	/* The table's features are the ones assemble restores next time. */
-	if (sc->meta->sb.max_copies != sc->feat.max_copies ||
-	    sc->meta->sb.spare_pct != sc->feat.spare_pct) {
-		sc->meta->sb.max_copies = sc->feat.max_copies;
-		sc->meta->sb.spare_pct = sc->feat.spare_pct;
-		stale = true;
-	}
-	if (stale) {
-		DMINFO("%s: rewriting superblocks to generation %llu", name,
-		       newest.generation);
-		r = swarm_write_sbs(sc);
-		if (r) {
-			swarm_live_put(lm);
-			goto out;
-		}
-	}
-	WRITE_ONCE(sc->has_data, newest.flags & SWARM_SB_HAS_DATA);
-	/* No I/O reaches a table before its first resume. */
-	swarm_live_put(swarm_live_publish(&sc->maps, lm));
-	if (lm)
-		DMINFO("%s: set %pU: map generation %llu, %llu copies of %llu entries",
-		       name, newest.uuid, lm->generation, lm->pl.nr_copies,
-		       lm->pl.nr_entries);
-out:
+	if (r)
+		DMERR("%s: %s", swarm_name(sc), err);
+	else if (fresh)
+		r = swarm_format(sc);
+	else
+		r = swarm_load_set(sc, sbs);
 	if (!r)
 		sc->meta->loaded = true;
 	kfree(sbs);

@@ -25,6 +25,80 @@
  */
 #include "swarm-place.h"
 
+/* Check cluster @i's members; @last marks the cluster each entry was seen in. */
+static int check_members(const struct swarm_upload *u, u32 i, u64 nr_entries,
+			 u32 *last, char **error)
+{
+	const struct swarm_cluster *c = &u->clusters[i];
+	bool has_medoid = false;
+	u64 k;
+
+	for (k = c->first; k < c->first + c->nr_members; k++) {
+		u64 e = u->members[k];
+
+		if (e >= nr_entries) {
+			*error = "Entry out of range";
+			return -ERANGE;
+		}
+		if (last[e] == i + 1) {
+			*error = "Entry twice in one cluster";
+			return -EEXIST;
+		}
+		last[e] = i + 1;
+		has_medoid |= e == c->medoid;
+	}
+	if (!has_medoid) {
+		*error = "Medoid is not a member of its cluster";
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Check cluster @i's id and its place in the member array (@next). */
+static int check_cluster(const struct swarm_upload *u, u32 i, u64 next,
+			 u8 *seen, char **error)
+{
+	const struct swarm_cluster *c = &u->clusters[i];
+
+	if (c->id >= u->nr_clusters) {
+		*error = "Cluster id out of range";
+		return -ERANGE;
+	}
+	if (seen[c->id]) {
+		*error = "Duplicate cluster id";
+		return -EEXIST;
+	}
+	seen[c->id] = 1;
+	if (!c->nr_members) {
+		*error = "Empty cluster";
+		return -EINVAL;
+	}
+	if (c->first != next || c->nr_members > u->nr_members - next) {
+		*error = "Member counts disagree";
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int check_weights(const struct swarm_upload *u, char **error)
+{
+	u32 i;
+
+	for (i = 0; i < u->nr_weights; i++) {
+		const struct swarm_weight *w = &u->weights[i];
+
+		if (w->a >= u->nr_clusters || w->b >= u->nr_clusters) {
+			*error = "Weight names an unknown cluster";
+			return -ERANGE;
+		}
+		if (w->a == w->b) {
+			*error = "Weight of a cluster with itself";
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
 int swarm_upload_validate(const struct swarm_upload *u, u64 nr_entries,
 			  char **error)
 {
@@ -45,74 +119,18 @@ int swarm_upload_validate(const struct swarm_upload *u, u64 nr_entries,
 		r = -ENOMEM;
 		goto out;
 	}
-	for (i = 0; i < u->nr_clusters; i++) {
-		const struct swarm_cluster *c = &u->clusters[i];
-		bool has_medoid = false;
-		u64 k;
-
-		if (c->id >= u->nr_clusters) {
-			*error = "Cluster id out of range";
-			r = -ERANGE;
-			goto out;
-		}
-		if (seen[c->id]) {
-			*error = "Duplicate cluster id";
-			r = -EEXIST;
-			goto out;
-		}
-		seen[c->id] = 1;
-		if (!c->nr_members) {
-			*error = "Empty cluster";
-			r = -EINVAL;
-			goto out;
-		}
-		if (c->first != next || c->nr_members > u->nr_members - next) {
-			*error = "Member counts disagree";
-			r = -EINVAL;
-			goto out;
-		}
-		for (k = c->first; k < c->first + c->nr_members; k++) {
-			u64 e = u->members[k];
-
-			if (e >= nr_entries) {
-				*error = "Entry out of range";
-				r = -ERANGE;
-				goto out;
-			}
-			if (last[e] == i + 1) {
-				*error = "Entry twice in one cluster";
-				r = -EEXIST;
-				goto out;
-			}
-			last[e] = i + 1;
-			has_medoid |= e == c->medoid;
-		}
-		if (!has_medoid) {
-			*error = "Medoid is not a member of its cluster";
-			r = -EINVAL;
-			goto out;
-		}
-		next += c->nr_members;
+	for (i = 0; i < u->nr_clusters && !r; i++) {
+		r = check_cluster(u, i, next, seen, error);
+		if (!r)
+			r = check_members(u, i, nr_entries, last, error);
+		next += u->clusters[i].nr_members;
 	}
-	if (next != u->nr_members) {
+	if (!r && next != u->nr_members) {
 		*error = "Member counts disagree";
 		r = -EINVAL;
-		goto out;
 	}
-	for (i = 0; i < u->nr_weights; i++) {
-		const struct swarm_weight *w = &u->weights[i];
-
-		if (w->a >= u->nr_clusters || w->b >= u->nr_clusters) {
-			*error = "Weight names an unknown cluster";
-			r = -ERANGE;
-			goto out;
-		}
-		if (w->a == w->b) {
-			*error = "Weight of a cluster with itself";
-			r = -EINVAL;
-			goto out;
-		}
-	}
+	if (!r)
+		r = check_weights(u, error);
 out:
 	swarm_free(last);
 	swarm_free(seen);
