@@ -152,12 +152,31 @@ static u32 swarm_run(const struct swarm_geom *g, const struct swarm_live_map *lm
 	return run;
 }
 
-/* Cut @bio after @run entries from @in_entry, if it covers more. */
-static inline void swarm_accept_run(const struct swarm_geom *g, struct bio *bio,
+/*
+ * Cut @bio after @run entries from @in_entry, if it covers more; dm core
+ * sends the rest to map() again.
+ *
+ * Not a REQ_NOWAIT bio: when a later part found a member out of tags, the
+ * bio would complete with BLK_STS_AGAIN after its submitter returned, and
+ * io_uring reissues only what fails while it submits (the request then
+ * fails, or is never completed). Such a bio fails at once with
+ * BLK_STS_AGAIN instead, and comes back without REQ_NOWAIT from a context
+ * that may wait.
+ *
+ * Return: false if @bio was completed.
+ */
+static inline bool swarm_accept_run(const struct swarm_geom *g, struct bio *bio,
 				    sector_t in_entry, u32 run, u32 nr)
 {
-	if (run < nr)
-		dm_accept_partial_bio(bio, ((sector_t)run << g->entry_shift) - in_entry);
+	if (run >= nr)
+		return true;
+	if (bio->bi_opf & REQ_NOWAIT) {
+		bio->bi_status = BLK_STS_AGAIN;
+		bio_endio(bio);
+		return false;
+	}
+	dm_accept_partial_bio(bio, ((sector_t)run << g->entry_shift) - in_entry);
+	return true;
 }
 
 /* ---- read batching ---- */
@@ -421,7 +440,8 @@ static int swarm_map_read(struct swarm_c *sc, struct bio *bio, u64 entry,
 	run = nr > 1 ? swarm_run(g, lm, entry, &copy, 1, nr, false) : 1;
 	rcu_read_unlock();
 
-	swarm_accept_run(g, bio, in_entry, run, nr);
+	if (!swarm_accept_run(g, bio, in_entry, run, nr))
+		return DM_MAPIO_SUBMITTED;
 	swarm_trace_reads(&sc->trace, entry, run);
 	this_cpu_inc(sc->stats.pcpu->reads);
 	swarm_remap(sc, bio, copy, in_entry);
@@ -454,7 +474,8 @@ static int swarm_map_write(struct swarm_c *sc, struct bio *bio, u64 entry,
 	run = nr > 1 ? swarm_run(g, lm, entry, copies, n, nr, true) : 1;
 	rcu_read_unlock();
 
-	swarm_accept_run(g, bio, in_entry, run, nr);
+	if (!swarm_accept_run(g, bio, in_entry, run, nr))
+		return DM_MAPIO_SUBMITTED;	/* end_io leaves the gate */
 	if (n > 1) {
 		/* The worker clones it to every copy. */
 		io->entered = false;

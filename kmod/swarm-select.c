@@ -116,8 +116,10 @@ void swarm_sel_info(struct swarm_sel *s, u32 dev,
 	struct swarm_dev_load *l = &s->load[dev];
 	unsigned long busy = part_stat_read(bdev, io_ticks) -
 			     READ_ONCE(l->base_ticks);
+	u64 v = atomic64_read(&l->inflight);
 
-	info->inflight = atomic64_read(&l->inflight) >> SWARM_LOAD_BIO_SHIFT;
+	info->inflight = v >> SWARM_LOAD_BIO_SHIFT;
+	info->inflight_bytes = v & SWARM_LOAD_BYTES_MASK;
 	info->peak = READ_ONCE(l->peak);
 	info->busy_ns = jiffies_to_nsecs(busy);
 	info->tput = (u64)READ_ONCE(l->tput) * 1000;

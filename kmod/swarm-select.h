@@ -104,12 +104,14 @@ struct swarm_sel {
 /**
  * struct swarm_load_info - a member's load, for statistics.
  * @inflight: bios in flight.
+ * @inflight_bytes: their bytes.
  * @peak: the most bios in flight at once since the last reset.
  * @busy_ns: time the member was busy since the last reset.
  * @tput: throughput estimate, bytes per second.
  */
 struct swarm_load_info {
 	u32 inflight;
+	u64 inflight_bytes;
 	u32 peak;
 	u64 busy_ns;
 	u64 tput;

@@ -306,11 +306,28 @@ static int swarm_lookup_name(const char *const *names, unsigned int n,
 	return -1;
 }
 
+/* "load": per member "<index>:<bios in flight>:<bytes in flight>". */
+static int swarm_message_load(struct swarm_c *sc, char *result,
+			      unsigned int maxlen)
+{
+	struct swarm_load_info li;
+	unsigned int sz = 0;
+	u32 i;
+
+	for (i = 0; i < sc->geom.nr_devs; i++) {
+		swarm_sel_info(&sc->sel, i, sc->devs[i].dm_dev->bdev, &li);
+		DMEMIT("%s%u:%u:%llu", i ? " " : "", i, li.inflight,
+		       li.inflight_bytes);
+	}
+	return 1;	/* dm returns @result */
+}
+
 /*
  * dmsetup message <dev> 0 selector static|least-loaded
  * dmsetup message <dev> 0 placement roundrobin|coactivation|nobalance
  * dmsetup message <dev> 0 trace on [<ring events>]|off
  * dmsetup message <dev> 0 migrate_rate <MiB/s, 0 = no cap>
+ * dmsetup message <dev> 0 load (prints what is in flight on each member)
  */
 static int swarm_message(struct dm_target *ti, unsigned int argc, char **argv,
 			 char *result, unsigned int maxlen)
@@ -365,7 +382,9 @@ static int swarm_message(struct dm_target *ti, unsigned int argc, char **argv,
 		swarm_mig_set_rate(sc, (u64)mib << 20);
 		return 0;
 	}
-	DMWARN("unknown message '%s': try selector, placement, trace or migrate_rate",
+	if (argc == 1 && !strcasecmp(argv[0], "load"))
+		return swarm_message_load(sc, result, maxlen);
+	DMWARN("unknown message '%s': try selector, placement, trace, migrate_rate or load",
 	       argc ? argv[0] : "");
 	return -EINVAL;
 }
