@@ -161,6 +161,12 @@ for i in $(seq 0 $((disks - 1))); do
 		 -device "nvme,serial=swarm$i,drive=nvm$i")
 done
 
+# The QEMU command line, one for every variant below.
+qemu=(qemu-system-x86_64 -accel tcg -machine q35 -cpu max -smp 2 -m "$mem"
+	-kernel "$KIMAGE" -initrd "$work/initrd.gz"
+	-append "console=ttyS0 panic=-1 oops=panic quiet loglevel=4 $KAPPEND"
+	-nographic -no-reboot -nic none "${drives[@]}")
+
 echo "vm-run: $name on kernel $kernel ($KVER), $disks x ${disk_mib} MiB NVMe" \
 	"(bps=$bps iops=$iops), log $log" >&2
 start=$(date +%s)
@@ -176,10 +182,7 @@ for attempt in 1 2; do
 	}
 	if [ -n "$crash_at" ]; then
 		mark=${crash_at%:*} delay=${crash_at##*:}
-		qemu-system-x86_64 -accel tcg -machine q35 -cpu max -smp 2 -m "$mem" \
-			-kernel "$KIMAGE" -initrd "$work/initrd.gz" \
-			-append "console=ttyS0 panic=-1 oops=panic quiet loglevel=4 $KAPPEND" \
-			-nographic -no-reboot -nic none "${drives[@]}" </dev/null >"$log" 2>&1 &
+		"${qemu[@]}" </dev/null >"$log" 2>&1 &
 		qpid=$!
 		waited=0
 		until grep -q "^$mark" "$log" 2>/dev/null; do
@@ -202,10 +205,7 @@ for attempt in 1 2; do
 	if [ -n "$crash_after" ]; then
 		# A power cut: SIGKILL, so QEMU flushes nothing of its own.
 		timeout --foreground -s KILL "$crash_after" \
-			qemu-system-x86_64 -accel tcg -machine q35 -cpu max -smp 2 -m "$mem" \
-			-kernel "$KIMAGE" -initrd "$work/initrd.gz" \
-			-append "console=ttyS0 panic=-1 oops=panic quiet loglevel=4 $KAPPEND" \
-			-nographic -no-reboot -nic none "${drives[@]}" </dev/null >"$log" 2>&1
+			"${qemu[@]}" </dev/null >"$log" 2>&1
 		qrc=$?
 		tr -d '\r' <"$log" >"$log.tmp" && mv "$log.tmp" "$log"
 		echo "vm-run: QEMU killed after $crash_after s (status $qrc)" >&2
@@ -213,11 +213,7 @@ for attempt in 1 2; do
 		grep -q '^DM-SWARM-VM-EXIT: ' "$log" && echo "vm-run: the test finished before the crash" >&2
 		exit 0
 	fi
-	timeout --foreground -k 10 "$timeout" \
-		qemu-system-x86_64 -accel tcg -machine q35 -cpu max -smp 2 -m "$mem" \
-		-kernel "$KIMAGE" -initrd "$work/initrd.gz" \
-		-append "console=ttyS0 panic=-1 oops=panic quiet loglevel=4 $KAPPEND" \
-		-nographic -no-reboot -nic none "${drives[@]}" </dev/null >"$log" 2>&1
+	timeout --foreground -k 10 "$timeout" "${qemu[@]}" </dev/null >"$log" 2>&1
 	qrc=$?
 	tr -d '\r' <"$log" >"$log.tmp" && mv "$log.tmp" "$log"
 	reached_test && break
