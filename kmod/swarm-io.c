@@ -276,32 +276,27 @@ static struct bio *swarm_send_run(struct bio *bio)
  */
 static void swarm_send_held(struct swarm_c *sc, struct bio *list)
 {
-	struct bio *head[SWARM_MAX_DEVS] = { NULL }, *tail[SWARM_MAX_DEVS];
-	struct bio *bio, *next;
-	bool left = false;
-	u32 i;
+	/* Each member's reads are one segment of the sorted list. */
+	struct bio *seg[SWARM_MAX_DEVS], *bio, *prev = NULL;
+	u32 n = 0, i;
+	bool left;
 
-	for (bio = swarm_sort_bios(list); bio; bio = next) {
-		u32 dev = swarm_io(bio)->dev;
-
-		next = bio->bi_next;
-		bio->bi_next = NULL;
-		if (head[dev])
-			tail[dev]->bi_next = bio;
-		else
-			head[dev] = bio;
-		tail[dev] = bio;
-		left = true;
+	for (bio = swarm_sort_bios(list); bio; prev = bio, bio = bio->bi_next) {
+		if (prev && swarm_io(prev)->dev == swarm_io(bio)->dev)
+			continue;
+		if (prev)
+			prev->bi_next = NULL;
+		seg[n++] = bio;
 	}
-	while (left) {
+	do {
 		left = false;
-		for (i = 0; i < sc->geom.nr_devs; i++) {
-			if (!head[i])
+		for (i = 0; i < n; i++) {
+			if (!seg[i])
 				continue;
-			head[i] = swarm_send_run(head[i]);
-			left |= !!head[i];
+			seg[i] = swarm_send_run(seg[i]);
+			left |= !!seg[i];
 		}
-	}
+	} while (left);
 }
 
 static void swarm_unplug(struct blk_plug_cb *cb, bool from_schedule)

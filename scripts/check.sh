@@ -6,8 +6,9 @@
 #   3. the module builds without warnings for the test kernel and for
 #      Debian's stock 6.1 and 6.12 kernels
 #   4. KUnit suites in the test kernel (KASAN, lockdep, kmemleak)
-#   5. VM integration, cluster-map, trace-capture and persistence tests
-#      on 4 emulated NVMe SSDs: the test kernel, stock 6.1 and stock 6.12
+#   5. VM integration, I/O-path, cluster-map, trace-capture and
+#      persistence tests on 4 emulated NVMe SSDs: the test kernel and
+#      stock 6.12; the integration test alone (a smoke run) on stock 6.1
 #   6. on stock 6.12: a reboot (two boots on the same SSD images), 10
 #      power cuts during migrations, and the quick benchmark
 #
@@ -70,33 +71,35 @@ step checkpatch pass_if checkpatch scripts/checkpatch.sh
 for k in $kernels; do
 	step "build-$k" pass_if "module-builds-without-warnings-$k" scripts/build-module.sh "$k"
 done
+# The whole matrix on the debug kernel and stock 6.12, a smoke run
+# (integration) on stock 6.1.
 for k in $kernels; do
 	if [ "$k" = test ]; then
 		vm_step kunit test tests/vm/kunit.sh --disks 1 --disk-mib 16
 		# KASAN and lockdep make TCG slow: smaller disks.
 		vm_step integration-test test tests/vm/integration.sh --disk-mib 8
+		vm_step iopath-test test tests/vm/iopath.sh --disk-mib 16
 		vm_step clustermap-test test tests/vm/clustermap.sh --disk-mib 16
 		vm_step trace-test test tests/vm/trace.sh --disk-mib 8
 		# Migrations are slow on this kernel: 5 map changes, not 20.
 		vm_step persist-test test tests/vm/persist.sh --disk-mib 8 -- all 5
+	elif [ "$k" = 6.1 ]; then
+		vm_step "integration-$k" "$k" tests/vm/integration.sh --disk-mib 64
 	else
 		vm_step "integration-$k" "$k" tests/vm/integration.sh --disk-mib 64
+		vm_step "iopath-$k" "$k" tests/vm/iopath.sh --disk-mib 64
 		vm_step "clustermap-$k" "$k" tests/vm/clustermap.sh --disk-mib 64
 		vm_step "trace-$k" "$k" tests/vm/trace.sh --disk-mib 64
-		# 20 map changes on 6.12, 10 on 6.1.
-		vm_step "persist-$k" "$k" tests/vm/persist.sh --disk-mib 32 \
-			-- all $([ "$k" = 6.12 ] && echo 20 || echo 10)
-		if [ "$k" = 6.12 ]; then
-			rm -rf build/reboot-ssd
-			for b in reboot-1 reboot-2; do
-				step "$b-6.12" scripts/vm-run.sh --kernel 6.12 --disk-mib 32 \
-					--log "build/logs/$b-6.12.log" \
-					--images build/reboot-ssd tests/vm/persist.sh "$b"
-			done
-			rm -rf build/reboot-ssd
-			step crash-6.12 scripts/crash-test.sh 10 6.12
-			step bench-quick-6.12 scripts/bench.sh quick
-		fi
+		vm_step "persist-$k" "$k" tests/vm/persist.sh --disk-mib 32 -- all 20
+		rm -rf build/reboot-ssd
+		for b in reboot-1 reboot-2; do
+			step "$b-6.12" scripts/vm-run.sh --kernel 6.12 --disk-mib 32 \
+				--log "build/logs/$b-6.12.log" \
+				--images build/reboot-ssd tests/vm/persist.sh "$b"
+		done
+		rm -rf build/reboot-ssd
+		step crash-6.12 scripts/crash-test.sh 10 6.12
+		step bench-quick-6.12 scripts/bench.sh quick
 	fi
 done
 

@@ -151,21 +151,37 @@ static void geom_invalid(struct kunit *test)
 	}
 }
 
+/*
+ * 8 KiB entries over 3 members: runs of 64 entries (512 KiB), whole rows
+ * of runs up to entry 2880, then one entry a member.
+ */
 static void striped_mapping(struct kunit *test)
 {
 	const u64 sizes[] = { 1 << 20, 1 << 20, 1 << 20 };
 	struct swarm_geom g;
 	struct swarm_loc loc;
+	u64 e, slot;
 	char *err;
-	u64 e;
+	u32 dev;
 
 	KUNIT_ASSERT_EQ(test, 0, geom(test, "16 3 a b c", 3 * 16 * 1000,
 				      sizes, &g, &err));
+	KUNIT_EXPECT_EQ(test, 6U, g.run_shift);
+	KUNIT_EXPECT_EQ(test, 2880ULL, g.striped_full);
 	for (e = 0; e < g.nr_entries; e++) {
+		if (e < 2880) {
+			dev = (e / 64) % 3;
+			slot = e / 64 / 3 * 64 + e % 64;
+		} else {
+			dev = (e - 2880) % 3;
+			slot = 960 + (e - 2880) / 3;
+		}
 		loc = swarm_striped_loc(&g, e);
-		KUNIT_EXPECT_EQ(test, (u32)(e % 3), loc.dev);
-		KUNIT_EXPECT_EQ(test, e / 3, loc.slot);
-		KUNIT_EXPECT_EQ(test, (e / 3) * 16, swarm_slot_sector(&g, loc.slot));
+		KUNIT_EXPECT_EQ(test, dev, loc.dev);
+		KUNIT_EXPECT_EQ(test, slot, loc.slot);
+		KUNIT_EXPECT_EQ(test, slot * 16, swarm_slot_sector(&g, loc.slot));
+		KUNIT_EXPECT_EQ(test, e < 2880 ? 64 - e % 64 : 1,
+				swarm_striped_run(&g, e));
 	}
 	loc = swarm_striped_loc(&g, g.nr_entries - 1);
 	KUNIT_EXPECT_EQ(test, 2U, loc.dev);
