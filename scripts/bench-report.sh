@@ -103,38 +103,149 @@ if grep -q '"ceiling"' "$res"; then
 	echo
 fi
 
+if grep -q '"fio":' "$res"; then
+	awk "$AWKLIB"'
+	function jobname(j) {
+		if (j == "seqread") return "256 KiB seq read, QD 16"
+		if (j == "seqwrite") return "256 KiB seq write, QD 16"
+		if (j == "rand64k") return "64 KiB rand read, QD 16"
+		if (j == "rand4k") return "4 KiB rand read, QD 32"
+		if (j == "mooncake") return "Mooncake iolog, 4 KiB, QD 32"
+		return j
+	}
+	/"host_load_job"/ { hl[jget($0, "host_load_job")] = jget($0, "load1"); next }
+	/"host_load_start"/ { hs[jget($0, "model")] = jget($0, "host_load_start") " -> " jget($0, "host_load_end") ", mean " jget($0, "host_load_mean"); next }
+	/"fio":/ {
+		m = jget($0, "model"); j = jget($0, "fio"); st = jget($0, "fsetup")
+		if (!(m in ms)) { ms[m] = 1; models[++nm] = m }
+		if (!((m, j) in js)) { js[m, j] = 1; jobs[m, ++nj[m]] = j }
+		if (!((m, st) in ss)) { ss[m, st] = 1; setups[m, ++ns[m]] = st }
+		row[m, j, st] = $0
+		bsz[m, j] = jget($0, "bs")
+		mib = jget($0, "kib_s") / 1024
+		if ((st == "stripe-512k" || st == "md-raid0") && mib > best[m, j]) best[m, j] = mib
+		bps[m] = jget($0, "bps"); iol[m] = jget($0, "iops_limit"); nd[m] = jget($0, "ndev")
+		reg[m] = jget($0, "region_mib")
+	}
+	END {
+		for (k = 1; k <= nm; k++) {
+			m = models[k]
+			printf "## fio matrix, %s model: %d members of %s each\n\n", m, nd[m],
+				(bps[m] > 0 ? sprintf("%.0f MiB/s + %d IOPS", bps[m] / 1048576, iol[m]) : "unthrottled")
+			printf "fio io_uring, O_DIRECT, on a %d MiB region each setup wrote first; swarm with 4 KiB entries;\n", reg[m]
+			print "stripe-4k: dm-stripe, chunk = entry; stripe-512k: dm-stripe, 512 KiB chunk; md-raid0: mdadm,"
+			print "default chunk (512 KiB). Each cell: MiB/s (ratio to the best RAID0 = the better of stripe-512k and"
+			print "md-raid0 for that job; average member request in KiB, from the /sys/block/*/stat deltas)."
+			print "Bounds: the members'"'"' total bandwidth, and their total IOPS x the job'"'"'s request size (what"
+			print "member requests of the job'"'"'s size allow; larger member requests lift it)."
+			printf "Host load: the host'"'"'s 1-minute load average while this VM ran: %s (2 host CPUs).\n\n", hs[m]
+			hdr = "| job |"; sep = "| --- |"
+			for (i = 1; i <= ns[m]; i++) { hdr = hdr " " setups[m, i] " |"; sep = sep " --- |" }
+			print hdr " bandwidth bound MiB/s | IOPS bound at the job'"'"'s size, MiB/s |"; print sep " --- | --- |"
+			for (q = 1; q <= nj[m]; q++) {
+				j = jobs[m, q]; line = "| " jobname(j) " |"
+				for (i = 1; i <= ns[m]; i++) {
+					st = setups[m, i]
+					if (!((m, j, st) in row)) { line = line " - |"; continue }
+					l = row[m, j, st]; mib = jget(l, "kib_s") / 1024
+					line = line sprintf(" %.1f (%s; %.0f KiB) |", mib,
+						(best[m, j] > 0 ? sprintf("%.2fx", mib / best[m, j]) : "-"),
+						jget(l, "member_avg_bytes") / 1024)
+				}
+				print line (bps[m] > 0 ? sprintf(" %.0f |", nd[m] * bps[m] / 1048576) : " - |") \
+					(iol[m] > 0 ? sprintf(" %.1f |", nd[m] * iol[m] * bsz[m, j] / 1048576) : " - |")
+			}
+			print ""
+			print "Per job: time = fio'"'"'s runtime; bandwidth bound = the job'"'"'s bytes / the members'"'"' total bandwidth;"
+			print "IOPS bound = member requests / the members'"'"' total IOPS (the throttle counts requests, whatever"
+			print "their size); host load = the host'"'"'s 1-minute load average sampled during the job."
+			print ""
+			print "| job | setup | MiB/s | IOPS | vs best RAID0 | time s | bw bound s | IOPS bound s | member requests | avg member request KiB | host load |"
+			print "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+			for (q = 1; q <= nj[m]; q++) {
+				j = jobs[m, q]
+				for (i = 1; i <= ns[m]; i++) {
+					st = setups[m, i]
+					if (!((m, j, st) in row)) continue
+					l = row[m, j, st]; mib = jget(l, "kib_s") / 1024
+					bytes = jget(l, "kib") * 1024; mr = jget(l, "member_reqs")
+					lab = m "/fio/" st "/" j
+					printf "| %s | %s | %.1f | %d | %s | %.2f | %s | %s | %d | %.1f | %s |\n",
+						jobname(j), st, mib, jget(l, "iops"),
+						(best[m, j] > 0 ? sprintf("%.2fx", mib / best[m, j]) : "-"),
+						jget(l, "runtime_ms") / 1000,
+						(bps[m] > 0 ? sprintf("%.2f", bytes / (nd[m] * bps[m])) : "-"),
+						(iol[m] > 0 ? sprintf("%.2f", mr / (nd[m] * iol[m])) : "-"),
+						mr, jget(l, "member_avg_bytes") / 1024,
+						(lab in hl ? hl[lab] : "-")
+				}
+			}
+			print ""
+		}
+	}' "$res"
+fi
+
 if grep -q '"overhead"' "$res"; then
-	echo "## Map-path overhead (null_blk, 4 KiB random reads, 2 jobs x QD 128, fio io_uring)"
+	echo "## CPU per I/O (null_blk members, unthrottled, fio io_uring, 2 jobs)"
 	echo
-	echo "CPU per I/O = (usr + sys) x jobs / IOPS, fio's own work included; the mean of the rounds"
-	echo "(each round runs every device in turn). linear: dm-linear over one null_blk; linear-all:"
-	echo "over the same 4 as swarm; raw: nullb0 itself."
+	echo "The median of the rounds (each round runs every device in turn). CPU per I/O: fio = (usr + sys)"
+	echo "x jobs / IOPS, fio's own work included; VM = the VM's busy CPU time (/proc/stat) / I/Os, which"
+	echo "also counts work a target hands to kernel workers. read4k: 4 KiB random reads, QD 128;"
+	echo "read256k / write256k: 256 KiB sequential, QD 16. linear: dm-linear over one null_blk; linear-all:"
+	echo "over the same 4 as swarm; stripe: dm-stripe over them, chunk = entry (4 KiB); raw: nullb0 itself."
 	echo
-	echo "| device | rounds | IOPS (min-max) | usr % | sys % | CPU us per I/O | IOPS vs dm-linear | CPU per I/O vs dm-linear |"
-	echo "| --- | --- | --- | --- | --- | --- | --- | --- |"
-	awk "$AWKLIB"'/"overhead"/ {
-		c = jget($0, "overhead")
+	echo "| workload | device | rounds | IOPS median (min-max) | CPU us per I/O, fio | CPU us per I/O, VM | fio CPU vs dm-stripe | VM CPU vs dm-stripe | fio CPU vs dm-linear |"
+	echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+	awk "$AWKLIB"'
+	function median(arr, n,    i, j, t, a) {
+		for (i = 1; i <= n; i++) a[i] = arr[i]
+		for (i = 2; i <= n; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] > t; j--) a[j + 1] = a[j]; a[j + 1] = t }
+		return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+	}
+	/"overhead"/ {
+		w = jget($0, "workload"); if (w == "") w = "read4k"
+		c = w "|" jget($0, "overhead")
 		v = jget($0, "iops")
-		if (!(c in r)) { name[++k] = c; lo[c] = v }
-		r[c]++
-		io[c] += v; us[c] += jget($0, "usr_pct"); sy[c] += jget($0, "sys_pct")
+		if (!(c in r)) { name[++k] = c; lo[c] = v; hi[c] = v }
+		n = ++r[c]
 		if (v < lo[c]) lo[c] = v
 		if (v > hi[c]) hi[c] = v
-		cpu[c] += (v > 0) ? (jget($0, "usr_pct") + jget($0, "sys_pct")) / 100 * jget($0, "jobs") / v * 1e6 : 0
+		io[c, n] = v
+		cpu[c, n] = (v > 0) ? (jget($0, "usr_pct") + jget($0, "sys_pct")) / 100 * jget($0, "jobs") / v * 1e6 : 0
+		bj = jget($0, "busy_jiffies")
+		vm[c, n] = (bj != "" && v > 0) ? bj / jget($0, "hz") / (v * jget($0, "seconds")) * 1e6 : -1
 	}
 	END {
 		for (i = 1; i <= k; i++) {
 			c = name[i]
-			io[c] /= r[c]; us[c] /= r[c]; sy[c] /= r[c]; cpu[c] /= r[c]
+			for (n = 1; n <= r[c]; n++) { t1[n] = io[c, n]; t2[n] = cpu[c, n]; t3[n] = vm[c, n] }
+			mio[c] = median(t1, r[c]); mcpu[c] = median(t2, r[c]); mvm[c] = median(t3, r[c])
 		}
-		li = io["linear"]; lc = cpu["linear"]
 		for (i = 1; i <= k; i++) {
-			c = name[i]
-			printf "| %s | %d | %d (%d-%d) | %.1f | %.1f | %.2f | %s | %s |\n", c, r[c], io[c], lo[c], hi[c],
-				us[c], sy[c], cpu[c],
-				(li > 0 ? sprintf("%.2fx", io[c] / li) : "-"),
-				(lc > 0 ? sprintf("%.2fx", cpu[c] / lc) : "-")
+			c = name[i]; split(c, p, "|"); w = p[1]
+			sc = w "|stripe"; lc = w "|linear"
+			printf "| %s | %s | %d | %d (%d-%d) | %.2f | %s | %s | %s | %s |\n", w, p[2], r[c],
+				mio[c], lo[c], hi[c], mcpu[c],
+				(mvm[c] >= 0 ? sprintf("%.2f", mvm[c]) : "-"),
+				((sc in mcpu) && mcpu[sc] > 0 ? sprintf("%.2fx", mcpu[c] / mcpu[sc]) : "-"),
+				((sc in mvm) && mvm[sc] > 0 && mvm[c] >= 0 ? sprintf("%.2fx", mvm[c] / mvm[sc]) : "-"),
+				((lc in mcpu) && mcpu[lc] > 0 ? sprintf("%.2fx", mcpu[c] / mcpu[lc]) : "-")
 		}
+	}' "$res"
+	echo
+fi
+
+if grep -q '"host_load_start"' "$res"; then
+	echo "## Host load while each VM ran"
+	echo
+	echo "The host's load average (1, 5, 15 min) when the VM started and ended, and the mean of the"
+	echo "1-minute figure sampled every 2 s; the host has 2 CPUs and TCG needs about 2 of them."
+	echo
+	echo "| model | start | end | mean 1-min load |"
+	echo "| --- | --- | --- | --- |"
+	awk "$AWKLIB"'/"host_load_start"/ {
+		printf "| %s | %s | %s | %s |\n", jget($0, "model"), jget($0, "host_load_start"),
+			jget($0, "host_load_end"), jget($0, "host_load_mean")
 	}' "$res"
 	echo
 fi

@@ -23,6 +23,21 @@
 #         the throttled disks, as a check that they run).
 # The quick mode runs a reduced matrix with verification and prints
 # PASS:/FAIL: lines; it checks that everything runs, not the speed.
+#
+# The fio matrix (tests/vm/bench.sh fio_matrix), in the iops and nvme
+# boots: fio io_uring on swarm (no map; with the Mooncake map), dm-stripe
+# (chunk = entry; 512 KiB) and md RAID0 (mdadm, 512 KiB), 4 KiB entries:
+# 256 KiB sequential read and write (QD 16), 64 KiB (QD 16) and 4 KiB
+# (QD 32) random reads, and the Mooncake trace's evaluation half as a fio
+# iolog of 4 KiB reads (read_iolog, QD 32). The quick mode runs 256 KiB
+# reads and 4 KiB random reads on swarm, dm-stripe 512 KiB and md RAID0,
+# iops model only. The host's load average is sampled while the VM runs
+# (the host has 2 CPUs and TCG is CPU-bound: note it beside the figures).
+#
+# Environment (full mode): BENCH_MODELS, BENCH_SETUPS, BENCH_MC_SETUPS,
+# BENCH_SWEEP as before; BENCH_TRACES (default "syn mc"; "" runs only the
+# fio matrix and, unthrottled, the microbenchmarks), BENCH_FIO_SETUPS,
+# BENCH_FIO_JOBS, BENCH_FIO_SECS.
 set -euo pipefail
 
 mode=${1:-quick}
@@ -50,7 +65,10 @@ case "$mode" in
 quick)
 	SYN_ENTRIES=20000 SYN_STEPS=30 SYN_PROFILE=20 SYN_EVAL=20:23 SYN_EVAL_SMALL=20:22
 	MC_REQUESTS=300
-	DISK_MIB=256 MODELS="iops" FIO_SECS=1 OVH_SECS=2 VERIFY_ALL=1
+	DISK_MIB=256 MODELS="iops" FIO_SECS=1 OVH_SECS=2 OVH_ROUNDS=1 VERIFY_ALL=1
+	TRACES="syn mc"
+	FIOM_SETUPS="swarm-nomap stripe-512k md-raid0" FIOM_JOBS="seqread rand4k"
+	FIOM_SECS=2 FIOM_MIB=64
 	SYN_SETUPS="linear stripe nomap map map-ord eq7-ord nobalance-ord static-ord copies1-ord oracle-ord stripe-ord"
 	MC_SETUPS="stripe map map-ord"
 	SWEEP="stripe map-ord"
@@ -60,7 +78,11 @@ full)
 	MC_REQUESTS=3000
 	# Every replayed read is verified; reading everything back after
 	# each populate is left to the quick mode (it costs ~20 s a setup).
-	DISK_MIB=2048 MODELS="none iops nvme" FIO_SECS=5 OVH_SECS=10 VERIFY_ALL=0
+	DISK_MIB=2048 MODELS="none iops nvme" FIO_SECS=5 OVH_SECS=6 OVH_ROUNDS=5 VERIFY_ALL=0
+	TRACES=${BENCH_TRACES-"syn mc"}
+	FIOM_SETUPS=${BENCH_FIO_SETUPS:-"swarm-nomap swarm-map stripe-4k stripe-512k md-raid0"}
+	FIOM_JOBS=${BENCH_FIO_JOBS:-"seqread seqwrite rand64k rand4k mooncake"}
+	FIOM_SECS=${BENCH_FIO_SECS:-6} FIOM_MIB=256
 	SYN_SETUPS=${BENCH_SETUPS:-"linear stripe stripe-ord nomap map map-ord eq7-ord nobalance-ord static-ord copies1-ord oracle-ord"}
 	MC_SETUPS=${BENCH_MC_SETUPS:-"linear stripe nomap map map-ord"}
 	SWEEP=${BENCH_SWEEP:-"stripe-ord map-ord"}
@@ -105,7 +127,34 @@ if ! $SW cluster "$data/mc.profile" -o "$data/mc.map" --entries "$MC_ENTRIES" \
 	echo "bench: no Mooncake map; its map setups are skipped" >&2
 	echo "# no clusters" >"$data/mc.map"
 	MC_SETUPS=$(echo "$MC_SETUPS" | tr ' ' '\n' | grep -Ev '^(map|eq7|nobalance|static|copies1)' | tr '\n' ' ')
+	FIOM_SETUPS=$(echo "$FIOM_SETUPS" | tr ' ' '\n' | grep -v '^swarm-map$' | tr '\n' ' ')
 fi
+
+# The fio matrix's Mooncake job: the evaluation half (the map is learned
+# on the first half) as a fio iolog (version 2) of 4 KiB reads at entry
+# offsets, step after step, each step's entries in id order; the file
+# name /tmp/fiodev is a link the VM points at the device under test. The
+# region holds every Mooncake entry.
+$SB split "$data/mc.jsonl" --steps "50%:" -o "$data/mc.eval" >&2
+$SW trace convert "$data/mc.eval" -o "$data/mc.eval.txt" >/dev/null
+awk 'BEGIN { print "fio version 2 iolog"; print "/tmp/fiodev add"; print "/tmp/fiodev open" }
+	/^#/ { next }
+	{ for (i = 1; i <= NF; i++) { printf "/tmp/fiodev read %d 4096\n", $i * 4096; n++ } }
+	END { print "/tmp/fiodev close" }' "$data/mc.eval.txt" >"$data/mc.iolog"
+MC_READS=$(grep -c ' read ' "$data/mc.iolog")
+mib=$(( (MC_ENTRIES * 4096 + (16 << 20) - 1) / (16 << 20) * 16 ))
+[ "$mib" -gt "$FIOM_MIB" ] && FIOM_MIB=$mib
+echo "bench: fio matrix region $FIOM_MIB MiB; Mooncake iolog $MC_READS reads of 4 KiB" >&2
+
+# hostload LOG OUT: every 2 s, the label of the fio job the VM runs (its
+# last BENCH-FIO-START line) and the host's 1-minute load average.
+hostload() {
+	while :; do
+		l=$(tr -d '\r' <"$1" 2>/dev/null | sed -n 's/^BENCH-FIO-START: //p' | tail -n 1) || l=-
+		echo "${l:--} $(cut -d' ' -f1 /proc/loadavg)"
+		sleep 2
+	done >>"$2"
+}
 
 model_throttle() {
 	case "$1" in
@@ -130,25 +179,45 @@ for model in $MODELS; do
 		echo "mc_EVAL=50%: mc_PROFILE_MAP=/data/mc.map mc_SWEEP=0"
 		echo "mc_SETUPS=\"$MC_SETUPS\""
 		echo "SWEEP_SETUPS=\"$SWEEP\" DEVCOUNTS=\"1 2 4\""
+		echo "OVERHEAD_ROUNDS=$OVH_ROUNDS"
+		echo "FIOM_SETUPS=\"$FIOM_SETUPS\" FIOM_JOBS=\"$FIOM_JOBS\""
+		echo "FIOM_SECS=$FIOM_SECS FIOM_MIB=$FIOM_MIB"
+		echo "FIOM_IOLOG=/data/mc.iolog FIOM_MAP=/data/mc.map"
 		if [ "$model" = none ]; then
 			# The unthrottled boot: the ceiling, the map path, and
 			# the replay itself without a throttle.
-			echo "CEILING=1 OVERHEAD=$OVH_SECS TRACES=syn DEVCOUNTS="
+			echo "CEILING=1 OVERHEAD=$OVH_SECS DEVCOUNTS="
+			echo "TRACES=\"$(echo "$TRACES" | grep -ow syn)\""
 			echo "syn_SETUPS=\"stripe map-ord\" syn_EVAL=$SYN_EVAL_SMALL"
 		elif [ "$mode" = quick ]; then
-			echo "CEILING=1 OVERHEAD=$OVH_SECS TRACES=\"syn mc\""
+			echo "CEILING=1 OVERHEAD=$OVH_SECS TRACES=\"$TRACES\" FIOM=1"
 		else
-			echo "TRACES=\"syn mc\""
+			echo "TRACES=\"$TRACES\" FIOM=1"
 		fi
 	} >"$conf"
 	echo "bench: model $model (bps $bps, iops $iops), log $out/vm-$model.log" >&2
+	load0=$(cut -d' ' -f1-3 /proc/loadavg)
+	: >"$out/hostload-$model.txt"
+	hostload "$out/vm-$model.log" "$out/hostload-$model.txt" &
+	hl=$!
 	scripts/vm-run.sh --kernel 6.12 --disks 4 --disk-mib "$DISK_MIB" \
 		--bps "$bps" --iops "$iops" --mem 3072 --timeout 3600 \
 		--log "$out/vm-$model.log" --file "$conf" \
 		--file "$data/syn.trace" --file "$data/syn.map" \
 		--file "$data/syn.oracle.map" --file "$data/mc.jsonl" \
-		--file "$data/mc.map" tests/vm/bench.sh "$(basename "$conf")" || rc=1
+		--file "$data/mc.map" --file "$data/mc.iolog" \
+		tests/vm/bench.sh "$(basename "$conf")" || rc=1
+	kill "$hl" 2>/dev/null
+	wait "$hl" 2>/dev/null || true
 	sed -n 's/^BENCH-JSON: //p' "$out/vm-$model.log" >>"$out/results.jsonl"
+	# The host's load: at the start and the end, the mean of the samples,
+	# and per fio job.
+	awk -v m="$model" -v l0="$load0" -v l1="$(cut -d' ' -f1-3 /proc/loadavg)" '
+		{ s += $2; n++; if ($1 != "-") { js[$1] += $2; jn[$1]++ } }
+		END {
+			printf "{\"model\":\"%s\",\"host_load_start\":\"%s\",\"host_load_end\":\"%s\",\"host_load_mean\":%.2f,\"host_load_samples\":%d}\n", m, l0, l1, n ? s / n : 0, n
+			for (j in js) printf "{\"host_load_job\":\"%s\",\"load1\":%.2f,\"samples\":%d}\n", j, js[j] / jn[j], jn[j]
+		}' "$out/hostload-$model.txt" >>"$out/results.jsonl"
 	sed -n 's/^BENCH-LAT: //p' "$out/vm-$model.log" >>"$out/latencies.txt"
 done
 

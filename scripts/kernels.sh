@@ -40,7 +40,7 @@ kernel_resolve() {
 		KIMAGE=/boot/vmlinuz-$KVER
 		KDIR=/lib/modules/$KVER/build
 		KMODDIR=/lib/modules/$KVER
-		STOCK_MODULES="nvme dm-mod null_blk loop dm-mirror dm-flakey dm-delay dm-dust crc32c_generic"
+		STOCK_MODULES="nvme dm-mod null_blk loop dm-mirror dm-flakey dm-delay dm-dust crc32c_generic md-mod raid0"
 		STOCK_PRELOAD="nvme"
 		;;
 	*)

@@ -19,8 +19,9 @@
 #                           line starting with MARK; the exit status is 0
 #   --file PATH             copy PATH into the VM's /data (repeatable)
 #
-# The initramfs holds busybox, dmsetup, fio, kmod, the dm-swarm modules
-# built for that kernel, the userspace tools in build/user/ and tests/vm/.
+# The initramfs holds busybox, dmsetup, fio, kmod (and mdadm for the stock
+# kernels), the dm-swarm modules built for that kernel, the userspace tools
+# in build/user/ and tests/vm/.
 # The script's exit status becomes ours; the console log is kept.
 set -euo pipefail
 
@@ -79,6 +80,12 @@ cp /bin/busybox "$root/bin/busybox"
 for b in /sbin/dmsetup /usr/bin/fio /bin/kmod; do
 	add_bin "$b"
 done
+# md RAID0, the baseline the benchmark compares with (stock kernels: the
+# test kernel has no md).
+if [ -n "$KMODDIR" ]; then
+	md=$(command -v mdadm) || { echo "vm-run: no mdadm (scripts/deps.sh installs it)" >&2; exit 2; }
+	add_bin "$md" /sbin
+fi
 for t in modprobe insmod rmmod lsmod depmod modinfo; do
 	ln -s /usr/bin/kmod "$root/usr/sbin/$t"
 done

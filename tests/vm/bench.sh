@@ -17,6 +17,10 @@
 #   SWEEP_SETUPS     setups also run on 1 and 2 members (DEVCOUNTS)
 #   VERIFY=1         replay --verify
 #   VERIFY_ALL=1     read every entry back after populating (default VERIFY)
+#   OVERHEAD_ROUNDS  rounds of the map-path microbenchmark (default 3)
+#   FIOM=1           the fio matrix (see fio_matrix): FIOM_SETUPS, FIOM_JOBS,
+#                    FIOM_SECS (per job), FIOM_MIB (the region), FIOM_IOLOG
+#                    (the Mooncake iolog), FIOM_MAP (its learned map)
 #
 # Every measurement prints one "BENCH-JSON: {...}" line (the host collects
 # them) and a table line; every check a PASS:/FAIL: line.
@@ -70,6 +74,11 @@ devreads() {
 		s=$((s + $(blkstat "$b" 3)))
 	done
 	echo "$r $m $s"
+}
+
+# The CPUs' busy jiffies, USER_HZ = 100 a second (all but idle and iowait).
+cpu_busy() {
+	awk '$1 == "cpu" { print $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat
 }
 
 # setup_create SETUP K ESZ LEN_SECTORS MAP: create dm device "bench".
@@ -251,10 +260,15 @@ ceiling() {
 	pass ceiling
 }
 
-# The map path's cost: null_blk members (no throttle, no data), 4 KiB
-# random reads at high queue depth with fio io_uring, dm-linear over one
-# null_blk against a mapped swarm over NDEV of them; IOPS and CPU time
-# (fio's usr + sys, per I/O).
+# The map path's cost: null_blk members (no throttle, no data), fio
+# io_uring with 2 jobs; IOPS and CPU time per I/O, both fio's (usr + sys
+# of its jobs) and the whole VM's (busy jiffies in /proc/stat: it counts
+# work a target hands to kernel workers too). Workloads: read4k (4 KiB
+# random reads, QD 128), read256k and write256k (256 KiB sequential, QD
+# 16). Devices: dm-linear over one null_blk (linear) and over the NDEV
+# members swarm uses (linear-all), dm-stripe over them with the entry as
+# chunk (stripe), swarm without and with a map, nullb0 itself (raw).
+OVH_RUNS=${OVH_RUNS:-"read4k:linear read4k:linear-all read4k:stripe read4k:swarm-nomap read4k:swarm-map read4k:raw read256k:stripe read256k:swarm-nomap write256k:stripe write256k:swarm-nomap"}
 overhead() {
 	secs=$1
 	# One submission queue per CPU: a single queue would make dm-linear
@@ -276,11 +290,12 @@ overhead() {
 	# 4 KiB entries over 40% of the members.
 	ent=$((sz / 8 * NDEV * 2 / 5))
 	awk -v n="$ent" 'BEGIN { srand(3); for (c = 0; c < 4096; c++) { printf "%d %d %d", c, c * 64, 100; for (i = 0; i < 64; i++) printf " %d", (c * 64 + i) % n; printf "\n" } }' >/tmp/nb.map
-	f="fio --direct=1 --ioengine=io_uring --rw=randread --bs=4k --iodepth=128 --numjobs=2 --time_based --runtime=$secs --group_reporting --output-format=terse --terse-version=3 --norandommap --randrepeat=0"
-	# Rounds, each config in turn, so that drift in the host's load (TCG)
-	# spreads over all of them; the report averages the rounds.
+	f="fio --direct=1 --ioengine=io_uring --numjobs=2 --time_based --runtime=$secs --group_reporting --output-format=terse --terse-version=3 --norandommap --randrepeat=0"
+	# Rounds, each run in turn, so that drift in the host's load (TCG)
+	# spreads over all of them; the report takes the median of the rounds.
 	for round in $(seq 1 "${OVERHEAD_ROUNDS:-3}"); do
-	for cfg in linear linear-all swarm-nomap swarm-map raw; do
+	for run in $OVH_RUNS; do
+		wl=${run%%:*} cfg=${run#*:}
 		case "$cfg" in
 		raw | linear) dmsetup create ovh --table "0 $((ent / NDEV * 8)) linear /dev/nullb0 0" ;;
 		linear-all)
@@ -289,25 +304,223 @@ overhead() {
 			for d in $nb; do tbl="$tbl$st $per linear $d 0\n"; st=$((st + per)); done
 			printf "$tbl" | dmsetup create ovh
 			;;
+		stripe)
+			tbl="0 $((ent / NDEV * NDEV * 8)) striped $NDEV 8"
+			for d in $nb; do tbl="$tbl $d 0"; done
+			dmsetup create ovh --table "$tbl"
+			;;
 		*) dmsetup create ovh --table "0 $((ent * 8)) swarm 8 $NDEV$nb" ;;
-		esac || { fail "overhead.$cfg.create" "$(dmesg | tail -n 3)"; continue; }
+		esac || { fail "overhead.$wl.$cfg.create" "$(dmesg | tail -n 3)"; continue; }
 		[ "$cfg" = swarm-map ] && swarmctl map upload "$(dm_node ovh)" /tmp/nb.map >/dev/null
-		# terse v3: 8 read IOPS, 88 usr %, 89 sys % (of one CPU, per job)
 		fn=$(dm_node ovh)
 		[ "$cfg" = raw ] && fn=/dev/nullb0	# the device itself, for reference
-		out=$($f --name="$cfg" --filename="$fn" | awk -F';' '{ print $8, $88, $89 }')
+		case "$wl" in
+		read4k) w="--rw=randread --bs=4k --iodepth=128" ;;
+		read256k) w="--rw=read --bs=256k --iodepth=16" ;;
+		write256k) w="--rw=write --bs=256k --iodepth=16" ;;
+		esac
+		c0=$(cpu_busy)
+		# terse v3: 8 read IOPS, 49 write IOPS, 88 usr %, 89 sys % (of
+		# one CPU, per job)
+		out=$($f --name="$cfg" --filename="$fn" $w | awk -F';' '{ print $8 + $49, $88, $89 }')
+		c1=$(cpu_busy)
 		set -- $out
-		echo "BENCH-JSON: {\"model\":\"$MODEL\",\"overhead\":\"$cfg\",\"iops\":$1,\"usr_pct\":${2%\%},\"sys_pct\":${3%\%},\"jobs\":2,\"seconds\":$secs,\"round\":$round}"
-		echo "  overhead $cfg (round $round): $1 IOPS, usr ${2} sys ${3}"
+		echo "BENCH-JSON: {\"model\":\"$MODEL\",\"overhead\":\"$cfg\",\"workload\":\"$wl\",\"iops\":$1,\"usr_pct\":${2%\%},\"sys_pct\":${3%\%},\"jobs\":2,\"seconds\":$secs,\"round\":$round,\"busy_jiffies\":$((c1 - c0)),\"hz\":100}"
+		echo "  overhead $wl $cfg (round $round): $1 IOPS, usr ${2} sys ${3}, VM busy $((c1 - c0)) jiffies"
+		echo "$wl $cfg $1 ${2%\%} ${3%\%} $((c1 - c0))" >>/tmp/ovh.txt
 		dm_remove ovh
-		pass "overhead.$cfg.$round"
+		pass "overhead.$wl.$cfg.$round"
 	done
 	done
 	rmmod null_blk
+	# The medians, and swarm against dm-stripe (the report has them too).
+	awk -v secs="$secs" '
+	function median(k,    n, i, j, t, a) {
+		n = split(v[k], a, " ")
+		for (i = 2; i <= n; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] + 0 > t + 0; j--) a[j + 1] = a[j]; a[j + 1] = t }
+		return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+	}
+	$3 > 0 {
+		k = $1 " " $2
+		if (!(k in v)) order[++nk] = k
+		v[k] = v[k] " " ($4 + $5) / 100 * 2 / $3 * 1e6
+		w[k] = w[k] " " $6 / 100 / ($3 * secs) * 1e6
+	}
+	END {
+		for (i = 1; i <= nk; i++) { k = order[i]; f[k] = median(k); t = v[k]; v[k] = w[k]; g[k] = median(k); v[k] = t }
+		for (i = 1; i <= nk; i++) {
+			k = order[i]; split(k, p, " "); s = p[1] " stripe"
+			printf "  overhead median %-9s %-12s CPU us/I/O fio %7.2f VM %7.2f", p[1], p[2], f[k], g[k]
+			if ((s in f) && f[s] > 0) printf "  vs dm-stripe %.2fx / %.2fx", f[k] / f[s], g[k] / g[s]
+			printf "\n"
+		}
+	}' /tmp/ovh.txt
+}
+
+# ---- The fio matrix: swarm against dm-stripe and md RAID0 ----
+# What a user compares first: plain fio (io_uring, O_DIRECT) on swarm
+# (4 KiB entries, no map and with the Mooncake map), dm-stripe with the
+# entry as chunk and with a 512 KiB chunk, and md RAID0 (mdadm's default
+# chunk, 512 KiB), on the same NDEV members. Every setup first writes its
+# region of FIOM_MIB MiB (so reads hit written data), then runs the jobs
+# on that region; each job's member requests come from the members'
+# /sys/block/*/stat (their deltas: the reader sees the request size the
+# members got). PASS/FAIL: each job ran and reached every member; the
+# speed is only measured.
+
+FIOM_DEV=""
+# fiom_create SETUP: make the device (FIOM_DEV).
+fiom_create() {
+	es=8 len=$((FIOM_MIB * 2048))
+	wipe "$ALL"
+	case "$1" in
+	swarm-nomap | swarm-map)
+		dmsetup create fm --table "0 $len swarm $es $NDEV$ALL" || return 1
+		FIOM_DEV=$(dm_node fm)
+		if [ "$1" = swarm-map ]; then
+			swarmctl map upload "$FIOM_DEV" "$FIOM_MAP" >/tmp/upload.out 2>&1 ||
+				{ cat /tmp/upload.out; return 1; }
+		fi
+		;;
+	stripe-4k | stripe-512k)
+		c=$es
+		[ "$1" = stripe-512k ] && c=1024
+		l=$(( (len + NDEV * c - 1) / (NDEV * c) * (NDEV * c) ))
+		tbl="0 $l striped $NDEV $c"
+		for d in $ALL; do tbl="$tbl $d 0"; done
+		dmsetup create fm --table "$tbl" || return 1
+		FIOM_DEV=$(dm_node fm)
+		;;
+	md-raid0)
+		# shellcheck disable=SC2086
+		mdadm --create /dev/md0 --level=0 --raid-devices="$NDEV" --run \
+			$ALL >/tmp/mdadm.out 2>&1 || { cat /tmp/mdadm.out; return 1; }
+		FIOM_DEV=/dev/md0
+		;;
+	*) echo "unknown fio setup $1"; return 1 ;;
+	esac
+}
+
+fiom_remove() {
+	case "$1" in
+	md-raid0)
+		mdadm --stop /dev/md0 >/dev/null 2>&1 || return 1
+		# shellcheck disable=SC2086
+		mdadm --zero-superblock $ALL || return 1
+		;;
+	*) dm_remove fm ;;
+	esac
+}
+
+# Per member "reads read_sectors writes write_sectors", space separated.
+fiom_stat() {
+	for _d in $ALL; do
+		awk '{ printf "%s %s %s %s ", $1, $3, $5, $7 }' "/sys/block/$(basename "$_d")/stat"
+	done
+}
+
+# fiom_job SETUP JOB: one fio job on FIOM_DEV.
+fiom_job() {
+	setup=$1 job=$2 label="$MODEL/fio/$1/$2"
+	f="fio --name=$job --direct=1 --ioengine=io_uring --output-format=terse --terse-version=3"
+	tb="--filename=$FIOM_DEV --size=${FIOM_MIB}M --time_based --runtime=$FIOM_SECS"
+	dir=r
+	case "$job" in
+	seqread) bs=262144 qd=16; set -- --rw=read --bs=256k --iodepth=16 $tb ;;
+	seqwrite) bs=262144 qd=16 dir=w; set -- --rw=write --bs=256k --iodepth=16 $tb ;;
+	rand64k) bs=65536 qd=16; set -- --rw=randread --bs=64k --iodepth=16 $tb ;;
+	rand4k) bs=4096 qd=32; set -- --rw=randread --bs=4k --iodepth=32 $tb ;;
+	mooncake)
+		# The iolog names /tmp/fiodev: the device under test. Not
+		# time-based: the whole iolog, at most 3 x FIOM_SECS.
+		bs=4096 qd=32
+		ln -sf "$FIOM_DEV" /tmp/fiodev
+		set -- --read_iolog="$FIOM_IOLOG" --iodepth=32 --runtime=$((FIOM_SECS * 3))
+		;;
+	*) fail "fio.$MODEL.$setup.$job" "unknown job"; return ;;
+	esac
+	echo "BENCH-FIO-START: $label"
+	b0=$(fiom_stat)
+	out=$($f "$@" 2>/tmp/fio.err)
+	frc=$?
+	b1=$(fiom_stat)
+	# terse v3: 6 read KiB, 7 KiB/s, 8 IOPS, 9 runtime ms; 47..50 the same
+	# for writes.
+	if [ "$dir" = r ]; then
+		set -- $(echo "$out" | awk -F';' '{ print $6, $7, $8, $9 }')
+	else
+		set -- $(echo "$out" | awk -F';' '{ print $47, $48, $49, $50 }')
+	fi
+	kib=${1:-0} kibs=${2:-0} iops=${3:-0} ms=${4:-0}
+	if [ $frc -ne 0 ] || [ "$kib" = 0 ]; then
+		fail "fio.$MODEL.$setup.$job.ran" "fio exit $frc: $(head -n 3 /tmp/fio.err)"
+		return
+	fi
+	pass "fio.$MODEL.$setup.$job.ran"
+	# Deltas per member (the job's direction) and their sums.
+	set -- $b0 -- $b1
+	i=0 n=$((NDEV * 4))
+	while [ $i -lt "$n" ]; do eval "a$i=\$1"; shift; i=$((i + 1)); done
+	shift
+	# Fields per member: 0 reads, 1 read sectors, 2 writes, 3 write
+	# sectors; the job's own direction first.
+	fi_ios=0 fi_sec=1 fi_oth=2
+	[ "$dir" = w ] && fi_ios=2 fi_sec=3 fi_oth=0
+	i=0 ios=0 sec=0 oios=0 per="" idle=""
+	while [ $i -lt "$n" ]; do
+		m=$((i / 4)) k=$((i % 4))
+		eval "d=\$(( \$1 - \$a$i ))"
+		if [ "$k" = "$fi_ios" ]; then
+			ios=$((ios + d)) per="$per${per:+/}$d"
+			[ "$d" -gt 0 ] || idle="$idle $m"
+		fi
+		[ "$k" = "$fi_sec" ] && sec=$((sec + d))
+		[ "$k" = "$fi_oth" ] && oios=$((oios + d))
+		shift
+		i=$((i + 1))
+	done
+	if [ -z "$idle" ]; then
+		pass "fio.$MODEL.$setup.$job.members"
+	else
+		fail "fio.$MODEL.$setup.$job.members" "no I/O reached member(s)$idle: $per requests"
+	fi
+	avg=0
+	[ "$ios" -gt 0 ] && avg=$((sec * 512 / ios))
+	echo "BENCH-JSON: {\"model\":\"$MODEL\",\"bps\":$BPS,\"iops_limit\":$IOPS,\"ndev\":$NDEV,\"fio\":\"$job\",\"fsetup\":\"$setup\",\"bs\":$bs,\"qd\":$qd,\"dir\":\"$dir\",\"region_mib\":$FIOM_MIB,\"kib\":$kib,\"kib_s\":$kibs,\"iops\":$iops,\"runtime_ms\":$ms,\"member_reqs\":$ios,\"member_sectors\":$sec,\"member_other_reqs\":$oios,\"member_avg_bytes\":$avg,\"per_member\":\"$per\"}"
+	printf '  %-32s %8.1f MiB/s %8s IOPS  %6s ms  member requests %8d (%s), avg %d KiB\n' \
+		"$label" "$(awk -v k="$kibs" 'BEGIN { print k / 1024 }')" "$iops" "$ms" \
+		"$ios" "$per" "$((avg / 1024))"
+}
+
+fio_matrix() {
+	command -v mdadm >/dev/null || fail fio.mdadm "no mdadm in the VM"
+	modprobe raid0 || fail fio.raid0 "modprobe raid0"
+	for setup in $FIOM_SETUPS; do
+		if ! fiom_create "$setup"; then
+			fail "fio.$MODEL.$setup.create" "$(dmesg | tail -n 3)"
+			fiom_remove "$setup" 2>/dev/null
+			continue
+		fi
+		# Write the region first: the reads below read written data.
+		echo "BENCH-FIO-START: $MODEL/fio/$setup/fill"
+		if fio --name=fill --filename="$FIOM_DEV" --direct=1 --ioengine=io_uring \
+			--rw=write --bs=1M --iodepth=16 --size="${FIOM_MIB}M" \
+			>/tmp/fill.out 2>&1; then
+			pass "fio.$MODEL.$setup.fill"
+			for job in $FIOM_JOBS; do
+				fiom_job "$setup" "$job"
+			done
+		else
+			fail "fio.$MODEL.$setup.fill" "$(tail -n 3 /tmp/fill.out)"
+		fi
+		echo "BENCH-FIO-START: -"
+		fiom_remove "$setup" || fail "fio.$MODEL.$setup.remove"
+	done
 }
 
 echo "== bench: model $MODEL (bps $BPS, iops $IOPS per disk), $NDEV members:$ALL, scheduler $SCHED"
 [ "$CEILING" = 1 ] && ceiling
+[ "${FIOM:-0}" = 1 ] && fio_matrix
 for t in $TRACES; do
 	eval "ev=\$${t}_EVAL evs=\${${t}_EVAL_SMALL:-\$${t}_EVAL}"
 	eval "sl=\${${t}_SETUPS:-\$SETUPS} sweep=\${${t}_SWEEP:-1}"
