@@ -10,6 +10,34 @@ SZ=$(dev_sectors $(echo $M | cut -d' ' -f1))
 # 40% of the capacity, spare 50: room for replicas and for moving the data
 # online when the map changes.
 LEN=$((SZ * N * 2 / 5 / 8 * 8))
+# fig NAME ARGS...: run a time-based fio job on $DEV, print "IOPS MiB/s".
+fig() {
+	fio --direct=1 --ioengine=io_uring --filename="$DEV" --output-format=terse \
+		--terse-version=3 --time_based --runtime=10 --name="$@" |
+		awk -F';' '{ printf "%d %.1f\n", $8 + $49, ($7 + $48) / 1024 }'
+}
+JOBS="write256k read256k rand4k"
+job_args() {
+	case $1 in
+	write256k) echo "--rw=write --bs=256k --iodepth=16" ;;
+	read256k) echo "--rw=read --bs=256k --iodepth=16" ;;
+	rand4k) echo "--rw=randread --bs=4k --iodepth=32" ;;
+	esac
+}
+
+echo
+echo "### the baseline: dm-stripe with a 512 KiB chunk over the same members"
+dmsetup create stripe0 --table "0 $((LEN / 4096 * 4096)) striped $N 1024 $(for d in $M; do printf '%s 0 ' "$d"; done)" || exit 1
+DEV=$(dm_node stripe0)
+for j in $JOBS; do
+	# shellcheck disable=SC2046
+	eval "S_$j=\"$(fig "$j" $(job_args "$j"))\""
+	eval "echo \"    $j: \$S_$j (IOPS MiB/s)\""
+done
+dmsetup remove stripe0
+# Blank members again for the swarm (dm-stripe wrote over them).
+for d in $M; do dd if=/dev/zero of="$d" bs=1M count=4 oflag=direct 2>/dev/null; done
+
 echo
 echo "### dmsetup create swarm0 (4 KiB entries over$M, 40% of their capacity, spare 50)"
 dmsetup create swarm0 --table "0 $LEN swarm 8 $N$M 2 spare 50" || exit 1
@@ -20,16 +48,20 @@ FIO="fio --direct=1 --ioengine=io_uring --filename=$DM --group_reporting"
 summ() { grep -E '^ *(READ|WRITE):|IOPS=|verify|err=' | grep -v 'clat\|lat (' | sed 's/^ */    /'; }
 
 echo
+echo "### the same fio jobs on the swarm (no map yet), beside dm-stripe 512K"
+DEV=$DM
+echo "job         dm-stripe 512K IOPS  MiB/s |  swarm IOPS  MiB/s |  swarm / stripe"
+for j in $JOBS; do
+	# shellcheck disable=SC2046
+	w=$(fig "$j" $(job_args "$j"))
+	eval "b=\$S_$j"
+	echo "$j $b $w" | awk '{ printf "%-10s %20d %6.1f | %11d %6.1f | %14.2fx\n", $1, $2, $3, $4, $5, ($3 > 0 ? $5 / $3 : 0) }'
+done
+
+echo
 echo "### write every entry (256 KiB sequential), then verify (crc32c)"
 $FIO --name=fill --rw=write --bs=256k --iodepth=16 --size=100% \
 	--verify=crc32c --do_verify=1 2>&1 | summ
-echo
-echo "### 4 KiB random reads, queue depth 32, 10 s"
-$FIO --name=rand4k --rw=randread --bs=4k --iodepth=32 --time_based --runtime=10 2>&1 | summ
-echo
-echo "### 256 KiB sequential reads, queue depth 16, 10 s"
-$FIO --name=seq256k --rw=read --bs=256k --iodepth=16 --time_based --runtime=10 2>&1 | summ
-
 echo
 echo "### dmsetup status swarm0"
 dmsetup status swarm0

@@ -10,6 +10,10 @@
 #   - map changes (migrations) under a write-heavy io_uring verify job lose
 #     no acknowledged write;
 #   - batched reads of more than a plug holds verify.
+#
+#   iopath.sh [MIGRATIONS]   map changes under the write job (default 5;
+#                            the debug kernel runs 2: it copies slowly)
+MIGRATIONS=${1:-5}
 . /tests/lib.sh
 . /tests/check-kernel-log.sh
 . /tests/swarm-lib.sh
@@ -116,7 +120,7 @@ $FIO --name=conc --rw=randwrite --bs=4k --iodepth=32 --size=100% \
 	--verify=crc32c --do_verify=1 --randseed=42 >/tmp/conc.txt 2>&1 &
 fpid=$!
 ok=0
-for i in 11 12 13 14 15; do
+for i in $(seq 11 $((10 + MIGRATIONS))); do
 	awk -v f="$i" '{ $3 = f; print }' /tmp/map7.txt >/tmp/map.txt
 	gen_map "$i" | awk '{ if ($1 == "weight") next; $1 += 8; print }' >>/tmp/map.txt
 	if swarmctl map upload --wait "$DM" /tmp/map.txt >/tmp/up.txt 2>&1; then
@@ -128,7 +132,7 @@ done
 wait $fpid
 rc=$?
 [ "$rc" = 0 ] || tail -n 20 /tmp/conc.txt
-expect_eq migrations-under-writes 5 "$ok"
+expect_eq migrations-under-writes "$MIGRATIONS" "$ok"
 expect_eq writes-during-migrations-verify 0 "$rc"
 
 # Batched reads: steps of about 2,400 reads (more than one plug holds).
@@ -137,6 +141,89 @@ check batched-trace swarmctl trace gen -o /tmp/b.trace --entries "$((NE < 8192 ?
 check batched-populate swarm-bench populate "$DM" --entries "$((NE < 8192 ? NE : 8192))" --seed 3
 check batched-replay-verify swarm-bench replay "$DM" /tmp/b.trace --seed 3 --verify
 expect_eq nothing-in-flight-at-end "0:0:0 1:0:0 2:0:0 3:0:0" \
+	"$(dmsetup message sw 0 load)"
+
+# Gathers (issue 12): a step's held reads on one member, a slot apart,
+# go down as one read of them and of the gaps between them when read_gap
+# allows it. A set without a map: entries 0..127 are one run of
+# consecutive slots on member 0.
+check gap-remove dmsetup remove sw
+wipe_members
+check gap-create dmsetup create sw --table "0 $LEN swarm 8 4 $M"
+DM=$(dm_node sw)
+FIO="fio --direct=1 --ioengine=io_uring --filename=$DM --output-format=terse --terse-version=3"
+expect_eq gap-auto-default auto "$(dmsetup message sw 0 gaps | awk '{ print $1 }')"
+check gap-populate swarm-bench populate "$DM" --entries 1024 --seed 9
+echo "0 2 4 6" >/tmp/gap.trace
+
+# gap_bytes: the gap bytes read so far.
+gap_bytes() {
+	dmsetup message sw 0 gaps | awk '{ print $3 }'
+}
+
+# gap_step KIB: read_gap KIB, then the step of /tmp/gap.trace as one
+# io_uring batch, verified. Sets GAP_RC, and for the step GAP_REQS
+# (member 0's read requests) and GAP_BYTES (gap bytes read).
+gap_step() {
+	dmsetup message sw 0 read_gap "$1"
+	_g=$(gap_bytes)
+	_r=$(blkstat "$D0" 1)
+	swarm-bench replay "$DM" /tmp/gap.trace --seed 9 --verify >/tmp/gap.out 2>&1
+	GAP_RC=$?
+	[ "$GAP_RC" = 0 ] || cat /tmp/gap.out
+	GAP_REQS=$(($(blkstat "$D0" 1) - _r))
+	GAP_BYTES=$(($(gap_bytes) - _g))
+	echo "read_gap $1: $GAP_REQS member requests for 4 reads, $GAP_BYTES gap bytes"
+}
+gap_step 64
+expect_eq gap-64-verify 0 "$GAP_RC"
+check gap-64-fewer-requests test "$GAP_REQS" -lt 4
+expect_eq gap-64-gap-bytes 12288 "$GAP_BYTES"
+expect_eq gap-64-forced 64 "$(dmsetup message sw 0 gaps | awk '{ print $1 }')"
+gap_step 0
+expect_eq gap-0-verify 0 "$GAP_RC"
+expect_eq gap-0-one-request-a-read 4 "$GAP_REQS"
+expect_eq gap-0-no-gap-bytes 0 "$GAP_BYTES"
+# A gap of one entry is more than 3 KiB allows.
+gap_step 3
+expect_eq gap-3-verify 0 "$GAP_RC"
+expect_eq gap-3-no-gap-bytes 0 "$GAP_BYTES"
+check gap-bad-value-refused sh -c '! dmsetup message sw 0 read_gap 2048'
+check gap-bad-word-refused sh -c '! dmsetup message sw 0 read_gap often'
+
+# Batches of 16 with gaps, larger steps (the batched trace), then the
+# measured threshold: every read verifies and nothing stays in flight.
+dmsetup message sw 0 read_gap 64
+check gap-batched-trace swarmctl trace gen -o /tmp/g.trace --entries 1024 \
+	--steps 20 --frac 0.3 --seed 9
+check gap-batched-replay-verify swarm-bench replay "$DM" /tmp/g.trace --seed 9 --verify
+check gap-auto dmsetup message sw 0 read_gap auto
+check gap-auto-replay-verify swarm-bench replay "$DM" /tmp/g.trace --seed 9 --verify
+echo "gaps after auto: $(dmsetup message sw 0 gaps)"
+expect_eq nothing-in-flight-after-gathers "0:0:0 1:0:0 2:0:0 3:0:0" \
+	"$(dmsetup message sw 0 load)"
+
+# Partial entries: 4 KiB reads of the first half of 8 KiB entries, 4 KiB
+# apart, 16 to a batch (fio's verify pass): one gather serves each batch,
+# and every block verifies.
+check gap-remove-4k dmsetup remove sw
+wipe_members
+check gap-create-8k dmsetup create sw --table "0 $LEN swarm 16 4 $M"
+DM=$(dm_node sw)
+FIO="fio --direct=1 --ioengine=io_uring --filename=$DM --output-format=terse --terse-version=3"
+check gap-half-write $FIO --name=half --rw=write:4k --bs=4k --size=512k \
+	--verify=crc32c --do_verify=0
+check gap-half-64 dmsetup message sw 0 read_gap 64
+g0=$(gap_bytes)
+r0=$(blkstat "$D0" 1)
+check gap-half-verify $FIO --name=half --rw=write:4k --bs=4k --size=512k \
+	--verify=crc32c --verify_only=1 --iodepth=16 --iodepth_batch_submit=16
+r1=$(blkstat "$D0" 1)
+g1=$(gap_bytes)
+echo "half entries: $((r1 - r0)) member requests for 64 reads, $((g1 - g0)) gap bytes"
+check gap-half-gathered test "$((g1 - g0))" -gt 0
+check gap-half-fewer-requests test "$((r1 - r0))" -lt 64
+expect_eq nothing-in-flight-after-half "0:0:0 1:0:0 2:0:0 3:0:0" \
 	"$(dmsetup message sw 0 load)"
 
 check remove dmsetup remove sw
