@@ -78,7 +78,7 @@ for k in $kernels; do
 		vm_step kunit test tests/vm/kunit.sh --disks 1 --disk-mib 16
 		# KASAN and lockdep make TCG slow: smaller disks.
 		vm_step integration-test test tests/vm/integration.sh --disk-mib 8
-		vm_step iopath-test test tests/vm/iopath.sh --disk-mib 16 -- 2
+		vm_step iopath-test test tests/vm/iopath.sh --disk-mib 16 --timeout 1200 -- 1
 		vm_step clustermap-test test tests/vm/clustermap.sh --disk-mib 16
 		vm_step trace-test test tests/vm/trace.sh --disk-mib 8
 		# Migrations are slow on this kernel: 5 map changes, not 20.

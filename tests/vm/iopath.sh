@@ -12,7 +12,7 @@
 #   - batched reads of more than a plug holds verify.
 #
 #   iopath.sh [MIGRATIONS]   map changes under the write job (default 5;
-#                            the debug kernel runs 2: it copies slowly)
+#                            the debug kernel runs 1: it copies slowly)
 MIGRATIONS=${1:-5}
 . /tests/lib.sh
 . /tests/check-kernel-log.sh
