@@ -150,7 +150,7 @@ echo "bench: fio matrix region $FIOM_MIB MiB; Mooncake iolog $MC_READS reads of 
 # last BENCH-FIO-START line) and the host's 1-minute load average.
 hostload() {
 	while :; do
-		l=$(tr -d '\r' <"$1" 2>/dev/null | sed -n 's/^BENCH-FIO-START: //p' | tail -n 1) || l=-
+		l=$(tr -d '\r' 2>/dev/null <"$1" | sed -n 's/^BENCH-FIO-START: //p' | tail -n 1) || l=-
 		echo "${l:--} $(cut -d' ' -f1 /proc/loadavg)"
 		sleep 2
 	done >>"$2"
