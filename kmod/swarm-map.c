@@ -35,6 +35,7 @@ int swarm_maps_init(struct swarm_maps *mp)
 	mp->hold_hi = 0;
 	bio_list_init(&mp->held);
 	init_waitqueue_head(&mp->drained);
+	mutex_init(&mp->gate_lock);
 	/* Revived after every close: the per-CPU counters must stay. */
 	return percpu_ref_init(&mp->writes, swarm_writes_released,
 			       PERCPU_REF_ALLOW_REINIT, GFP_KERNEL);
@@ -46,6 +47,7 @@ void swarm_maps_exit(struct swarm_maps *mp)
 	swarm_live_put(rcu_dereference_protected(mp->live, 1));
 	RCU_INIT_POINTER(mp->live, NULL);
 	percpu_ref_exit(&mp->writes);
+	mutex_destroy(&mp->gate_lock);
 }
 
 struct swarm_live_map *swarm_live_alloc(void)
@@ -191,10 +193,11 @@ u32 swarm_entry_copies(const struct swarm_geom *g,
  * swarm_gate_close() - hold new writes and wait for those in flight.
  * @mp: the maps.
  *
- * May sleep. Not nested: commits and migration steps are serialised.
+ * May sleep. A second closer waits until the first opens the gate.
  */
 void swarm_gate_close(struct swarm_maps *mp)
 {
+	mutex_lock(&mp->gate_lock);
 	percpu_ref_kill(&mp->writes);
 	wait_event(mp->drained, percpu_ref_is_zero(&mp->writes));
 }
@@ -211,4 +214,5 @@ void swarm_gate_open(struct swarm_maps *mp)
 	/* Pairs with the smp_rmb() in swarm_gate_enter(). */
 	smp_wmb();
 	percpu_ref_resurrect(&mp->writes);
+	mutex_unlock(&mp->gate_lock);
 }

@@ -10,6 +10,7 @@
 
 #include <linux/bio.h>
 #include <linux/kref.h>
+#include <linux/mutex.h>
 #include <linux/percpu-refcount.h>
 #include <linux/rcupdate.h>
 #include <linux/wait.h>
@@ -43,6 +44,9 @@ struct swarm_live_map {
  * @held: those writes, until the migration requeues them.
  * @writes: writes in flight; killed while the gate is closed.
  * @drained: woken when @writes drops to zero with the gate closed.
+ * @gate_lock: held from swarm_gate_close() to swarm_gate_open(): one
+ *	closer at a time (a commit from the control device and a migration
+ *	step from the workqueue).
  *
  * @live changes only with the gate closed. @next, @copied and the window
  * change with the gate closed or from the ordered workqueue that also
@@ -57,6 +61,7 @@ struct swarm_maps {
 	struct bio_list held;
 	struct percpu_ref writes;
 	wait_queue_head_t drained;
+	struct mutex gate_lock;	/* closed gate */
 };
 
 int swarm_maps_init(struct swarm_maps *mp);

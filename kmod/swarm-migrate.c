@@ -314,7 +314,7 @@ static int swarm_mig_start(struct swarm_c *sc, struct swarm_live_map *to)
 	DMINFO("%s: migrating %llu entries to map generation %llu (%llu copies)",
 	       swarm_name(sc), mig->total, to->generation,
 	       to->pl.nr_copies);
-	queue_delayed_work(sc->wq, &mig->step, 0);
+	/* The caller queues the first step once the gate is open again. */
 	return 0;
 }
 
@@ -421,6 +421,8 @@ int swarm_commit(struct swarm_c *sc, struct swarm_live_map *lm, bool drop,
 		}
 	}
 	swarm_gate_open(&sc->maps);
+	if (migrate && !r)
+		queue_delayed_work(sc->wq, &sc->mig->step, 0);
 	swarm_io_kick(sc);
 	swarm_live_put(old);
 	return r;
