@@ -23,9 +23,11 @@
  * A write that finds the gate closed waits in the worker's list.
  */
 #include <linux/bio.h>
+#include <linux/blk-crypto.h>
 #include <linux/blkdev.h>
 #include <linux/device-mapper.h>
 #include <linux/sched.h>
+#include <linux/sizes.h>
 
 #include "swarm.h"
 #include "swarm-disk.h"
@@ -188,8 +190,10 @@ static inline bool swarm_accept_run(const struct swarm_geom *g, struct bio *bio,
  * consecutive slots then reach the member back to back and the block
  * layer merges them into large requests (the plug merges a bio into the
  * last request it holds for that device), which is what the placement is
- * for. The members are served in turn, one run of consecutive sectors
- * each, so that all of them get work at once.
+ * for. Reads a small gap apart can go down as one read of the gaps too
+ * (a gather, below). The members are served in turn, one run of
+ * consecutive sectors or one gather each, so that all of them get work
+ * at once.
  *
  * The plug callback lives in the per-bio data of the first read held, so
  * holding allocates nothing; that read is sent last, by the callback. A
@@ -270,11 +274,238 @@ static struct bio *swarm_send_run(struct bio *bio)
 	return bio;
 }
 
+/* ---- gathers: one member read for held reads separated by small gaps ---- */
+
+/*
+ * A step reads only some entries of a cluster, so its held reads on one
+ * member are often a few slots apart, and each gap costs a request. When
+ * the gaps are smaller than the member's bytes per request (see
+ * swarm_gap_worth()), the held reads and the gaps go down as one read,
+ * a *gather*: its pages are the held reads' pages and, for every page of
+ * a gap, a scratch page whose contents are dropped. When it completes,
+ * each held read completes with its status. The held reads are dm's
+ * clones, remapped and accounted in map(); they are never sent
+ * themselves. Reads whose gaps are not worth reading go down as before,
+ * and the block layer merges the consecutive ones.
+ */
+
+/* The most a gather covers, gaps included. */
+#define SWARM_GATHER_MAX_SECTORS	(SZ_1M >> SECTOR_SHIFT)
+/* The flags of a held read a gather keeps (the first one's). */
+#define SWARM_GATHER_OPF		(REQ_SYNC | REQ_META | REQ_PRIO)
+
+/**
+ * struct swarm_gather - a read that serves several held reads.
+ * @held: the held reads, on bi_next, in sector order.
+ * @bio: the read sent to the member; last, see bioset_init().
+ */
+struct swarm_gather {
+	struct bio *held;
+	struct bio bio;
+};
+
+/**
+ * struct swarm_span - the held reads one gather can serve.
+ * @stop: the first held read after them, or NULL.
+ * @gap: sectors of the gaps between them.
+ * @vecs: bvecs their data and the gaps take at most.
+ */
+struct swarm_span {
+	struct bio *stop;
+	sector_t gap;
+	unsigned int vecs;
+};
+
+/*
+ * Can @bio join a gather? Integrity data and inline encryption contexts
+ * do not combine. Under a virtual boundary @mask (NVMe's PRPs) its data
+ * must start and end on the boundary, or the gather would be split into
+ * more requests than the reads it serves.
+ */
+static inline bool swarm_gatherable(struct bio *bio, unsigned long mask)
+{
+	if ((bio->bi_opf & REQ_INTEGRITY) || bio_has_crypt_ctx(bio))
+		return false;
+	return !((bio->bi_iter.bi_size |
+		  bio_iter_iovec(bio, bio->bi_iter).bv_offset) & mask);
+}
+
+/**
+ * swarm_gather_span() - the held reads one gather can serve.
+ * @bio: the first, the head of a member's reads sorted by sector.
+ * @max_gap: the largest gap worth reading, sectors.
+ * @sp: filled in.
+ *
+ * Reads follow @bio while each starts at the end of the one before or
+ * after a gap of at most @max_gap sectors, ends within
+ * SWARM_GATHER_MAX_SECTORS (and the member's max_sectors) of @bio's
+ * start, and the pages of data and gaps fit in BIO_MAX_VECS (and the
+ * member's max_segments). Under a virtual boundary, the gaps must be
+ * multiples of it.
+ */
+static void swarm_gather_span(struct bio *bio, u32 max_gap,
+			      struct swarm_span *sp)
+{
+	struct request_queue *q = bdev_get_queue(bio->bi_bdev);
+	unsigned long mask = queue_virt_boundary(q);
+	sector_t start = bio->bi_iter.bi_sector, end = bio_end_sector(bio);
+	sector_t lim = min_t(sector_t, SWARM_GATHER_MAX_SECTORS,
+			     queue_max_sectors(q));
+	unsigned int vlim = min_t(unsigned int, BIO_MAX_VECS,
+				  queue_max_segments(q));
+	struct bio *next = bio->bi_next;
+
+	sp->gap = 0;
+	sp->vecs = bio_segments(bio);
+	for (; next && swarm_gatherable(bio, mask); next = next->bi_next) {
+		sector_t at = next->bi_iter.bi_sector;
+		unsigned int vecs;
+
+		if (at < end || at - end > max_gap ||
+		    (((at - end) << SECTOR_SHIFT) & mask) ||
+		    bio_end_sector(next) - start > lim ||
+		    !swarm_gatherable(next, mask))
+			break;
+		vecs = sp->vecs + bio_segments(next) +
+		       DIV_ROUND_UP((at - end) << SECTOR_SHIFT, PAGE_SIZE);
+		if (vecs > vlim)
+			break;
+		sp->vecs = vecs;
+		sp->gap += at - end;
+		end = bio_end_sector(next);
+	}
+	sp->stop = next;
+}
+
+/**
+ * swarm_gather_add() - add a held read, and the gap before it, to a gather.
+ * @gbio: the gather's bio.
+ * @scratch: the page gaps are read into.
+ * @prev: the held read before @bio in the gather, or NULL.
+ * @bio: the held read.
+ *
+ * Return: false, with @gbio as it was, when the pages do not fit.
+ */
+static bool swarm_gather_add(struct bio *gbio, struct page *scratch,
+			     struct bio *prev, struct bio *bio)
+{
+	unsigned short vcnt = gbio->bi_vcnt;
+	unsigned int size = gbio->bi_iter.bi_size;
+	unsigned int last = vcnt ? gbio->bi_io_vec[vcnt - 1].bv_len : 0;
+	u32 gap = prev ? (bio->bi_iter.bi_sector - bio_end_sector(prev))
+			 << SECTOR_SHIFT : 0;
+	struct bvec_iter it;
+	struct bio_vec bv;
+
+	while (gap) {
+		u32 len = min_t(u32, gap, PAGE_SIZE);
+
+		if (bio_add_page(gbio, scratch, len, 0) != len)
+			goto undo;
+		gap -= len;
+	}
+	bio_for_each_segment(bv, bio, it)
+		if (bio_add_page(gbio, bv.bv_page, bv.bv_len,
+				 bv.bv_offset) != bv.bv_len)
+			goto undo;
+	return true;
+undo:
+	/* bio_add_page() appends a bvec or grows the last one. */
+	gbio->bi_vcnt = vcnt;
+	gbio->bi_iter.bi_size = size;
+	if (vcnt)
+		gbio->bi_io_vec[vcnt - 1].bv_len = last;
+	return false;
+}
+
+/* A gather is done: so is every held read it serves. */
+static void swarm_gather_endio(struct bio *gbio)
+{
+	struct swarm_gather *g = container_of(gbio, struct swarm_gather, bio);
+	blk_status_t st = gbio->bi_status;
+	struct bio *held = g->held, *next;
+
+	bio_put(gbio);
+	for (; held; held = next) {
+		next = held->bi_next;
+		held->bi_next = NULL;
+		held->bi_status = st;
+		bio_endio(held);
+	}
+}
+
+/**
+ * swarm_send_gather() - send held reads and their gaps as one read.
+ * @sc: the target.
+ * @first: the first held read.
+ * @sp: the span from @first (swarm_gather_span()), with gaps.
+ * @gfp: GFP_NOIO, or GFP_NOWAIT where sleeping is not allowed.
+ *
+ * Sends the reads from @first as they are when the gather cannot be
+ * allocated or would serve only one of them.
+ *
+ * Return: the first held read not sent.
+ */
+static struct bio *swarm_send_gather(struct swarm_c *sc, struct bio *first,
+				     const struct swarm_span *sp, gfp_t gfp)
+{
+	struct bio *gbio, *bio, *prev = NULL;
+	struct swarm_gather *g;
+	sector_t gap = 0;
+
+	gbio = bio_alloc_bioset(first->bi_bdev, sp->vecs,
+				REQ_OP_READ | (first->bi_opf & SWARM_GATHER_OPF),
+				gfp, &sc->gather_bs);
+	if (!gbio)
+		return swarm_send_run(first);
+	for (bio = first; bio != sp->stop; prev = bio, bio = bio->bi_next) {
+		if (!swarm_gather_add(gbio, sc->scratch, prev, bio))
+			break;
+		if (prev)
+			gap += bio->bi_iter.bi_sector - bio_end_sector(prev);
+	}
+	if (prev == first || !prev) {
+		bio_put(gbio);
+		return swarm_send_run(first);
+	}
+	prev->bi_next = NULL;	/* @bio: the first one left */
+	g = container_of(gbio, struct swarm_gather, bio);
+	g->held = first;
+	gbio->bi_iter.bi_sector = first->bi_iter.bi_sector;
+	gbio->bi_ioprio = first->bi_ioprio;
+	gbio->bi_end_io = swarm_gather_endio;
+	bio_clone_blkg_association(gbio, first);
+	this_cpu_inc(sc->stats.pcpu->gathers);
+	this_cpu_add(sc->stats.pcpu->gap_bytes, (u64)gap << SECTOR_SHIFT);
+	submit_bio_noacct(gbio);
+	return bio;
+}
+
+/*
+ * Send the next held reads of a member from @bio on, sorted by sector:
+ * one gather, when gaps between them are worth reading, else one run of
+ * consecutive sectors. Return: what follows.
+ */
+static struct bio *swarm_send_next(struct swarm_c *sc, struct bio *bio,
+				   gfp_t gfp)
+{
+	u32 max_gap = swarm_sel_gap(&sc->sel, swarm_io(bio)->dev);
+	struct swarm_span sp;
+
+	if (!max_gap)
+		return swarm_send_run(bio);
+	swarm_gather_span(bio, max_gap, &sp);
+	if (!sp.gap)
+		return swarm_send_run(bio);
+	return swarm_send_gather(sc, bio, &sp, gfp);
+}
+
 /*
  * Send held reads: sorted by member and sector, then the members served
- * in turn, one run each at a time. May wait for tags.
+ * in turn, one run or gather each at a time. May wait for tags, and with
+ * @gfp GFP_NOIO for memory.
  */
-static void swarm_send_held(struct swarm_c *sc, struct bio *list)
+static void swarm_send_held(struct swarm_c *sc, struct bio *list, gfp_t gfp)
 {
 	/* Each member's reads are one segment of the sorted list. */
 	struct bio *seg[SWARM_MAX_DEVS], *bio, *prev = NULL;
@@ -293,7 +524,7 @@ static void swarm_send_held(struct swarm_c *sc, struct bio *list)
 		for (i = 0; i < n; i++) {
 			if (!seg[i])
 				continue;
-			seg[i] = swarm_send_run(seg[i]);
+			seg[i] = swarm_send_next(sc, seg[i], gfp);
 			left |= !!seg[i];
 		}
 	} while (left);
@@ -313,7 +544,7 @@ static void swarm_unplug(struct blk_plug_cb *cb, bool from_schedule)
 		queue_work(sc->wq, &sc->worker);
 		return;
 	}
-	swarm_send_held(sc, bio_list_get(&bios));
+	swarm_send_held(sc, bio_list_get(&bios), GFP_NOIO);
 }
 
 /*
@@ -364,7 +595,9 @@ static bool swarm_plug_read(struct swarm_c *sc, struct bio *bio)
 				bio_list_add(&rest, b);
 		bio_list_add(&p->bios, host);
 		p->count = 1;
-		swarm_send_held(sc, bio_list_get(&rest));
+		/* In map(): gathers only if memory is at hand. */
+		swarm_send_held(sc, bio_list_get(&rest),
+				GFP_NOWAIT | __GFP_NOWARN);
 	}
 	bio->bi_opf &= ~REQ_NOWAIT;
 	bio_list_add(&p->bios, bio);
@@ -682,7 +915,7 @@ static void swarm_send_worker_held(struct swarm_c *sc)
 	list = bio_list_get(&sc->held);
 	spin_unlock_irq(&sc->lock);
 	if (list)
-		swarm_send_held(sc, list);
+		swarm_send_held(sc, list, GFP_NOIO);
 }
 
 static void swarm_worker(struct work_struct *work)
@@ -716,15 +949,36 @@ static void swarm_worker(struct work_struct *work)
 
 int swarm_io_init(struct swarm_c *sc)
 {
+	int r;
+
 	spin_lock_init(&sc->lock);
 	bio_list_init(&sc->deferred);
 	bio_list_init(&sc->held);
 	INIT_WORK(&sc->worker, swarm_worker);
-	return bioset_init(&sc->bs, BIO_POOL_SIZE,
-			   offsetof(struct swarm_clone, bio), 0);
+	r = bioset_init(&sc->bs, BIO_POOL_SIZE,
+			offsetof(struct swarm_clone, bio), 0);
+	if (r)
+		return r;
+	r = bioset_init(&sc->gather_bs, BIO_POOL_SIZE,
+			offsetof(struct swarm_gather, bio), BIOSET_NEED_BVECS);
+	if (r)
+		goto bad_bs;
+	sc->scratch = alloc_page(GFP_KERNEL | __GFP_ZERO);
+	if (!sc->scratch) {
+		r = -ENOMEM;
+		goto bad_gather;
+	}
+	return 0;
+bad_gather:
+	bioset_exit(&sc->gather_bs);
+bad_bs:
+	bioset_exit(&sc->bs);
+	return r;
 }
 
 void swarm_io_exit(struct swarm_c *sc)
 {
+	__free_page(sc->scratch);
+	bioset_exit(&sc->gather_bs);
 	bioset_exit(&sc->bs);
 }

@@ -23,6 +23,7 @@ int swarm_sel_init(struct swarm_sel *s, u32 nr_devs)
 
 	s->policy = SWARM_SELECT_LEAST_LOADED;
 	s->nr_devs = nr_devs;
+	s->gap_kib = SWARM_GAP_AUTO;
 	s->load = kcalloc(nr_devs, sizeof(*s->load), GFP_KERNEL);
 	if (!s->load)
 		return -ENOMEM;
@@ -69,6 +70,27 @@ static u64 swarm_bdev_bytes(struct block_device *bdev)
 		part_stat_read(bdev, sectors[STAT_WRITE])) << SECTOR_SHIFT;
 }
 
+static u64 swarm_bdev_ios(struct block_device *bdev)
+{
+	return (u64)part_stat_read(bdev, ios[STAT_READ]) +
+	       part_stat_read(bdev, ios[STAT_WRITE]);
+}
+
+/*
+ * The peaks of bandwidth and IOPS from @db bytes and @dios requests in
+ * @ms busy milliseconds, and the largest gap worth reading from them.
+ */
+static void swarm_sel_peaks(struct swarm_dev_load *l, u64 db, u64 dios, u64 ms)
+{
+	u64 bw = div64_u64(db * MSEC_PER_SEC, ms);
+	u64 iops = div64_u64(dios * MSEC_PER_SEC, ms);
+
+	WRITE_ONCE(l->bw_peak, swarm_peak(l->bw_peak, bw));
+	WRITE_ONCE(l->iops_peak,
+		   (u32)min_t(u64, swarm_peak(l->iops_peak, iops), U32_MAX));
+	WRITE_ONCE(l->gap_max, swarm_gap_max(l->bw_peak, l->iops_peak));
+}
+
 /**
  * swarm_sel_estimate() - refresh a member's throughput estimate.
  * @s: the selector.
@@ -77,18 +99,25 @@ static u64 swarm_bdev_bytes(struct block_device *bdev)
  *
  * Bytes done per busy millisecond since the last call, smoothed (new =
  * 3/4 old + 1/4 sample). A member that was barely busy keeps its
- * estimate. Called about once a second from a single worker.
+ * estimate. Each sample also updates the member's peak bandwidth and
+ * peak IOPS, which decay by 1/64 a sample (about a second of activity;
+ * an idle member keeps them), and from them the largest gap worth
+ * reading (swarm_gap_max()). Called about once a second from a single
+ * worker.
  */
 void swarm_sel_estimate(struct swarm_sel *s, u32 dev,
 			struct block_device *bdev)
 {
 	struct swarm_dev_load *l = &s->load[dev];
 	u64 bytes = swarm_bdev_bytes(bdev), db = bytes - l->prev_bytes;
+	u64 ios = swarm_bdev_ios(bdev);
 	unsigned long ticks = part_stat_read(bdev, io_ticks);
 	u64 ms = jiffies_to_msecs(ticks - l->prev_ticks), sample;
 
-	if (bytes < l->prev_bytes || ms > 3600 * MSEC_PER_SEC) {
+	if (bytes < l->prev_bytes || ios < l->prev_ios ||
+	    ms > 3600 * MSEC_PER_SEC) {
 		l->prev_bytes = bytes;	/* the counters went back */
+		l->prev_ios = ios;
 		l->prev_ticks = ticks;
 		return;
 	}
@@ -96,7 +125,9 @@ void swarm_sel_estimate(struct swarm_sel *s, u32 dev,
 		return;
 	sample = clamp_t(u64, div64_u64(db, ms), 1, U32_MAX);
 	WRITE_ONCE(l->tput, (u32)((3ULL * l->tput + sample) / 4) ?: 1);
+	swarm_sel_peaks(l, db, ios - l->prev_ios, ms);
 	l->prev_bytes = bytes;
+	l->prev_ios = ios;
 	l->prev_ticks = ticks;
 }
 
@@ -123,4 +154,7 @@ void swarm_sel_info(struct swarm_sel *s, u32 dev,
 	info->peak = READ_ONCE(l->peak);
 	info->busy_ns = jiffies_to_nsecs(busy);
 	info->tput = (u64)READ_ONCE(l->tput) * 1000;
+	info->gap_max = swarm_sel_gap(s, dev) << SECTOR_SHIFT;
+	info->bw_peak = READ_ONCE(l->bw_peak);
+	info->iops_peak = READ_ONCE(l->iops_peak);
 }

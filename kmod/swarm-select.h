@@ -54,6 +54,69 @@ static inline u32 swarm_least_loaded(const u64 *inflight, const u32 *tput,
 	return best;
 }
 
+/*
+ * Reading a gap: held reads on one member separated by a few unread
+ * sectors can go down as one request that reads the gap too (swarm-io.c).
+ * A request costs the member 1 / IOPS seconds; in that time it could have
+ * moved bandwidth / IOPS bytes. A gap smaller than that is cheaper to read
+ * than the request it saves. Both figures are the member's measured peaks
+ * (swarm_sel_estimate()): a member never driven to its bandwidth keeps a
+ * small ratio and reads few gaps.
+ */
+
+/* The largest gap read when measured ("read_gap auto"), in bytes. */
+#define SWARM_GAP_AUTO_MAX	(256U << 10)
+/* The largest gap "read_gap <KiB>" takes. */
+#define SWARM_GAP_FORCE_MAX_KIB	1024U
+/* swarm_sel.gap_kib: measured, not forced. */
+#define SWARM_GAP_AUTO		U32_MAX
+
+/**
+ * swarm_gap_worth() - is reading a gap cheaper than a request?
+ * @gap_bytes: the gap.
+ * @bw: the member's peak bandwidth, bytes per second.
+ * @iops: its peak requests per second.
+ *
+ * Return: true when @gap_bytes < @bw / @iops and at most
+ * SWARM_GAP_AUTO_MAX; false until both were measured.
+ */
+static inline bool swarm_gap_worth(u64 gap_bytes, u64 bw, u32 iops)
+{
+	return bw && iops && gap_bytes <= SWARM_GAP_AUTO_MAX &&
+	       gap_bytes * iops < bw;
+}
+
+/**
+ * swarm_gap_max() - the largest gap worth reading.
+ * @bw: the member's peak bandwidth, bytes per second.
+ * @iops: its peak requests per second.
+ *
+ * Return: in 512-byte sectors, the largest gap for which swarm_gap_worth()
+ * holds; 0 when none does.
+ */
+static inline u32 swarm_gap_max(u64 bw, u32 iops)
+{
+	u64 bytes;
+
+	if (!bw || !iops)
+		return 0;
+	/* The largest b with b * iops < bw. */
+	bytes = div_u64(bw - 1, iops);
+	return (u32)(min_t(u64, bytes, SWARM_GAP_AUTO_MAX) / 512);
+}
+
+/**
+ * swarm_peak() - a peak that decays.
+ * @peak: the peak so far.
+ * @sample: a new sample.
+ *
+ * Return: the larger of @sample and @peak less 1/64 of it.
+ */
+static inline u64 swarm_peak(u64 peak, u64 sample)
+{
+	return max_t(u64, sample, peak - (peak >> 6));
+}
+
 #ifdef __KERNEL__
 #include <linux/atomic.h>
 #include <linux/cache.h>
@@ -76,6 +139,10 @@ struct block_device;
  * @prev_bytes: bytes the member had done at the last estimate.
  * @prev_ticks: its busy time (io_ticks, jiffies) then.
  * @base_ticks: its busy time when the statistics were reset.
+ * @prev_ios: requests the member had completed at the last estimate.
+ * @bw_peak: peak bandwidth, bytes per busy second, decaying.
+ * @iops_peak: peak requests per busy second, decaying.
+ * @gap_max: the largest gap worth reading, sectors (swarm_gap_max()).
  */
 struct swarm_dev_load {
 	atomic64_t inflight;
@@ -84,6 +151,10 @@ struct swarm_dev_load {
 	u64 prev_bytes;
 	unsigned long prev_ticks;
 	unsigned long base_ticks;
+	u64 prev_ios;
+	u64 bw_peak;
+	u32 iops_peak;
+	u32 gap_max;
 } ____cacheline_aligned_in_smp;
 
 /* The estimate before a member has been measured: 1 GB/s. */
@@ -93,11 +164,14 @@ struct swarm_dev_load {
  * struct swarm_sel - the replica choice of one target.
  * @policy: enum swarm_selector, set by message.
  * @nr_devs: members.
+ * @gap_kib: the largest gap read, KiB, set by message; SWARM_GAP_AUTO:
+ *	each member's measured one.
  * @load: one per member.
  */
 struct swarm_sel {
 	u32 policy;
 	u32 nr_devs;
+	u32 gap_kib;
 	struct swarm_dev_load *load;
 };
 
@@ -108,6 +182,9 @@ struct swarm_sel {
  * @peak: the most bios in flight at once since the last reset.
  * @busy_ns: time the member was busy since the last reset.
  * @tput: throughput estimate, bytes per second.
+ * @gap_max: the largest gap read, bytes (forced or measured).
+ * @bw_peak: peak bandwidth, bytes per second.
+ * @iops_peak: peak requests per second.
  */
 struct swarm_load_info {
 	u32 inflight;
@@ -115,6 +192,9 @@ struct swarm_load_info {
 	u32 peak;
 	u64 busy_ns;
 	u64 tput;
+	u32 gap_max;
+	u64 bw_peak;
+	u32 iops_peak;
 };
 
 int swarm_sel_init(struct swarm_sel *s, u32 nr_devs);
@@ -127,6 +207,20 @@ void swarm_sel_reset(struct swarm_sel *s, u32 dev,
 		     struct block_device *bdev);
 void swarm_sel_info(struct swarm_sel *s, u32 dev,
 		    struct block_device *bdev, struct swarm_load_info *info);
+
+/**
+ * swarm_sel_gap() - the largest gap worth reading on a member.
+ * @s: the selector.
+ * @dev: the member.
+ *
+ * Return: in sectors; 0 reads no gap.
+ */
+static inline u32 swarm_sel_gap(struct swarm_sel *s, u32 dev)
+{
+	u32 kib = READ_ONCE(s->gap_kib);
+
+	return kib == SWARM_GAP_AUTO ? READ_ONCE(s->load[dev].gap_max) : kib * 2;
+}
 
 /* A bio of @bytes goes to member @dev. Never sleeps. */
 static inline void swarm_sel_start(struct swarm_sel *s, u32 dev,

@@ -93,6 +93,8 @@ void swarm_stats_sum(struct swarm_stats *s, struct swarm_pcpu *sum)
 		sum->writes += READ_ONCE(p->writes);
 		sum->multi_copy_reads += READ_ONCE(p->multi_copy_reads);
 		sum->redirected_reads += READ_ONCE(p->redirected_reads);
+		sum->gathers += READ_ONCE(p->gathers);
+		sum->gap_bytes += READ_ONCE(p->gap_bytes);
 		for (i = 0; i < s->nr_devs; i++) {
 			const struct swarm_dev_stats *d = &p->dev[i];
 			struct swarm_dev_stats *t = &sum->dev[i];

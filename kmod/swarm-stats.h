@@ -38,6 +38,9 @@ struct swarm_dev_stats {
  * @writes: writes of the swarm device.
  * @multi_copy_reads: reads of an entry that had several copies.
  * @redirected_reads: reads sent to a copy other than the first.
+ * @gathers: member reads that served several held reads and read the
+ *	gaps between them (swarm-io.c).
+ * @gap_bytes: bytes those read and dropped.
  * @dev: one group per member.
  */
 struct swarm_pcpu {
@@ -45,6 +48,8 @@ struct swarm_pcpu {
 	u64 writes;
 	u64 multi_copy_reads;
 	u64 redirected_reads;
+	u64 gathers;
+	u64 gap_bytes;
 	struct swarm_dev_stats dev[];
 };
 

@@ -323,11 +323,49 @@ static int swarm_message_load(struct swarm_c *sc, char *result,
 }
 
 /*
+ * "gaps": "<read_gap> <gathers> <gap bytes>" then per member
+ * "<index>:<largest gap read, bytes>:<peak bytes/s>:<peak IOPS>";
+ * <read_gap> is "auto" or the KiB forced.
+ */
+static int swarm_message_gaps(struct swarm_c *sc, char *result,
+			      unsigned int maxlen)
+{
+	u32 kib = READ_ONCE(sc->sel.gap_kib);
+	struct swarm_load_info li;
+	struct swarm_pcpu *sum;
+	unsigned int sz = 0;
+	u32 i;
+
+	sum = kmalloc(swarm_pcpu_size(sc->geom.nr_devs), GFP_KERNEL);
+	if (!sum)
+		return -ENOMEM;
+	swarm_stats_sum(&sc->stats, sum);
+	if (kib == SWARM_GAP_AUTO)
+		DMEMIT("auto");
+	else
+		DMEMIT("%u", kib);
+	DMEMIT(" %llu %llu", sum->gathers, sum->gap_bytes);
+	kfree(sum);
+	for (i = 0; i < sc->geom.nr_devs; i++) {
+		swarm_sel_info(&sc->sel, i, sc->devs[i].dm_dev->bdev, &li);
+		DMEMIT(" %u:%u:%llu:%u", i, li.gap_max, li.bw_peak,
+		       li.iops_peak);
+	}
+	return 1;	/* dm returns @result */
+}
+
+/*
  * dmsetup message <dev> 0 selector static|least-loaded
  * dmsetup message <dev> 0 placement roundrobin|coactivation|nobalance
  * dmsetup message <dev> 0 trace on [<ring events>]|off
  * dmsetup message <dev> 0 migrate_rate <MiB/s, 0 = no cap>
  * dmsetup message <dev> 0 load (prints what is in flight on each member)
+ * dmsetup message <dev> 0 read_gap auto|<KiB> (held reads on a member
+ *	separated by gaps up to this size go down as one read of them and
+ *	the gaps; auto, the default: each member's peak bandwidth / IOPS,
+ *	at most 256 KiB; 0: never)
+ * dmsetup message <dev> 0 gaps (prints read_gap, the gathers, the gap
+ *	bytes read and each member's largest gap read and peaks)
  */
 static int swarm_message(struct dm_target *ti, unsigned int argc, char **argv,
 			 char *result, unsigned int maxlen)
@@ -384,7 +422,21 @@ static int swarm_message(struct dm_target *ti, unsigned int argc, char **argv,
 	}
 	if (argc == 1 && !strcasecmp(argv[0], "load"))
 		return swarm_message_load(sc, result, maxlen);
-	DMWARN("unknown message '%s': try selector, placement, trace, migrate_rate or load",
+	if (argc == 2 && !strcasecmp(argv[0], "read_gap")) {
+		u32 kib = SWARM_GAP_AUTO;
+
+		if (strcasecmp(argv[1], "auto") &&
+		    (kstrtou32(argv[1], 10, &kib) || kib > SWARM_GAP_FORCE_MAX_KIB)) {
+			DMWARN("read_gap takes auto or KiB, 0 (off) to %u",
+			       SWARM_GAP_FORCE_MAX_KIB);
+			return -EINVAL;
+		}
+		WRITE_ONCE(sc->sel.gap_kib, kib);
+		return 0;
+	}
+	if (argc == 1 && !strcasecmp(argv[0], "gaps"))
+		return swarm_message_gaps(sc, result, maxlen);
+	DMWARN("unknown message '%s' (selector placement trace migrate_rate load read_gap gaps)",
 	       argc ? argv[0] : "");
 	return -EINVAL;
 }

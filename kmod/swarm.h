@@ -87,6 +87,9 @@ struct swarm_member {
  * @wq: runs @worker and the migration steps, one at a time (ordered).
  * @tput_work: refreshes the members' throughput estimates.
  * @bs: clones of writes that go to several copies.
+ * @gather_bs: reads that serve several held reads and the gaps between
+ *	them (swarm-io.c).
+ * @scratch: a zeroed page the gaps are read into, and dropped.
  * @io_ready: swarm_io_init() succeeded (swarm_io_exit() needs it).
  * @sel: the replica selector and the members' load.
  * @stats: counters.
@@ -116,6 +119,8 @@ struct swarm_c {
 	struct workqueue_struct *wq;
 	struct delayed_work tput_work;
 	struct bio_set bs;
+	struct bio_set gather_bs;
+	struct page *scratch;
 	bool io_ready;
 	struct swarm_sel sel;
 	struct swarm_stats stats;

@@ -50,4 +50,42 @@ static void case_spread(void *ctx)
 	      (unsigned long long)inflight[2]);
 }
 
+/*
+ * Reading a gap: worth it below the member's bytes per request, never
+ * before both peaks were measured, never above SWARM_GAP_AUTO_MAX; the
+ * largest gap in sectors agrees with the decision at every size.
+ */
+static void case_gap(void *ctx)
+{
+	/* bytes/s, IOPS: 50 MiB/s at 2000 IOPS is 26214.4 bytes a request. */
+	static const u64 bw[] = { 50ULL << 20, 8192000, 8192001, 3ULL << 30,
+				  1ULL << 40, 1000, 0, 50ULL << 20 };
+	static const u32 iops[] = { 2000, 2000, 2000, 1000000, 1000, 2000,
+				    2000, 0 };
+	static const u32 want[] = { 51, 7, 8, 6, 512, 0, 0, 0 };
+	u32 i, g;
+
+	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		u32 max = swarm_gap_max(bw[i], iops[i]);
+
+		CHECK(ctx, max == want[i], "gap_max %u: %u, want %u", i, max,
+		      want[i]);
+		for (g = 1; g <= 2 * (SWARM_GAP_AUTO_MAX / 512); g++)
+			if (swarm_gap_worth((u64)g * 512, bw[i], iops[i]) !=
+			    (max && g <= max)) {
+				CHECK(ctx, false, "worth %u at %u sectors", i, g);
+				break;
+			}
+	}
+	/* 4 KiB random reads at the IOPS limit never read a 4 KiB gap. */
+	CHECK(ctx, !swarm_gap_worth(4096, 2000 * 4096, 2000), "4k reads");
+	CHECK(ctx, swarm_gap_worth(4095, 2000 * 4096, 2000), "4k reads, less");
+	/* Peaks: a larger sample wins; otherwise 1/64 off a sample. */
+	CHECK(ctx, swarm_peak(6400, 7000) == 7000, "peak up");
+	CHECK(ctx, swarm_peak(6400, 100) == 6300, "peak decays");
+	CHECK(ctx, swarm_peak(6400, 6350) == 6350, "peak decays to sample");
+	CHECK(ctx, swarm_peak(0, 0) == 0, "peak zero");
+	CHECK(ctx, swarm_peak(63, 0) == 63, "small peak stays");
+}
+
 #endif /* DM_SWARM_SELECT_CASES_H */

@@ -234,6 +234,7 @@ SHARED_CASE(case_random)
 SHARED_CASE(case_validation)
 SHARED_CASE(case_least_loaded)
 SHARED_CASE(case_spread)
+SHARED_CASE(case_gap)
 SHARED_CASE(case_disk_layout)
 SHARED_CASE(case_disk_superblock)
 SHARED_CASE(case_disk_beside_records)
@@ -269,6 +270,7 @@ static struct kunit_suite swarm_place_suite = {
 static struct kunit_case swarm_select_cases[] = {
 	KUNIT_CASE(case_least_loaded_kunit),
 	KUNIT_CASE(case_spread_kunit),
+	KUNIT_CASE(case_gap_kunit),
 	{}
 };
 

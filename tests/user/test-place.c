@@ -25,6 +25,7 @@ RUN(case_random)
 RUN(case_validation)
 RUN(case_least_loaded)
 RUN(case_spread)
+RUN(case_gap)
 RUN(case_disk_layout)
 RUN(case_disk_superblock)
 RUN(case_disk_beside_records)
@@ -35,7 +36,7 @@ int main(void)
 		CASE(case_eq7), CASE(case_replication), CASE(case_budget),
 		CASE(case_anti_affinity), CASE(case_capacity_balance),
 		CASE(case_random), CASE(case_validation),
-		CASE(case_least_loaded), CASE(case_spread),
+		CASE(case_least_loaded), CASE(case_spread), CASE(case_gap),
 		CASE(case_disk_layout), CASE(case_disk_superblock),
 		CASE(case_disk_beside_records),
 	};
