@@ -36,8 +36,8 @@
 #
 # Environment (full mode): BENCH_MODELS, BENCH_SETUPS, BENCH_MC_SETUPS,
 # BENCH_SWEEP as before; BENCH_TRACES (default "syn mc"; "" runs only the
-# fio matrix and, unthrottled, the microbenchmarks), BENCH_FIO_SETUPS,
-# BENCH_FIO_JOBS, BENCH_FIO_SECS.
+# fio matrix and, unthrottled, the microbenchmarks), BENCH_FIO_SETUPS
+# ("" skips the fio matrix), BENCH_FIO_JOBS, BENCH_FIO_SECS.
 set -euo pipefail
 
 mode=${1:-quick}
@@ -80,7 +80,7 @@ full)
 	# each populate is left to the quick mode (it costs ~20 s a setup).
 	DISK_MIB=2048 MODELS="none iops nvme" FIO_SECS=5 OVH_SECS=6 OVH_ROUNDS=5 VERIFY_ALL=0
 	TRACES=${BENCH_TRACES-"syn mc"}
-	FIOM_SETUPS=${BENCH_FIO_SETUPS:-"swarm-nomap swarm-map stripe-4k stripe-512k md-raid0"}
+	FIOM_SETUPS=${BENCH_FIO_SETUPS-"swarm-nomap swarm-map stripe-4k stripe-512k md-raid0"}
 	FIOM_JOBS=${BENCH_FIO_JOBS:-"seqread seqwrite rand64k rand4k mooncake"}
 	FIOM_SECS=${BENCH_FIO_SECS:-6} FIOM_MIB=256
 	SYN_SETUPS=${BENCH_SETUPS:-"linear stripe stripe-ord nomap map map-ord eq7-ord nobalance-ord static-ord copies1-ord oracle-ord"}

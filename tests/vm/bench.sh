@@ -453,7 +453,7 @@ fiom_job() {
 	fi
 	kib=${1:-0} kibs=${2:-0} iops=${3:-0} ms=${4:-0}
 	if [ $frc -ne 0 ] || [ "$kib" = 0 ]; then
-		fail "fio.$MODEL.$setup.$job.ran" "fio exit $frc: $(head -n 3 /tmp/fio.err)"
+		fail "fio.$MODEL.$setup.$job.ran" "fio exit $frc: $(head -n 3 /tmp/fio.err) $(echo "$out" | cut -d';' -f5 | sed 's/^/error /')"
 		return
 	fi
 	pass "fio.$MODEL.$setup.$job.ran"
@@ -501,17 +501,26 @@ fio_matrix() {
 			fiom_remove "$setup" 2>/dev/null
 			continue
 		fi
-		# Write the region first: the reads below read written data.
+		# Write the region first: the reads below read written data. A
+		# failed write is a FAIL; the fill is tried once more, so that
+		# the jobs still run.
 		echo "BENCH-FIO-START: $MODEL/fio/$setup/fill"
-		if fio --name=fill --filename="$FIOM_DEV" --direct=1 --ioengine=io_uring \
-			--rw=write --bs=1M --iodepth=16 --size="${FIOM_MIB}M" \
-			>/tmp/fill.out 2>&1; then
-			pass "fio.$MODEL.$setup.fill"
+		filled=0
+		for try in 1 2; do
+			if fio --name=fill --filename="$FIOM_DEV" --direct=1 --ioengine=io_uring \
+				--rw=write --bs=1M --iodepth=16 --size="${FIOM_MIB}M" \
+				>/tmp/fill.out 2>&1; then
+				[ "$try" = 1 ] && pass "fio.$MODEL.$setup.fill"
+				filled=1
+				break
+			fi
+			[ "$try" = 1 ] && fail "fio.$MODEL.$setup.fill" "$(grep -iE 'error|err=' /tmp/fill.out | head -n 4)"
+			dmesg | tail -n 5
+		done
+		if [ "$filled" = 1 ]; then
 			for job in $FIOM_JOBS; do
 				fiom_job "$setup" "$job"
 			done
-		else
-			fail "fio.$MODEL.$setup.fill" "$(tail -n 3 /tmp/fill.out)"
 		fi
 		echo "BENCH-FIO-START: -"
 		fiom_remove "$setup" || fail "fio.$MODEL.$setup.remove"
