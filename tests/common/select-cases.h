@@ -58,14 +58,16 @@ static void case_spread(void *ctx)
 static void case_gap(void *ctx)
 {
 	/* bytes/s, IOPS: 50 MiB/s at 2000 IOPS is 26214.4 bytes a request. */
-	static const u64 bw[] = { 50ULL << 20, 8192000, 8192001, 3ULL << 30,
-				  1ULL << 40, 1000, 0, 50ULL << 20 };
-	static const u32 iops[] = { 2000, 2000, 2000, 1000000, 1000, 2000,
-				    2000, 0 };
-	static const u32 want[] = { 51, 7, 8, 6, 512, 0, 0, 0 };
+	enum { NR_GAP_CASES = 8 };
+	static const u64 bw[NR_GAP_CASES] = { 50ULL << 20, 8192000, 8192001,
+					      3ULL << 30, 1ULL << 40, 1000, 0,
+					      50ULL << 20 };
+	static const u32 iops[NR_GAP_CASES] = { 2000, 2000, 2000, 1000000, 1000,
+						2000, 2000, 0 };
+	static const u32 want[NR_GAP_CASES] = { 51, 7, 8, 6, 512, 0, 0, 0 };
 	u32 i, g;
 
-	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+	for (i = 0; i < NR_GAP_CASES; i++) {
 		u32 max = swarm_gap_max(bw[i], iops[i]);
 
 		CHECK(ctx, max == want[i], "gap_max %u: %u, want %u", i, max,
