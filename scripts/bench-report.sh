@@ -128,7 +128,27 @@ if grep -q '"fio":' "$res"; then
 		bps[m] = jget($0, "bps"); iol[m] = jget($0, "iops_limit"); nd[m] = jget($0, "ndev")
 		reg[m] = jget($0, "region_mib")
 	}
+	function srank(x) {
+		return x == "swarm-nomap" ? 1 : x == "swarm-map" ? 2 : x == "stripe-4k" ? 3 : x == "stripe-512k" ? 4 : x == "md-raid0" ? 5 : 6
+	}
+	function jrank(x) {
+		return x == "seqread" ? 1 : x == "seqwrite" ? 2 : x == "rand64k" ? 3 : x == "rand4k" ? 4 : x == "mooncake" ? 5 : 6
+	}
 	END {
+		# The setups and jobs in their usual order, whatever order they ran in.
+		for (k = 1; k <= nm; k++) {
+			m = models[k]
+			for (i = 2; i <= ns[m]; i++) {
+				t = setups[m, i]
+				for (q = i - 1; q >= 1 && srank(setups[m, q]) > srank(t); q--) setups[m, q + 1] = setups[m, q]
+				setups[m, q + 1] = t
+			}
+			for (i = 2; i <= nj[m]; i++) {
+				t = jobs[m, i]
+				for (q = i - 1; q >= 1 && jrank(jobs[m, q]) > jrank(t); q--) jobs[m, q + 1] = jobs[m, q]
+				jobs[m, q + 1] = t
+			}
+		}
 		for (k = 1; k <= nm; k++) {
 			m = models[k]
 			printf "## fio matrix, %s model: %d members of %s each\n\n", m, nd[m],
