@@ -94,8 +94,7 @@ build/user-tests/fake-control.so: tests/user/fake-control.c \
 	@mkdir -p $(dir $@)
 	$(CC) $(SWARMCTL_CFLAGS) -shared -fPIC -o $@ $<
 
-userspace: build/user/swarmctl build/user/swarm-ioctl-test build/user/swarm-replay \
-	build/user/swarm-bench
+userspace: build/user/swarmctl build/user/swarm-ioctl-test build/user/swarm-bench
 
 # A raw-ioctl test driven inside the VM (tests/vm/clustermap.sh).
 build/user/swarm-ioctl-test: tests/vm/ioctl-test.c uapi/linux/dm-swarm.h
@@ -172,16 +171,12 @@ clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null
 	rm -rf build
 
-# Trace capture: grouping of traced reads into steps, and a replayer the
-# VM tests use to produce known steps.
+# Trace capture: grouping of traced reads into steps (the VM test,
+# tests/vm/trace.sh, replays known steps with swarm-bench replay --pause-us).
 build/user-tests/test-record: tests/user/test-record.c userspace/lib/record.c \
 		$(USER_HDRS) tests/user/utest.h
 	@mkdir -p $(dir $@)
 	$(CC) $(USER_CFLAGS) -Iuapi -Iuserspace -o $@ $< userspace/lib/record.c
-
-build/user/swarm-replay: tests/vm/replay.c
-	@mkdir -p $(dir $@)
-	$(CC) $(SWARMCTL_CFLAGS) -o $@ $< -luring
 
 # swarm-bench (trace replay with io_uring) and the benchmark of issue 6:
 # bench-quick is a reduced matrix that checks everything runs and
@@ -191,9 +186,10 @@ build/user/swarm-bench: $(BENCH_SRC) $(USER_HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(SWARMCTL_CFLAGS) -o $@ $(BENCH_SRC) -luring
 
+# test-bench also runs build/user/swarm-bench replay on a file.
 build/user-tests/test-bench: tests/user/test-bench.c \
 		userspace/bench/bench-lib.c userspace/lib/util.c $(USER_HDRS) \
-		tests/user/utest.h
+		tests/user/utest.h build/user/swarm-bench
 	@mkdir -p $(dir $@)
 	$(CC) $(USER_CFLAGS) -Iuserspace -o $@ $< userspace/bench/bench-lib.c \
 		userspace/lib/util.c

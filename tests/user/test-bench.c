@@ -1,13 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * Tests of userspace/bench/bench-lib.c, the pure part of swarm-bench: the
- * data pattern and its check, percentiles, the step-range and size
- * parsers and the summary figures.
+ * data pattern and its check, percentiles, the step-range, size and count
+ * parsers and the summary figures; and of swarm-bench replay --pause-us,
+ * run on a file (build/user/swarm-bench, $SWARM_BENCH overrides it; the
+ * file lives in a directory under build/, since O_DIRECT may fail on a
+ * tmpfs /tmp).
  */
 #include <errno.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "bench/bench-lib.h"
 #include "utest.h"
@@ -89,6 +96,107 @@ static void test_size(void)
 	EXPECT(bench_parse_size("99999999999999999999", &v) == -EINVAL, "overflow");
 }
 
+static void test_count(void)
+{
+	uint64_t v;
+
+	EXPECT(!bench_parse_count("150000", &v) && v == 150000, "plain");
+	EXPECT(!bench_parse_count("0", &v) && v == 0, "zero");
+	EXPECT(bench_parse_count("1K", &v) == -EINVAL, "no suffix");
+	EXPECT(bench_parse_count("", &v) == -EINVAL, "empty");
+	EXPECT(bench_parse_count("-1", &v) == -EINVAL, "negative");
+	EXPECT(bench_parse_count(" 1", &v) == -EINVAL, "blank first");
+	EXPECT(bench_parse_count("99999999999999999999", &v) == -EINVAL, "overflow");
+}
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* Run "swarm-bench ARGS" with its output in @out; its exit status. */
+static int bench_run(const char *dir, const char *args, char *out, size_t len)
+{
+	const char *bin = getenv("SWARM_BENCH");
+	char cmd[1024], o[300];
+	size_t n = 0;
+	FILE *f;
+	int st;
+
+	snprintf(o, sizeof(o), "%s/cmd.out", dir);
+	snprintf(cmd, sizeof(cmd), "%s %s >%s 2>&1",
+		 bin ? bin : "build/user/swarm-bench", args, o);
+	st = system(cmd);
+	f = fopen(o, "r");
+	if (f) {
+		n = fread(out, 1, len - 1, f);
+		fclose(f);
+	}
+	out[n] = '\0';
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+}
+
+/*
+ * replay --pause-us: 3 steps with 0.2 s pauses take at least 0.4 s (the
+ * pause comes between steps, not after the last), and the pauses are not
+ * in the I/O time; a pause with a suffix or a sign is refused.
+ */
+static void test_pause(void)
+{
+	char dir[] = "build/user-tests/bench-XXXXXX", dev[300], tr[300];
+	char args[1024], out[4096];
+	const char *p;
+	double t0, t, io = -1;
+	FILE *f;
+	int r;
+
+	if (!mkdtemp(dir)) {
+		EXPECT(0, "mkdtemp %s", dir);
+		return;
+	}
+	snprintf(dev, sizeof(dev), "%s/dev.img", dir);
+	snprintf(tr, sizeof(tr), "%s/steps.trace", dir);
+	f = fopen(tr, "w");
+	EXPECT(f, "%s", tr);
+	if (!f)
+		return;
+	fputs("# three steps\n1 2 3\n4 5\n6 7 8 9\n", f);
+	fclose(f);
+	f = fopen(dev, "w");
+	EXPECT(f && !ftruncate(fileno(f), 1 << 20), "%s", dev);
+	if (f)
+		fclose(f);
+	snprintf(args, sizeof(args), "populate %s", dev);
+	r = bench_run(dir, args, out, sizeof(out));
+	EXPECT(r == 0, "populate: %d %s", r, out);
+
+	t0 = now();
+	snprintf(args, sizeof(args), "replay %s %s --verify --json --pause-us 200000",
+		 dev, tr);
+	r = bench_run(dir, args, out, sizeof(out));
+	t = now() - t0;
+	EXPECT(r == 0, "replay: %d %s", r, out);
+	EXPECT(t >= 0.4, "3 steps, 2 pauses of 0.2 s in %.3f s", t);
+	p = strstr(out, "\"io_time_s\":");
+	if (p)
+		io = strtod(p + strlen("\"io_time_s\":"), NULL);
+	EXPECT(io >= 0 && io < 0.2, "the pauses are not I/O time: %g (%s)", io, out);
+	EXPECT(strstr(out, "\"steps\":3,\"reads\":9,"), "%s", out);
+
+	snprintf(args, sizeof(args), "replay %s %s --pause-us 1K", dev, tr);
+	r = bench_run(dir, args, out, sizeof(out));
+	EXPECT(r == 2 && strstr(out, "bad --pause-us '1K'"), "%d %s", r, out);
+	snprintf(args, sizeof(args), "replay %s %s --pause-us -5", dev, tr);
+	r = bench_run(dir, args, out, sizeof(out));
+	EXPECT(r == 2, "negative: %d %s", r, out);
+
+	snprintf(args, sizeof(args), "rm -rf %s", dir);
+	EXPECT(!system(args), "%s", args);
+}
+
 static void test_summary(void)
 {
 	/* 4 steps, 100 reads of 4 KiB in 0.4 s over 2 x 1 MiB/s. */
@@ -113,7 +221,9 @@ int main(void)
 		{ "percentile", test_percentile },
 		{ "range", test_range },
 		{ "size", test_size },
+		{ "count", test_count },
 		{ "summary", test_summary },
+		{ "pause", test_pause },
 	};
 
 	return utest_run("bench", cases, ARRAY_SIZE(cases));

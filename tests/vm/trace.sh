@@ -53,7 +53,7 @@ PAUSE=150000 GAP=60000
 swarmctl trace record "$DM" -o /tmp/rec.trace --duration 300 --gap-us $GAP 2>/tmp/rec.err &
 rec=$!
 sleep 0.5
-check replay swarm-replay "$DM" /tmp/replay.trace 4096 $PAUSE
+check replay swarm-bench replay "$DM" /tmp/replay.trace --entry-size 4096 --pause-us $PAUSE
 sleep 0.2
 kill -INT $rec
 wait $rec

@@ -153,6 +153,21 @@ int bench_parse_size(const char *s, uint64_t *out)
 	return 0;
 }
 
+int bench_parse_count(const char *s, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	if (*s < '0' || *s > '9')
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || *end)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
 void bench_summarise(double *lat, size_t n, uint64_t reads,
 		     uint64_t entry_size, unsigned int devices,
 		     uint64_t bw_limit, struct bench_summary *s)

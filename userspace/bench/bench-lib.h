@@ -47,6 +47,9 @@ int bench_parse_range(const char *s, uint64_t nr, uint64_t *a, uint64_t *b);
 /* Parse a byte count with an optional K, M, G (binary) suffix; -EINVAL. */
 int bench_parse_size(const char *s, uint64_t *out);
 
+/* Parse a plain decimal count (no suffix, no sign); -EINVAL. */
+int bench_parse_count(const char *s, uint64_t *out);
+
 /**
  * struct bench_summary - the figures of one replay.
  * @steps: steps replayed.

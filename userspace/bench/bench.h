@@ -24,6 +24,7 @@
 struct opts {
 	const char *dev, *trace, *out, *label, *lat_out, *steps, *order;
 	uint64_t entry_size, entries, seed, bw_limit, io_size;
+	uint64_t pause_us;	/* replay: sleep between steps, microseconds */
 	unsigned int devices, qd, layers;
 	bool verify, json;
 };

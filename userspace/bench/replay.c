@@ -3,8 +3,9 @@
  * swarm-bench replay <dev> <trace>: per step, every activated entry as
  * one O_DIRECT read in one io_uring submission (in entry order, or by
  * placement with --order), the step latency from the submission to the
- * last completion; --verify checks every read after the step. Prints the
- * summary (bench-lib.h), as JSON with --json.
+ * last completion; --verify checks every read after the step, and
+ * --pause-us sleeps between steps (neither counts in the step latency).
+ * Prints the summary (bench-lib.h), as JSON with --json.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -15,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "bench/bench-lib.h"
@@ -344,6 +346,22 @@ static void verify_step(struct replayer *R, uint64_t s, const uint32_t *ids,
 	}
 }
 
+/*
+ * --pause-us: sleep @us microseconds (whole, even if a signal comes), so
+ * that a recorder that splits steps by time gap (swarmctl trace record
+ * --gap-us) sees them apart.
+ */
+static void pause_us(uint64_t us)
+{
+	struct timespec ts = {
+		.tv_sec = (time_t)(us / 1000000),
+		.tv_nsec = (long)(us % 1000000) * 1000,
+	};
+
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+}
+
 /* Replay steps [a, b); the CPU seconds it took. */
 static double replay_steps(struct replayer *R, const struct swarm_trace *t,
 			   uint64_t a, uint64_t b)
@@ -368,6 +386,8 @@ static double replay_steps(struct replayer *R, const struct swarm_trace *t,
 			fprintf(R->lf, "%.6f\n", R->lat[s - a] * 1e3);
 		if (o->verify)
 			verify_step(R, s, ids, n);
+		if (o->pause_us && s + 1 < b)
+			pause_us(o->pause_us);
 	}
 	/* Verification is not I/O: keep its CPU out only when it is off. */
 	return cpu_seconds() - cpu0;

@@ -16,7 +16,8 @@
  * entry as one O_DIRECT read in one io_uring submission and waits for all
  * of them; the step latency is from the submission to the last
  * completion, and the I/O time is their sum. --verify checks every read
- * after the step (outside the timed window).
+ * after the step (outside the timed window); --pause-us sleeps between
+ * steps (also outside it).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -48,7 +49,7 @@ void usage(void)
 "       swarm-bench replay <dev> <trace> [--entry-size B] [--steps A:B]\n"
 "           [--verify] [--seed S] [--bw-limit B/S] [--devices N]\n"
 "           [--layers L] [--label TEXT] [--lat-out FILE] [--order FILE]\n"
-"           [--json]\n"
+"           [--pause-us N] [--json]\n"
 "       swarm-bench split <trace> --steps A:B -o <out> [--layers L]\n"
 "\n"
 "Sizes take K, M, G suffixes (binary). --steps A:B replays steps [A, B);\n"
@@ -56,7 +57,9 @@ void usage(void)
 "--entries defaults to the device size / entry size (populate, verify).\n"
 "Utilisation = effective bandwidth / (devices x bw-limit).\n"
 "--order FILE submits each step's reads sorted by the placement that\n"
-"\"swarmctl map show <dev> 0-<last>\" printed to FILE (member, slot).\n");
+"\"swarmctl map show <dev> 0-<last>\" printed to FILE (member, slot).\n"
+"--pause-us N sleeps N microseconds between steps, outside the step\n"
+"latencies (a trace recorder then sees the steps apart).\n");
 	exit(2);
 }
 
@@ -378,6 +381,17 @@ static uint64_t size_arg(const char *name, const char *v)
 	return x;
 }
 
+static uint64_t count_arg(const char *name, const char *v)
+{
+	uint64_t x;
+
+	if (bench_parse_count(v, &x)) {
+		fprintf(stderr, "swarm-bench: bad %s '%s'\n", name, v);
+		exit(2);
+	}
+	return x;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option lopts[] = {
@@ -396,6 +410,7 @@ int main(int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "order", required_argument, NULL, 'O' },
+		{ "pause-us", required_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -427,6 +442,7 @@ int main(int argc, char **argv)
 		case 'j': o.json = true; break;
 		case 'o': o.out = optarg; break;
 		case 'O': o.order = optarg; break;
+		case 'P': o.pause_us = count_arg("--pause-us", optarg); break;
 		default: usage();
 		}
 	}
