@@ -96,8 +96,8 @@ build/user-tests/fake-control.so: tests/user/fake-control.c \
 
 userspace: build/user/swarmctl build/user/swarm-ioctl-test build/user/swarm-bench
 
-# A raw-ioctl test driven inside the VM (tests/vm/clustermap.sh).
-build/user/swarm-ioctl-test: tests/vm/ioctl-test.c uapi/linux/dm-swarm.h
+# A raw-ioctl test driven inside the VM (tests/vm/suites/clustermap.sh).
+build/user/swarm-ioctl-test: tests/vm/tools/ioctl-test.c uapi/linux/dm-swarm.h
 	@mkdir -p $(dir $@)
 	$(CC) $(SWARMCTL_CFLAGS) -o $@ $<
 
@@ -172,7 +172,8 @@ clean:
 	rm -rf build
 
 # Trace capture: grouping of traced reads into steps (the VM test,
-# tests/vm/trace.sh, replays known steps with swarm-bench replay --pause-us).
+# tests/vm/suites/trace.sh, replays known steps with swarm-bench replay
+# --pause-us).
 build/user-tests/test-record: tests/user/test-record.c userspace/lib/record.c \
 		$(USER_HDRS) tests/user/utest.h
 	@mkdir -p $(dir $@)
@@ -205,7 +206,7 @@ bench-quick: deps userspace
 bench-persist: deps userspace
 	@scripts/build-module.sh 6.12
 	@scripts/vm-run.sh --kernel 6.12 --disk-mib 1229 --mem 3072 \
-		--log build/logs/maptime-6.12.log tests/vm/maptime.sh
+		--log build/logs/maptime-6.12.log tests/vm/benches/maptime.sh
 	@grep '^figure:' build/logs/maptime-6.12.log
 
 # Power cuts during migrations (also part of make check): RUNS=10.

@@ -8,7 +8,7 @@
 # prefix of the Mooncake trace; each split into a profile part that
 # swarmctl cluster learns from and an evaluation part that is replayed),
 # then boots the VM once per device model (vm-run.sh throttles every disk
-# alike) and runs tests/vm/bench.sh there. Results go to
+# alike) and runs tests/vm/benches/bench.sh there. Results go to
 # build/bench-results/<mode>/: results.md (tables), results.jsonl (every
 # measurement), *.png (gnuplot), the VM logs.
 #
@@ -24,7 +24,7 @@
 # The quick mode runs a reduced matrix with verification and prints
 # PASS:/FAIL: lines; it checks that everything runs, not the speed.
 #
-# The fio matrix (tests/vm/bench.sh fio_matrix), in the iops and nvme
+# The fio matrix (tests/vm/benches/bench.sh fio_matrix), in the iops and nvme
 # boots: fio io_uring on swarm (no map; with the Mooncake map), dm-stripe
 # (chunk = entry; 512 KiB) and md RAID0 (mdadm, 512 KiB), 4 KiB entries:
 # 256 KiB sequential read and write (QD 16), 64 KiB (QD 16) and 4 KiB
@@ -206,7 +206,7 @@ for model in $MODELS; do
 		--file "$data/syn.trace" --file "$data/syn.map" \
 		--file "$data/syn.oracle.map" --file "$data/mc.jsonl" \
 		--file "$data/mc.map" --file "$data/mc.iolog" \
-		tests/vm/bench.sh "$(basename "$conf")" || rc=1
+		tests/vm/benches/bench.sh "$(basename "$conf")" || rc=1
 	kill "$hl" 2>/dev/null
 	wait "$hl" 2>/dev/null || true
 	sed -n 's/^BENCH-JSON: //p' "$out/vm-$model.log" >>"$out/results.jsonl"

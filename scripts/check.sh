@@ -75,27 +75,27 @@ done
 # (integration) on stock 6.1.
 for k in $kernels; do
 	if [ "$k" = test ]; then
-		vm_step kunit test tests/vm/kunit.sh --disks 1 --disk-mib 16
+		vm_step kunit test tests/vm/suites/kunit.sh --disks 1 --disk-mib 16
 		# KASAN and lockdep make TCG slow: smaller disks.
-		vm_step integration-test test tests/vm/integration.sh --disk-mib 8
-		vm_step iopath-test test tests/vm/iopath.sh --disk-mib 16 --timeout 1200 -- 1
-		vm_step clustermap-test test tests/vm/clustermap.sh --disk-mib 16
-		vm_step trace-test test tests/vm/trace.sh --disk-mib 8
+		vm_step integration-test test tests/vm/suites/integration.sh --disk-mib 8
+		vm_step iopath-test test tests/vm/suites/iopath.sh --disk-mib 16 --timeout 1200 -- 1
+		vm_step clustermap-test test tests/vm/suites/clustermap.sh --disk-mib 16
+		vm_step trace-test test tests/vm/suites/trace.sh --disk-mib 8
 		# Migrations are slow on this kernel: 5 map changes, not 20.
-		vm_step persist-test test tests/vm/persist.sh --disk-mib 8 -- all 5
+		vm_step persist-test test tests/vm/suites/persist.sh --disk-mib 8 -- all 5
 	elif [ "$k" = 6.1 ]; then
-		vm_step "integration-$k" "$k" tests/vm/integration.sh --disk-mib 64
+		vm_step "integration-$k" "$k" tests/vm/suites/integration.sh --disk-mib 64
 	else
-		vm_step "integration-$k" "$k" tests/vm/integration.sh --disk-mib 64
-		vm_step "iopath-$k" "$k" tests/vm/iopath.sh --disk-mib 64
-		vm_step "clustermap-$k" "$k" tests/vm/clustermap.sh --disk-mib 64
-		vm_step "trace-$k" "$k" tests/vm/trace.sh --disk-mib 64
-		vm_step "persist-$k" "$k" tests/vm/persist.sh --disk-mib 32 -- all 20
+		vm_step "integration-$k" "$k" tests/vm/suites/integration.sh --disk-mib 64
+		vm_step "iopath-$k" "$k" tests/vm/suites/iopath.sh --disk-mib 64
+		vm_step "clustermap-$k" "$k" tests/vm/suites/clustermap.sh --disk-mib 64
+		vm_step "trace-$k" "$k" tests/vm/suites/trace.sh --disk-mib 64
+		vm_step "persist-$k" "$k" tests/vm/suites/persist.sh --disk-mib 32 -- all 20
 		rm -rf build/reboot-ssd
 		for b in reboot-1 reboot-2; do
 			step "$b-6.12" scripts/vm-run.sh --kernel 6.12 --disk-mib 32 \
 				--log "build/logs/$b-6.12.log" \
-				--images build/reboot-ssd tests/vm/persist.sh "$b"
+				--images build/reboot-ssd tests/vm/suites/persist.sh "$b"
 		done
 		rm -rf build/reboot-ssd
 		step crash-6.12 scripts/crash-test.sh 10 6.12

@@ -1,6 +1,6 @@
 #!/bin/bash
-# Power cuts during migrations (tests/vm/crash.sh): RUNS times, QEMU is
-# SIGKILLed at a random point 0..4 s after a map commit started a
+# Power cuts during migrations (tests/vm/suites/crash.sh): RUNS times,
+# QEMU is SIGKILLed at a random point 0..4 s after a map commit started a
 # migration; the next boot assembles the set, checks that its map is the
 # old or the new generation, whole, and verifies every byte of data.
 #
@@ -30,7 +30,7 @@ for i in $(seq 0 "$runs"); do
 		delay=$(awk -v r="$RANDOM" 'BEGIN { printf "%.2f", r % 400 / 100 }')
 		args+=(--crash-at "MIGRATING:$delay")
 	fi
-	"$top/scripts/vm-run.sh" "${args[@]}" "$top/tests/vm/crash.sh" \
+	"$top/scripts/vm-run.sh" "${args[@]}" "$top/tests/vm/suites/crash.sh" \
 		"$mode" $((i + 2)) $last >"$logs/boot-$i.out" 2>&1
 	grep -E '^(PASS|FAIL): ' "$log" | sed "s/^\(PASS\|FAIL\): crash\./\1: crash.boot$i./"
 	if [ "$i" -gt 0 ]; then

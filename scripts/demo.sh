@@ -10,6 +10,6 @@ scripts/build-module.sh "$kernel"
 log=build/logs/demo-$kernel.log
 rc=0
 scripts/vm-run.sh --kernel "$kernel" --disks 4 --disk-mib 128 \
-	--bps $((50 << 20)) --iops 2000 --log "$log" tests/vm/demo.sh || rc=$?
+	--bps $((50 << 20)) --iops 2000 --log "$log" tests/vm/benches/demo.sh || rc=$?
 sed -n '/^== dm-swarm VM/,/^DM-SWARM-VM-EXIT/p' "$log" | grep -v '^DM-SWARM-VM-EXIT'
 exit "$rc"

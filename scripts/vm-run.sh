@@ -19,9 +19,14 @@
 #                           line starting with MARK; the exit status is 0
 #   --file PATH             copy PATH into the VM's /data (repeatable)
 #
+# <script>: usually one of tests/vm/suites/ (the test suites) or
+# tests/vm/benches/ (benchmarks, figures, the demo); any sh script will do.
+#
 # The initramfs holds busybox, dmsetup, fio, kmod (and mdadm for the stock
 # kernels), the dm-swarm modules built for that kernel, the userspace tools
-# in build/user/ and tests/vm/.
+# in build/user/ and the files of tests/vm/ (suites/, benches/, tools/),
+# all in one flat /tests, where the script runs: scripts source their
+# helpers as /tests/lib.sh and such, wherever they are in tests/vm/.
 # The script's exit status becomes ours; the console log is kept.
 set -euo pipefail
 
@@ -94,7 +99,15 @@ if [ -d "$top/build/user" ]; then
 		add_bin "$b"
 	done
 fi
-cp -r "$top/tests/vm/." "$root/tests/"
+# Flat: two files of one name in tests/vm/ would overwrite each other.
+while read -r f; do
+	b=$(basename "$f")
+	if [ -e "$root/tests/$b" ]; then
+		echo "vm-run: two files named $b in tests/vm/" >&2
+		exit 2
+	fi
+	cp "$f" "$root/tests/"
+done < <(find "$top/tests/vm" -type f)
 mkdir -p "$root/data"
 for f in "${files[@]}"; do
 	cp -L "$f" "$root/data/"

@@ -6,7 +6,7 @@
 # scripts/bench.sh makes them); run on throttled members, e.g.
 #   scripts/vm-run.sh --kernel 6.12 --disks 4 --disk-mib 2048 \
 #     --bps 52428800 --iops 2000 --mem 3072 --file build/.../syn.trace \
-#     --file .../syn.map --file .../syn.oracle.map tests/vm/measure.sh \
+#     --file .../syn.map --file .../syn.oracle.map tests/vm/benches/measure.sh \
 #     200:206 stripe,map,oracle none
 . /tests/lib.sh
 SUITE=measure
