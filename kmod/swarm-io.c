@@ -10,12 +10,18 @@
  * swarm_geom.run_entries consecutive slots, like a RAID0 chunk, so a
  * large read or write of them reaches each member as large requests.
  *
+ * A bio whose entries lie in several runs, as a cluster's entries do
+ * (consecutive entries alternate members, each member's share lies in
+ * consecutive slots), goes down as *parts*: one bio per member and run of
+ * consecutive slots, gathering the bio's pages for it (swarm_parts_*()).
+ *
  * Reads go to one copy, the least loaded (swarm-select.c), preferring the
- * copy that continues the run. Writes go to every copy: a write of
- * entries with one copy is remapped in map(); one with several, the first
- * write of a set (the superblocks must say it holds data first) and every
- * write during a migration go to the worker, where allocation may sleep.
- * map() itself never allocates.
+ * copy that continues the run. Writes go to every copy, as a remapped bio
+ * or as parts. The first write of a set (the superblocks must say it
+ * holds data first) and every write during a migration go to the worker.
+ * map() allocates only parts, with GFP_NOWAIT; when that fails a read is
+ * cut at its first run (dm core sends the rest again) and a write goes to
+ * the worker, where allocation may sleep.
  *
  * Every write is counted in the write gate (swarm-map.c) from before it
  * looks at the live map until it completes, so that a commit or a
@@ -70,12 +76,13 @@ struct swarm_io {
 };
 
 /**
- * struct swarm_clone - a clone of a bio for one run and one copy.
+ * struct swarm_clone - a bio sent to a member for part of another: a
+ *	part (see swarm_parts_*()).
  * @orig: the bio dm gave us.
  * @sc: the target.
- * @dev: member written.
- * @bytes: bytes accounted on it (the clone's size is 0 at completion).
- * @bio: the clone; last, see bioset_init().
+ * @dev: the member.
+ * @bytes: bytes accounted on it (the part's size is 0 at completion).
+ * @bio: the part; last, see bioset_init().
  */
 struct swarm_clone {
 	struct bio *orig;
@@ -605,6 +612,351 @@ static bool swarm_plug_read(struct swarm_c *sc, struct bio *bio)
 	return true;
 }
 
+/* ---- parts: a bio over several runs as one bio per member run ---- */
+
+/*
+ * The entries of a cluster alternate members, and each member keeps its
+ * share in consecutive slots. A bio over many of them would be cut into
+ * a piece per entry; instead it goes down as parts: the pieces for one
+ * member that continue each other become one bio, its pages gathered
+ * from the original's. A part is a struct swarm_clone; the original
+ * completes when every part has, with the first error of any.
+ */
+
+/*
+ * Parts a bio keeps open at once, on the stack: a few per member, as a
+ * write to entries with two copies continues two runs on one member.
+ */
+#define SWARM_PARTS_OPEN	12U
+
+/**
+ * struct swarm_parts - the parts of one bio being built.
+ * @orig: the bio.
+ * @done: parts closed but not sent, in map(): all or none are sent.
+ * @open: the parts the next pieces may continue, @nr_open of them.
+ * @nr_open: how many.
+ * @nr_vecs: bvecs a new part gets.
+ * @opf: its operation and flags.
+ * @gfp: GFP_NOWAIT in map(), GFP_NOIO in the worker.
+ */
+struct swarm_parts {
+	struct bio *orig;
+	struct bio_list done;
+	struct bio *open[SWARM_PARTS_OPEN];
+	u32 nr_open;
+	unsigned short nr_vecs;
+	blk_opf_t opf;
+	gfp_t gfp;
+};
+
+static void swarm_io_put(struct bio *orig)
+{
+	struct swarm_io *io = swarm_io(orig);
+
+	if (atomic_dec_and_test(&io->pending)) {
+		orig->bi_status = (__force blk_status_t)atomic_read(&io->error);
+		bio_endio(orig);
+	}
+}
+
+static void swarm_clone_endio(struct bio *clone)
+{
+	struct swarm_clone *c = container_of(clone, struct swarm_clone, bio);
+	struct bio *orig = c->orig;
+	blk_status_t st = clone->bi_status;
+
+	swarm_sel_end(&c->sc->sel, c->dev, c->bytes);
+	if (st)
+		atomic_cmpxchg(&swarm_io(orig)->error, 0, (__force int)st);
+	bio_put(clone);
+	swarm_io_put(orig);
+}
+
+/* Parts bypass dm's clone: integrity data and crypto contexts do not split. */
+static inline bool swarm_parts_fit(struct bio *bio)
+{
+	return !(bio->bi_opf & REQ_INTEGRITY) && !bio_has_crypt_ctx(bio);
+}
+
+/*
+ * Start the parts of @bio, over @nr entries. @bio completes when the last
+ * part has and swarm_io_put() dropped the reference taken here.
+ */
+static void swarm_parts_init(struct swarm_c *sc, struct swarm_parts *ps,
+			     struct bio *bio, u32 nr, gfp_t gfp)
+{
+	struct swarm_io *io = swarm_io(bio);
+	u32 pages = bio_has_data(bio) ?
+		    DIV_ROUND_UP(bio->bi_iter.bi_size, PAGE_SIZE) : 0;
+
+	ps->orig = bio;
+	bio_list_init(&ps->done);
+	ps->nr_open = 0;
+	/* Enough when the pages spread evenly; a full part makes another. */
+	ps->nr_vecs = pages ? min_t(u32, BIO_MAX_VECS,
+				    pages / min(nr, sc->geom.nr_devs) + 2) : 0;
+	/*
+	 * Parts lose REQ_NOWAIT, as held reads do: @bio completes with its
+	 * last part, often in interrupt context, where io_uring would not
+	 * reissue a BLK_STS_AGAIN.
+	 */
+	ps->opf = bio->bi_opf & ~REQ_NOWAIT;
+	ps->gfp = gfp;
+	atomic_set(&io->pending, 1);
+	atomic_set(&io->error, 0);
+}
+
+static void swarm_parts_submit(struct swarm_c *sc, struct bio *orig,
+			       struct bio *p)
+{
+	struct swarm_clone *c = container_of(p, struct swarm_clone, bio);
+
+	c->bytes = swarm_load_bytes(p);
+	atomic_inc(&swarm_io(orig)->pending);
+	swarm_sel_start(&sc->sel, c->dev, c->bytes);
+	swarm_stats_account(&sc->stats, c->dev, p);
+	submit_bio_noacct(p);
+}
+
+/*
+ * Close open part @i: it takes no more pieces. The worker sends it at
+ * once, so that it never waits for the bioset's reserve while holding
+ * more than SWARM_PARTS_OPEN of it.
+ */
+static void swarm_parts_close(struct swarm_c *sc, struct swarm_parts *ps,
+			      u32 i)
+{
+	struct bio *p = ps->open[i];
+
+	ps->open[i] = ps->open[--ps->nr_open];
+	if (gfpflags_allow_blocking(ps->gfp))
+		swarm_parts_submit(sc, ps->orig, p);
+	else
+		bio_list_add(&ps->done, p);
+}
+
+/* The open part on @bdev that ends at @sector, or -1. */
+static int swarm_parts_find(struct swarm_parts *ps, struct block_device *bdev,
+			    sector_t sector)
+{
+	u32 i;
+
+	for (i = 0; i < ps->nr_open; i++)
+		if (ps->open[i]->bi_bdev == bdev &&
+		    bio_end_sector(ps->open[i]) == sector)
+			return i;
+	return -1;
+}
+
+/* A new open part at @sector of member @dev, or NULL. */
+static struct bio *swarm_parts_new(struct swarm_c *sc, struct swarm_parts *ps,
+				   u32 dev, sector_t sector)
+{
+	struct swarm_clone *c;
+	struct bio *p;
+
+	if (ps->nr_open == SWARM_PARTS_OPEN)
+		swarm_parts_close(sc, ps, 0);
+	p = bio_alloc_bioset(sc->devs[dev].dm_dev->bdev, ps->nr_vecs, ps->opf,
+			     ps->gfp, &sc->bs);
+	if (!p)
+		return NULL;
+	bio_clone_blkg_association(p, ps->orig);
+	p->bi_ioprio = ps->orig->bi_ioprio;
+	p->bi_iter.bi_sector = sector;
+	p->bi_end_io = swarm_clone_endio;
+	c = container_of(p, struct swarm_clone, bio);
+	c->orig = ps->orig;
+	c->sc = sc;
+	c->dev = dev;
+	ps->open[ps->nr_open++] = p;
+	return p;
+}
+
+/*
+ * Add @bytes of the original from @it on at @sector of member @dev: to
+ * the open part there if they continue it, else to a new one.
+ *
+ * Return: 0, or -ENOMEM (swarm_parts_drop()).
+ */
+static int swarm_parts_add(struct swarm_c *sc, struct swarm_parts *ps,
+			   u32 dev, sector_t sector, struct bvec_iter it,
+			   u32 bytes)
+{
+	int i = swarm_parts_find(ps, sc->devs[dev].dm_dev->bdev, sector);
+	struct bio *p;
+
+	p = i >= 0 ? ps->open[i] : swarm_parts_new(sc, ps, dev, sector);
+	if (!p)
+		return -ENOMEM;
+	if (!bio_has_data(ps->orig)) {
+		p->bi_iter.bi_size += bytes;	/* discards, write zeroes */
+		return 0;
+	}
+	it.bi_size = bytes;
+	while (it.bi_size) {
+		struct bio_vec bv = mp_bvec_iter_bvec(ps->orig->bi_io_vec, it);
+
+		if (bio_add_page(p, bv.bv_page, bv.bv_len, bv.bv_offset) != bv.bv_len) {
+			/* Full: the rest goes to another part. */
+			sector = bio_end_sector(p);
+			swarm_parts_close(sc, ps,
+					  swarm_parts_find(ps, p->bi_bdev, sector));
+			p = swarm_parts_new(sc, ps, dev, sector);
+			if (!p)
+				return -ENOMEM;
+			continue;
+		}
+		bio_advance_iter_single(ps->orig, &it, bv.bv_len);
+	}
+	return 0;
+}
+
+/* Send every part, and drop the reference swarm_parts_init() took. */
+static void swarm_parts_send(struct swarm_c *sc, struct swarm_parts *ps)
+{
+	struct bio *p;
+
+	while (ps->nr_open)
+		swarm_parts_close(sc, ps, 0);
+	while ((p = bio_list_pop(&ps->done)))
+		swarm_parts_submit(sc, ps->orig, p);
+	swarm_io_put(ps->orig);
+}
+
+/* Free the parts of a failed build in map(); nothing was sent. */
+static void swarm_parts_drop(struct swarm_c *sc, struct swarm_parts *ps)
+{
+	struct bio *p;
+
+	while (ps->nr_open)
+		swarm_parts_close(sc, ps, 0);
+	while ((p = bio_list_pop(&ps->done)))
+		bio_put(p);
+}
+
+/*
+ * Of the @n copies of an entry, the one that continues an open part;
+ * else the copy of the same rank as the previous entry's, @prev (copies
+ * of one rank were laid out together: the next ones continue it); else,
+ * first, the least loaded.
+ */
+static u32 swarm_parts_pick(struct swarm_c *sc, struct swarm_parts *ps,
+			    const u64 *c, u32 n, u32 bytes, u32 prev)
+{
+	u32 j, pick;
+
+	for (j = 0; j < n; j++) {
+		struct swarm_loc l = swarm_loc_decode(c[j]);
+
+		if (swarm_parts_find(ps, sc->devs[l.dev].dm_dev->bdev,
+				     swarm_slot_sector(&sc->geom, l.slot)) >= 0)
+			return j;
+	}
+	pick = prev < n ? prev : swarm_sel_choose(&sc->sel, c, n, bytes);
+	this_cpu_inc(sc->stats.pcpu->multi_copy_reads);
+	if (pick)
+		this_cpu_inc(sc->stats.pcpu->redirected_reads);
+	return pick;
+}
+
+/*
+ * Read @bio, from @entry + @in_entry sectors on, as parts, each entry
+ * from one copy of the live map @lm (under rcu_read_lock()).
+ *
+ * Return: 0, or -ENOMEM with nothing sent.
+ */
+static int swarm_read_parts(struct swarm_c *sc, struct bio *bio,
+			    const struct swarm_live_map *lm, u64 entry,
+			    sector_t in_entry, u32 nr)
+{
+	const struct swarm_geom *g = &sc->geom;
+	struct bvec_iter it = bio->bi_iter;
+	struct swarm_parts ps;
+	u32 prev = U32_MAX;
+	const u64 *c;
+
+	swarm_parts_init(sc, &ps, bio, nr, GFP_NOWAIT | __GFP_NOWARN);
+	for (; it.bi_size; entry++, in_entry = 0) {
+		u32 len = min_t(u32, it.bi_size,
+				(g->entry_sectors - in_entry) << SECTOR_SHIFT);
+		u32 n = swarm_placement_copies(&lm->pl, entry, &c), pick = 0;
+		struct swarm_loc l;
+
+		if (n > 1)
+			pick = prev = swarm_parts_pick(sc, &ps, c, n, len, prev);
+		l = swarm_loc_decode(c[pick]);
+		if (swarm_parts_add(sc, &ps, l.dev,
+				    swarm_slot_sector(g, l.slot) + in_entry,
+				    it, len)) {
+			swarm_parts_drop(sc, &ps);
+			return -ENOMEM;
+		}
+		bio_advance_iter(bio, &it, len);
+	}
+	swarm_parts_send(sc, &ps);
+	return 0;
+}
+
+/*
+ * The copies a write of @entry goes to: the live map's, and during a
+ * migration the new map's once the entry is copied. The gate is entered:
+ * the live map cannot change meanwhile.
+ */
+static u32 swarm_write_copies(struct swarm_c *sc, u64 entry, u64 *copies)
+{
+	struct swarm_maps *mp = &sc->maps;
+	u32 n = swarm_entry_copies(&sc->geom,
+				   rcu_dereference_protected(mp->live, 1),
+				   entry, copies);
+
+	if (mp->next && entry < mp->copied)
+		n += swarm_entry_copies(&sc->geom, mp->next, entry, copies + n);
+	return n;
+}
+
+/*
+ * Write @bio, entered in the gate, from @entry + @in_entry sectors on, as
+ * parts, each entry to all of its copies: those of @lm, or from the
+ * worker (@lm NULL) swarm_write_copies().
+ *
+ * Return: 0, or -ENOMEM with nothing sent (only with GFP_NOWAIT).
+ */
+static int swarm_write_parts(struct swarm_c *sc, struct bio *bio,
+			     const struct swarm_live_map *lm, u64 entry,
+			     sector_t in_entry, u32 nr, gfp_t gfp)
+{
+	const struct swarm_geom *g = &sc->geom;
+	u64 copies[2 * SWARM_MAX_COPIES];
+	struct bvec_iter it = bio->bi_iter;
+	struct swarm_parts ps;
+
+	swarm_parts_init(sc, &ps, bio, nr, gfp);
+	for (; it.bi_size; entry++, in_entry = 0) {
+		u32 len = min_t(u32, it.bi_size,
+				(g->entry_sectors - in_entry) << SECTOR_SHIFT);
+		u32 n = lm ? swarm_entry_copies(g, lm, entry, copies) :
+			     swarm_write_copies(sc, entry, copies);
+		u32 i;
+
+		for (i = 0; i < n; i++) {
+			struct swarm_loc l = swarm_loc_decode(copies[i]);
+
+			if (swarm_parts_add(sc, &ps, l.dev,
+					    swarm_slot_sector(g, l.slot) + in_entry,
+					    it, len)) {
+				swarm_parts_drop(sc, &ps);
+				return -ENOMEM;
+			}
+		}
+		bio_advance_iter(bio, &it, len);
+	}
+	if (bio_op(bio) == REQ_OP_WRITE)
+		this_cpu_inc(sc->stats.pcpu->writes);
+	swarm_parts_send(sc, &ps);
+	return 0;
+}
+
 /* ---- map() ---- */
 
 /* Hand @bio to the worker. */
@@ -644,7 +996,7 @@ static int swarm_map_read(struct swarm_c *sc, struct bio *bio, u64 entry,
 			  sector_t in_entry)
 {
 	const struct swarm_geom *g = &sc->geom;
-	u32 nr = swarm_bio_entries(g, bio, in_entry), run, n, pick = 0;
+	u32 nr = swarm_bio_entries(g, bio, in_entry), run, n = 1, pick = 0;
 	struct swarm_live_map *lm;
 	const u64 *c;
 	u64 copy;
@@ -657,17 +1009,25 @@ static int swarm_map_read(struct swarm_c *sc, struct bio *bio, u64 entry,
 		copy = swarm_loc_encode(loc.dev, loc.slot);
 	} else {
 		n = swarm_placement_copies(&lm->pl, entry, &c);
-		if (n > 1) {
+		if (n > 1)
 			pick = swarm_sel_choose(&sc->sel, c, n, bio->bi_iter.bi_size);
-			this_cpu_inc(sc->stats.pcpu->multi_copy_reads);
-			if (pick)
-				this_cpu_inc(sc->stats.pcpu->redirected_reads);
-		}
 		copy = c[pick];
 	}
 	run = nr > 1 ? swarm_run(g, lm, entry, &copy, 1, nr, false) : 1;
+	if (run < nr && lm && swarm_parts_fit(bio) &&
+	    !swarm_read_parts(sc, bio, lm, entry, in_entry, nr)) {
+		rcu_read_unlock();
+		swarm_trace_reads(&sc->trace, entry, nr);
+		this_cpu_inc(sc->stats.pcpu->reads);
+		return DM_MAPIO_SUBMITTED;
+	}
 	rcu_read_unlock();
 
+	if (n > 1) {
+		this_cpu_inc(sc->stats.pcpu->multi_copy_reads);
+		if (pick)
+			this_cpu_inc(sc->stats.pcpu->redirected_reads);
+	}
 	if (!swarm_accept_run(g, bio, in_entry, run, nr))
 		return DM_MAPIO_SUBMITTED;
 	swarm_trace_reads(&sc->trace, entry, run);
@@ -686,6 +1046,7 @@ static int swarm_map_write(struct swarm_c *sc, struct bio *bio, u64 entry,
 	struct swarm_io *io = swarm_io(bio);
 	u64 copies[SWARM_MAX_COPIES];
 	struct swarm_live_map *lm;
+	int r;
 
 	if (unlikely(READ_ONCE(sc->meta_failed)))
 		return DM_MAPIO_KILL;
@@ -700,12 +1061,24 @@ static int swarm_map_write(struct swarm_c *sc, struct bio *bio, u64 entry,
 	lm = rcu_dereference(sc->maps.live);
 	n = swarm_entry_copies(g, lm, entry, copies);
 	run = nr > 1 ? swarm_run(g, lm, entry, copies, n, nr, true) : 1;
+	if ((run < nr || n > 1) && lm && swarm_parts_fit(bio)) {
+		/* end_io leaves the gate when every part is written. */
+		r = swarm_write_parts(sc, bio, lm, entry, in_entry, nr,
+				      GFP_NOWAIT | __GFP_NOWARN);
+		rcu_read_unlock();
+		if (!r)
+			return DM_MAPIO_SUBMITTED;
+		/* The worker writes it, where allocation may wait. */
+		io->entered = false;
+		swarm_gate_exit(&sc->maps);
+		goto defer;
+	}
 	rcu_read_unlock();
 
 	if (!swarm_accept_run(g, bio, in_entry, run, nr))
 		return DM_MAPIO_SUBMITTED;	/* end_io leaves the gate */
 	if (n > 1) {
-		/* The worker clones it to every copy. */
+		/* The worker writes it to every copy. */
 		io->entered = false;
 		swarm_gate_exit(&sc->maps);
 		goto defer;
@@ -758,113 +1131,16 @@ int swarm_io_end(struct dm_target *ti, struct bio *bio, blk_status_t *error)
 
 /* ---- the worker: writes to several copies, migrations, first writes ---- */
 
-static void swarm_io_put(struct bio *orig)
-{
-	struct swarm_io *io = swarm_io(orig);
-
-	if (atomic_dec_and_test(&io->pending)) {
-		orig->bi_status = (__force blk_status_t)atomic_read(&io->error);
-		bio_endio(orig);
-	}
-}
-
-static void swarm_clone_endio(struct bio *clone)
-{
-	struct swarm_clone *c = container_of(clone, struct swarm_clone, bio);
-	struct bio *orig = c->orig;
-	blk_status_t st = clone->bi_status;
-
-	swarm_sel_end(&c->sc->sel, c->dev, c->bytes);
-	if (st)
-		atomic_cmpxchg(&swarm_io(orig)->error, 0, (__force int)st);
-	bio_put(clone);
-	swarm_io_put(orig);
-}
-
-/* Send sectors [@at, @at + @len) of @bio to @copy + @in_entry. */
-static void swarm_clone_to(struct swarm_c *sc, struct bio *bio, sector_t at,
-			   sector_t len, u64 copy, sector_t in_entry)
-{
-	struct swarm_loc l = swarm_loc_decode(copy);
-	struct bio *clone = bio_alloc_clone(sc->devs[l.dev].dm_dev->bdev, bio,
-					    GFP_NOIO, &sc->bs);
-	struct swarm_clone *c = container_of(clone, struct swarm_clone, bio);
-
-	bio_trim(clone, at, len);
-	clone->bi_opf &= ~REQ_NOWAIT;
-	clone->bi_iter.bi_sector = swarm_slot_sector(&sc->geom, l.slot) + in_entry;
-	clone->bi_end_io = swarm_clone_endio;
-	c->orig = bio;
-	c->sc = sc;
-	c->dev = l.dev;
-	c->bytes = swarm_load_bytes(clone);
-	atomic_inc(&swarm_io(bio)->pending);
-	swarm_sel_start(&sc->sel, l.dev, c->bytes);
-	swarm_stats_account(&sc->stats, l.dev, clone);
-	submit_bio_noacct(clone);
-}
-
-/*
- * The copies a write of @entry goes to: the live map's, and during a
- * migration the new map's once the entry is copied. The gate is entered:
- * the live map cannot change meanwhile.
- */
-static u32 swarm_write_copies(struct swarm_c *sc, u64 entry, u64 *copies)
-{
-	struct swarm_maps *mp = &sc->maps;
-	u32 n = swarm_entry_copies(&sc->geom,
-				   rcu_dereference_protected(mp->live, 1),
-				   entry, copies);
-
-	if (mp->next && entry < mp->copied)
-		n += swarm_entry_copies(&sc->geom, mp->next, entry, copies + n);
-	return n;
-}
-
-/*
- * Write @bio, entered in the gate, to every copy of every entry it
- * covers, a clone per run and copy. It completes when every clone has,
- * with the first error of any. GFP_NOIO from a bioset cannot fail.
- */
+/* Write @bio, entered in the gate, to every copy, from the worker. */
 static void swarm_fan_out(struct swarm_c *sc, struct bio *bio)
 {
 	const struct swarm_geom *g = &sc->geom;
 	sector_t offset = dm_target_offset(sc->ti, bio->bi_iter.bi_sector);
-	sector_t in_entry = offset & (g->entry_sectors - 1), at = 0;
-	u64 entry = offset >> g->entry_shift, copies[2 * SWARM_MAX_COPIES];
-	sector_t left = bio_sectors(bio);
-	struct swarm_io *io = swarm_io(bio);
-	u32 n, i, run;
+	sector_t in_entry = offset & (g->entry_sectors - 1);
 
-	atomic_set(&io->pending, 1);
-	atomic_set(&io->error, 0);
-	if (bio_op(bio) == REQ_OP_WRITE)
-		this_cpu_inc(sc->stats.pcpu->writes);
-	while (left) {
-		sector_t len;
-
-		n = swarm_write_copies(sc, entry, copies);
-		for (run = 1; ; run++) {
-			u64 more[2 * SWARM_MAX_COPIES];
-
-			len = min_t(sector_t, left,
-				    ((sector_t)run << g->entry_shift) - in_entry);
-			if (len == left ||
-			    swarm_write_copies(sc, entry + run, more) != n)
-				break;
-			for (i = 0; i < n && more[i] == copies[i] + run; i++)
-				;
-			if (i < n)
-				break;
-		}
-		for (i = 0; i < n; i++)
-			swarm_clone_to(sc, bio, at, len, copies[i], in_entry);
-		at += len;
-		left -= len;
-		entry += run;
-		in_entry = 0;
-	}
-	swarm_io_put(bio);
+	/* GFP_NOIO from a bioset cannot fail. */
+	swarm_write_parts(sc, bio, NULL, offset >> g->entry_shift, in_entry,
+			  swarm_bio_entries(g, bio, in_entry), GFP_NOIO);
 }
 
 /* Does @bio cover an entry a migration is copying? */
@@ -955,8 +1231,9 @@ int swarm_io_init(struct swarm_c *sc)
 	bio_list_init(&sc->deferred);
 	bio_list_init(&sc->held);
 	INIT_WORK(&sc->worker, swarm_worker);
-	r = bioset_init(&sc->bs, BIO_POOL_SIZE,
-			offsetof(struct swarm_clone, bio), 0);
+	/* The worker holds up to SWARM_PARTS_OPEN parts while it waits. */
+	r = bioset_init(&sc->bs, SWARM_PARTS_OPEN + BIO_POOL_SIZE,
+			offsetof(struct swarm_clone, bio), BIOSET_NEED_BVECS);
 	if (r)
 		return r;
 	r = bioset_init(&sc->gather_bs, BIO_POOL_SIZE,

@@ -155,6 +155,18 @@ static int swarm_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 	r = swarm_meta_check(sc);
 	if (r)
 		goto bad_put;
+	/*
+	 * dm core cuts bios at runs of striped entries and at the queue's
+	 * max_sectors (the members'), so that a remapped bio never needs a
+	 * split below us: the block layer fails a REQ_NOWAIT bio it would
+	 * have to split with BLK_STS_AGAIN, and io_uring reissues it from
+	 * a worker.
+	 */
+	r = dm_set_target_max_io_len(ti, sc->geom.entry_sectors << sc->geom.run_shift);
+	if (r) {
+		ti->error = "Run of striped entries too large";
+		goto bad_put;
+	}
 
 	ti->num_flush_bios = sc->geom.nr_devs;
 	ti->num_discard_bios = 1;

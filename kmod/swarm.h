@@ -86,7 +86,7 @@ struct swarm_member {
  *	sends reads held by a plug flushed from schedule().
  * @wq: runs @worker and the migration steps, one at a time (ordered).
  * @tput_work: refreshes the members' throughput estimates.
- * @bs: clones of writes that go to several copies.
+ * @bs: parts of bios over several runs or copies (swarm-io.c).
  * @gather_bs: reads that serve several held reads and the gaps between
  *	them (swarm-io.c).
  * @scratch: a zeroed page the gaps are read into, and dropped.

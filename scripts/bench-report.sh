@@ -213,7 +213,8 @@ if grep -q '"overhead"' "$res"; then
 	echo "x jobs / IOPS, fio's own work included; VM = the VM's busy CPU time (/proc/stat) / I/Os, which"
 	echo "also counts work a target hands to kernel workers. read4k: 4 KiB random reads, QD 128;"
 	echo "read256k / write256k: 256 KiB sequential, QD 16. linear: dm-linear over one null_blk; linear-all:"
-	echo "over the same 4 as swarm; stripe: dm-stripe over them, chunk = entry (4 KiB); raw: nullb0 itself."
+	echo "over the same 4 as swarm; stripe / stripe512: dm-stripe over them, chunk = entry (4 KiB) / 512 KiB;"
+	echo "raw: nullb0 itself. \"vs dm-stripe\" compares with the cheaper dm-stripe of the same workload."
 	echo
 	echo "| workload | device | rounds | IOPS median (min-max) | CPU us per I/O, fio | CPU us per I/O, VM | fio CPU vs dm-stripe | VM CPU vs dm-stripe | fio CPU vs dm-linear |"
 	echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"
@@ -244,7 +245,11 @@ if grep -q '"overhead"' "$res"; then
 		}
 		for (i = 1; i <= k; i++) {
 			c = name[i]; split(c, p, "|"); w = p[1]
-			sc = w "|stripe"; lc = w "|linear"
+			lc = w "|linear"; sc = ""
+			for (j = 1; j <= k; j++)
+				if (name[j] ~ ("^" w "[|]stripe") && mcpu[name[j]] > 0 &&
+				    (sc == "" || mcpu[name[j]] < mcpu[sc]))
+					sc = name[j]
 			printf "| %s | %s | %d | %d (%d-%d) | %.2f | %s | %s | %s | %s |\n", w, p[2], r[c],
 				mio[c], lo[c], hi[c], mcpu[c],
 				(mvm[c] >= 0 ? sprintf("%.2f", mvm[c]) : "-"),

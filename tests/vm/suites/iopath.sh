@@ -2,7 +2,8 @@
 # The I/O path under load, on 4 emulated NVMe SSDs with mq-deadline and a
 # tiny request queue (nr_requests 4) on every member, so that completions
 # go through blk_update_request and submitters meet tag pressure:
-#   - large reads and writes reach the members as large requests;
+#   - large reads and writes reach the members as large requests, also
+#     over clusters whose entries alternate members (parts);
 #   - writes to entries with two copies complete, leave nothing counted in
 #     flight on any member (the selector's load), and verify;
 #   - io_uring writes at queue depth 128 with replicas never fail (held
@@ -101,6 +102,26 @@ fan=$(echo "$s0 $s1" | awk '{ for (i = 0; i < 4; i++) n += $(16 + i * 4 + 4) - $
 echo "sectors written to the members: $fan for $((224 * 8))"
 expect_eq fan-out-two-copies "$((2 * 224 * 8))" "$fan"
 expect_eq nothing-in-flight-after-fan-out "0:0:0 1:0:0 2:0:0 3:0:0" \
+	"$(dmsetup message sw 0 load)"
+
+# Large I/O over the clusters: their entries alternate members, so a
+# 256 KiB bio is cut into one part per member run (each member's share
+# lies in consecutive slots), not into 4 KiB pieces.
+b=$(member_stat)
+check clustered-256k-writes-verify $FIO --name=cw --rw=write --bs=256k --iodepth=8 \
+	--offset=$((1024 * 4096)) --size=$((288 * 4096)) --verify=crc32c --do_verify=1
+a=$(member_stat)
+w=$(avg_kib "$b" "$a" w)
+echo "256 KiB writes over clusters: average member write $w KiB"
+check clustered-writes-large-requests test "$w" -ge 32
+b=$(member_stat)
+check clustered-256k-reads $FIO --name=cr --rw=read --bs=256k --iodepth=8 \
+	--offset=$((1024 * 4096)) --size=$((288 * 4096)) --loops=4
+a=$(member_stat)
+r=$(avg_kib "$b" "$a" r)
+echo "256 KiB reads over clusters: average member read $r KiB"
+check clustered-reads-large-requests test "$r" -ge 32
+expect_eq nothing-in-flight-after-parts "0:0:0 1:0:0 2:0:0 3:0:0" \
 	"$(dmsetup message sw 0 load)"
 
 # io_uring at queue depth 128 against 4 requests a member: writes with
