@@ -883,8 +883,10 @@ static int swarm_read_parts(struct swarm_c *sc, struct bio *bio,
 		u32 n = swarm_placement_copies(&lm->pl, entry, &c), pick = 0;
 		struct swarm_loc l;
 
-		if (n > 1)
-			pick = prev = swarm_parts_pick(sc, &ps, c, n, len, prev);
+		if (n > 1) {
+			pick = swarm_parts_pick(sc, &ps, c, n, len, prev);
+			prev = pick;
+		}
 		l = swarm_loc_decode(c[pick]);
 		if (swarm_parts_add(sc, &ps, l.dev,
 				    swarm_slot_sector(g, l.slot) + in_entry,
