@@ -39,7 +39,10 @@ USER_TESTS := build/user-tests/test-layout build/user-tests/test-place \
 	build/user-tests/test-disk build/user-tests/test-assemble \
 	$(SWARM_USER_TESTS) build/user-tests/test-record \
 	$(OFFLINE_USER_TESTS) build/user-tests/test-bench \
-	build/user-tests/test-util
+	build/user-tests/test-util build/user-tests/test-client
+# The client API for applications (include/swarm-client.h): libswarm's
+# ioctls and lib/client.c, over liburing; build/user/libswarm.so.
+CLIENT_SRC := $(LIBSWARM) userspace/lib/client.c
 
 .PHONY: all module install clean deps check demo user-test checkpatch \
 	userspace bench-cluster bench bench-quick bench-persist crash-test
@@ -95,7 +98,20 @@ build/user-tests/fake-control.so: tests/user/fake-control.c \
 	$(CC) $(SWARMCTL_CFLAGS) -shared -fPIC -o $@ $<
 
 userspace: build/user/swarmctl build/user/swarm-ioctl-test build/user/swarm-replay \
-	build/user/swarm-bench
+	build/user/swarm-bench build/user/libswarm.so
+
+# The client library: the shared object applications and the Python
+# binding (userspace/python/) load, and its tests with the sanitizers.
+build/user/libswarm.so: $(CLIENT_SRC) $(USER_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(SWARMCTL_CFLAGS) -fPIC -shared -pthread -Wl,-soname,libswarm.so \
+		-o $@ $(CLIENT_SRC) -luring
+
+build/user-tests/test-client: tests/user/test-client.c $(CLIENT_SRC) \
+		$(USER_HDRS) tests/user/utest.h
+	@mkdir -p $(dir $@)
+	$(CC) $(USER_CFLAGS) -Iuapi -Iuserspace -pthread -o $@ $< \
+		$(CLIENT_SRC) -luring
 
 # A raw-ioctl test driven inside the VM (tests/vm/clustermap.sh).
 build/user/swarm-ioctl-test: tests/vm/ioctl-test.c uapi/linux/dm-swarm.h
