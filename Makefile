@@ -45,7 +45,8 @@ USER_TESTS := build/user-tests/test-layout build/user-tests/test-place \
 CLIENT_SRC := $(LIBSWARM) userspace/lib/client.c
 
 .PHONY: all module install clean deps check demo user-test checkpatch \
-	userspace bench-cluster bench bench-quick bench-persist crash-test
+	userspace bench-cluster bench bench-quick bench-persist crash-test \
+	python-test
 
 all: module
 
@@ -146,6 +147,12 @@ build/user/swarmctl: $(SWARMCTL_OBJ)
 
 user-test: userspace $(USER_TESTS)
 	@rc=0; for t in $(USER_TESTS); do ./$$t || rc=1; done; exit $$rc
+
+# The Python binding's tests (userspace/python/tests/) against files,
+# one PASS:/FAIL: line each.
+python-test: build/user/libswarm.so
+	@DMSWARM_LIBSWARM=$(CURDIR)/build/user/libswarm.so \
+		python3 userspace/python/tests/run.py
 
 checkpatch:
 	@scripts/checkpatch.sh

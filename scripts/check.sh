@@ -1,7 +1,8 @@
 #!/bin/bash
 # make check: every test dm-swarm has, ending with "N passed, N failed".
 #
-#   1. user-space unit tests of the shared pure code (ASan + UBSan)
+#   1. user-space unit tests of the shared pure code (ASan + UBSan), and
+#      the Python binding's tests
 #   2. checkpatch --strict on the kernel sources
 #   3. the module builds without warnings for the test kernel and for
 #      Debian's stock 6.1 and 6.12 kernels
@@ -67,6 +68,7 @@ vm_step() {
 }
 
 step user-tests make -s user-test
+step python-tests make -s python-test
 step checkpatch pass_if checkpatch scripts/checkpatch.sh
 for k in $kernels; do
 	step "build-$k" pass_if "module-builds-without-warnings-$k" scripts/build-module.sh "$k"

@@ -161,6 +161,15 @@ static void backend_env(void)
 	EXPECT(r == -EINVAL && strstr(err, "carrier-pigeon"),
 	       "env bogus: %d %s", r, err);
 	unsetenv(SWARM_CLIENT_BACKEND_ENV);
+	o.flags = SWARM_CLIENT_URING;
+	r = swarm_client_open(path, &o, &c, err, sizeof(err));
+	EXPECT(!r && swarm_client_backend(c) == SWARM_BACKEND_URING,
+	       "flag uring: %d %s", r, err);
+	if (!r)
+		swarm_client_close(c);
+	o.flags = SWARM_CLIENT_URING | SWARM_CLIENT_THREADS;
+	r = swarm_client_open(path, &o, &c, err, sizeof(err));
+	EXPECT(r == -EINVAL && strstr(err, "both"), "both: %d %s", r, err);
 }
 
 /* A misaligned buffer fails alone, with EINVAL; the batch goes on. */

@@ -25,7 +25,8 @@
  * Where io_uring is refused (seccomp profiles of containers block it),
  * the batch is read with O_DIRECT preadv2()/pwritev2() by a few threads
  * instead; the backend is chosen at open (SWARM_CLIENT_THREADS or
- * $SWARM_CLIENT_BACKEND=threads force the threads) and reported by
+ * $SWARM_CLIENT_BACKEND=threads force the threads, SWARM_CLIENT_URING or
+ * $SWARM_CLIENT_BACKEND=uring io_uring) and reported by
  * swarm_client_backend().
  *
  * Without a swarm behind it (a file, a loop device, any block device),
@@ -54,6 +55,7 @@ struct swarm_client;
 #define SWARM_CLIENT_CREATE	(1U << 2)	/* a regular file: create it, grow it to nr_entries */
 #define SWARM_CLIENT_BUFFERED	(1U << 3)	/* no O_DIRECT (tmpfs); alignment still checked */
 #define SWARM_CLIENT_NO_ORDER	(1U << 4)	/* submit in the caller's order */
+#define SWARM_CLIENT_URING	(1U << 5)	/* io_uring or fail: no threads */
 
 /* $SWARM_CLIENT_BACKEND: "threads" forces the threads, "uring" io_uring. */
 #define SWARM_CLIENT_BACKEND_ENV	"SWARM_CLIENT_BACKEND"

@@ -673,8 +673,15 @@ static bool want_threads(const struct swarm_client_opts *o, char *err,
 	const char *env = getenv(SWARM_CLIENT_BACKEND_ENV);
 
 	*r = 0;
+	if ((o->flags & SWARM_CLIENT_THREADS) && (o->flags & SWARM_CLIENT_URING)) {
+		seterr(err, errlen, "both SWARM_CLIENT_THREADS and SWARM_CLIENT_URING");
+		*r = -EINVAL;
+		return false;
+	}
 	if (o->flags & SWARM_CLIENT_THREADS)
 		return true;
+	if (o->flags & SWARM_CLIENT_URING)
+		return false;
 	if (!env || !*env || !strcmp(env, "auto"))
 		return false;
 	if (!strcmp(env, "threads"))
@@ -687,10 +694,12 @@ static bool want_threads(const struct swarm_client_opts *o, char *err,
 	return false;
 }
 
-static bool must_uring(void)
+static bool must_uring(const struct swarm_client_opts *o)
 {
 	const char *env = getenv(SWARM_CLIENT_BACKEND_ENV);
 
+	if (o->flags & SWARM_CLIENT_URING)
+		return true;
 	return env && (!strcmp(env, "uring") || !strcmp(env, "io_uring"));
 }
 
@@ -715,9 +724,9 @@ static int start_backend(struct swarm_client *c,
 			c->info.backend = SWARM_BACKEND_URING;
 			return 0;
 		}
-		if (must_uring()) {
-			seterr(err, errlen, "io_uring_queue_init: %s (and $%s=uring)",
-			       strerror(-r), SWARM_CLIENT_BACKEND_ENV);
+		if (must_uring(o)) {
+			seterr(err, errlen, "io_uring_queue_init: %s (and io_uring was asked for)",
+			       strerror(-r));
 			return r;
 		}
 	}
