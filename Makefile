@@ -99,7 +99,7 @@ build/user-tests/fake-control.so: tests/user/fake-control.c \
 	$(CC) $(SWARMCTL_CFLAGS) -shared -fPIC -o $@ $<
 
 userspace: build/user/swarmctl build/user/swarm-ioctl-test build/user/swarm-replay \
-	build/user/swarm-bench build/user/libswarm.so
+	build/user/swarm-bench build/user/libswarm.so build/user/kv_offload
 
 # The client library: the shared object applications and the Python
 # binding (userspace/python/) load, and its tests with the sanitizers.
@@ -108,8 +108,15 @@ build/user/libswarm.so: $(CLIENT_SRC) $(USER_HDRS)
 	$(CC) $(SWARMCTL_CFLAGS) -fPIC -shared -pthread -Wl,-soname,libswarm.so \
 		-o $@ $(CLIENT_SRC) -luring
 
+# The example (userspace/examples/), as an application builds it.
+build/user/kv_offload: userspace/examples/kv_offload.c build/user/libswarm.so \
+		userspace/include/swarm-client.h
+	$(CC) $(SWARMCTL_CFLAGS) -o $@ $< -Lbuild/user -lswarm \
+		-Wl,-rpath,'$$ORIGIN'
+
+# test-client also runs build/user/kv_offload on a file.
 build/user-tests/test-client: tests/user/test-client.c $(CLIENT_SRC) \
-		$(USER_HDRS) tests/user/utest.h
+		$(USER_HDRS) tests/user/utest.h build/user/kv_offload
 	@mkdir -p $(dir $@)
 	$(CC) $(USER_CFLAGS) -Iuapi -Iuserspace -pthread -o $@ $< \
 		$(CLIENT_SRC) -luring

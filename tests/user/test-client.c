@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "lib/libswarm.h"
@@ -607,6 +608,42 @@ static void order(void)
 		EXPECT(out[i] == by_entry[i], "offset %u: %u", i, out[i]);
 }
 
+/*
+ * The example, userspace/examples/kv_offload.c (build/user/kv_offload or
+ * $KV_OFFLOAD), on a new file, with both backends.
+ */
+static void example(void)
+{
+	const char *prog = getenv("KV_OFFLOAD");
+	static const char *const env[] = { "uring", "threads" };
+	char p2[] = "/tmp/swarm-kv-XXXXXX", cmd[512], line[256];
+	unsigned int k;
+	int fd;
+
+	if (!prog)
+		prog = "build/user/kv_offload";
+	fd = mkstemp(p2);
+	close(fd);
+	for (k = 0; k < ARRAY_SIZE(env); k++) {
+		FILE *f;
+		int st;
+
+		unlink(p2);
+		snprintf(cmd, sizeof(cmd), "%s=%s %s %s 2>&1",
+			 SWARM_CLIENT_BACKEND_ENV, env[k], prog, p2);
+		f = popen(cmd, "r");
+		line[0] = '\0';
+		if (f && !fgets(line, sizeof(line), f))
+			line[0] = '\0';
+		st = f ? pclose(f) : -1;
+		EXPECT(st == 0 && strstr(line, "16 steps of 32 entries") &&
+		       strstr(line, ", 0 wrong") &&
+		       strstr(line, k ? "threads" : "io_uring"),
+		       "%s: status %d: %s", cmd, st, line);
+	}
+	unlink(p2);
+}
+
 int main(void)
 {
 	static const struct utest_case cases[] = {
@@ -622,6 +659,7 @@ int main(void)
 		{ "swarm_geometry", swarm_geometry },
 		{ "swarm_placement_cache", swarm_placement_cache },
 		{ "order", order },
+		{ "example", example },
 	};
 	int fd = mkstemp(path), r;
 

@@ -4,6 +4,7 @@ module): both backends, per-entry errors, alignment, buffers, numpy."""
 
 import errno
 import os
+import subprocess
 import sys
 import tempfile
 import unittest
@@ -189,6 +190,29 @@ class Errors(Base):
         with dmswarm.open(self.path, entry_size=ESZ) as dev:
             dev.refresh()
             self.assertEqual(dev.map_generation, 0)
+
+
+class Example(Base):
+    """userspace/examples/kv_offload.py on a new file, both backends."""
+
+    def test_kv_offload(self):
+        here = os.path.dirname(os.path.abspath(__file__))
+        prog = os.path.join(here, "..", "..", "examples", "kv_offload.py")
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.path.join(here, "..")
+        for backend in ("uring", "threads"):
+            os.unlink(self.path)
+            env["SWARM_CLIENT_BACKEND"] = backend
+            p = subprocess.run([sys.executable, prog, self.path], env=env,
+                               stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT,
+                               universal_newlines=True, timeout=60)
+            self.assertEqual(p.returncode, 0, p.stdout)
+            self.assertIn("16 steps of 32 entries", p.stdout)
+            self.assertIn(", 0 wrong", p.stdout)
+            self.assertIn("io_uring" if backend == "uring" else "threads",
+                          p.stdout)
+        open(self.path, "w").close()
 
 
 if __name__ == "__main__":
