@@ -3,7 +3,8 @@
 # dm-swarm. The kernel module itself is built by Kbuild (see Kbuild).
 #
 #   make            build dm-swarm.ko for the running kernel (KDIR=... to change)
-#   make install    install it under /lib/modules/$(KVER)/updates
+#   make install    install it under /lib/modules/$(KVER)/updates, and
+#                   install-user: swarmctl, libswarm, man pages (PREFIX, DESTDIR)
 #   make demo       run the demo in a VM on emulated NVMe SSDs
 #   make check      run every test (user space, KUnit, VM on three kernels)
 #   make user-test  only the user-space unit tests
@@ -11,6 +12,11 @@
 
 KVER ?= $(shell uname -r)
 KDIR ?= /lib/modules/$(KVER)/build
+# make install: the module, then swarmctl, libswarm.so, the headers and
+# the man pages under $(DESTDIR)$(PREFIX).
+DESTDIR ?=
+PREFIX ?= /usr/local
+MANDIR ?= $(PREFIX)/share/man
 
 CC ?= gcc
 USER_CFLAGS := -O2 -g -Wall -Wextra -Werror -std=gnu11 \
@@ -46,16 +52,30 @@ CLIENT_SRC := $(LIBSWARM) userspace/lib/client.c
 
 .PHONY: all module install clean deps check demo user-test checkpatch \
 	userspace bench-cluster bench bench-quick bench-persist crash-test \
-	python-test
+	python-test install-module install-user
 
 all: module
 
 module:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
 
-install: module
-	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_DIR=updates modules_install
-	depmod -a $(KVER)
+install: install-module install-user
+
+install-module: module
+	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_DIR=updates \
+		$(if $(DESTDIR),INSTALL_MOD_PATH=$(DESTDIR)) modules_install
+	depmod -a $(if $(DESTDIR),-b $(DESTDIR)) $(KVER)
+
+# User space alone (no kernel headers needed).
+install-user: build/user/swarmctl build/user/libswarm.so
+	install -D -m 755 build/user/swarmctl $(DESTDIR)$(PREFIX)/sbin/swarmctl
+	install -D -m 755 build/user/libswarm.so $(DESTDIR)$(PREFIX)/lib/libswarm.so
+	install -D -m 644 userspace/include/swarm-client.h \
+		$(DESTDIR)$(PREFIX)/include/swarm-client.h
+	install -D -m 644 uapi/linux/dm-swarm.h \
+		$(DESTDIR)$(PREFIX)/include/linux/dm-swarm.h
+	install -D -m 644 man/swarmctl.8 $(DESTDIR)$(MANDIR)/man8/swarmctl.8
+	install -D -m 644 man/dm-swarm.4 $(DESTDIR)$(MANDIR)/man4/dm-swarm.4
 
 deps:
 	@scripts/deps.sh
@@ -153,7 +173,8 @@ build/user/swarmctl: $(SWARMCTL_OBJ)
 	$(CC) $(SWARMCTL_CFLAGS) -pthread -o $@ $(SWARMCTL_OBJ) -lm
 
 user-test: userspace $(USER_TESTS)
-	@rc=0; for t in $(USER_TESTS); do ./$$t || rc=1; done; exit $$rc
+	@rc=0; for t in $(USER_TESTS); do ./$$t || rc=1; done; \
+		tests/user/test-docs.sh || rc=1; exit $$rc
 
 # The Python binding's tests (userspace/python/tests/) against files,
 # one PASS:/FAIL: line each.
