@@ -45,7 +45,8 @@ USER_TESTS := build/user-tests/test-layout build/user-tests/test-place \
 	build/user-tests/test-disk build/user-tests/test-assemble \
 	$(SWARM_USER_TESTS) build/user-tests/test-record \
 	$(OFFLINE_USER_TESTS) build/user-tests/test-bench \
-	build/user-tests/test-util build/user-tests/test-client
+	build/user-tests/test-util build/user-tests/test-client \
+	build/user-tests/test-statswatch
 # The client API for applications (include/swarm-client.h): libswarm's
 # ioctls and lib/client.c, over liburing; build/user/libswarm.so.
 CLIENT_SRC := $(LIBSWARM) userspace/lib/client.c
@@ -109,6 +110,16 @@ $(OFFLINE_USER_TESTS): build/user-tests/%: tests/user/%.c $(OFFLINE_LIB) \
 # preloaded library kept out of build/user/.
 build/user-tests/test-swarmctl: build/user/swarmctl \
 	build/user-tests/fake-control.so
+
+# swarmctl stats --watch: its pure part, and the command on the fake
+# control device.
+build/user-tests/test-statswatch: tests/user/test-statswatch.c \
+		userspace/cli/stats-watch.c $(LIBSWARM) $(USER_HDRS) \
+		tests/user/utest.h build/user/swarmctl \
+		build/user-tests/fake-control.so
+	@mkdir -p $(dir $@)
+	$(CC) $(USER_CFLAGS) -Iuapi -Iuserspace -o $@ $< \
+		userspace/cli/stats-watch.c $(LIBSWARM)
 
 # test-assemble runs build/user/swarmctl on files made into members.
 build/user-tests/test-assemble: build/user/swarmctl
