@@ -130,7 +130,8 @@ build/user-tests/fake-control.so: tests/user/fake-control.c \
 	$(CC) $(SWARMCTL_CFLAGS) -shared -fPIC -o $@ $<
 
 userspace: build/user/swarmctl build/user/swarm-ioctl-test build/user/swarm-replay \
-	build/user/swarm-bench build/user/libswarm.so build/user/kv_offload
+	build/user/swarm-bench build/user/libswarm.so build/user/kv_offload \
+	build/user/swarm-client-test
 
 # The client library: the shared object applications and the Python
 # binding (userspace/python/) load, and its tests with the sanitizers.
@@ -144,6 +145,12 @@ build/user/kv_offload: userspace/examples/kv_offload.c build/user/libswarm.so \
 		userspace/include/swarm-client.h
 	$(CC) $(SWARMCTL_CFLAGS) -o $@ $< -Lbuild/user -lswarm \
 		-Wl,-rpath,'$$ORIGIN'
+
+# The client API on a real swarm, inside the VM (tests/vm/client.sh).
+build/user/swarm-client-test: tests/vm/client-test.c build/user/libswarm.so \
+		userspace/bench/bench-lib.c userspace/include/swarm-client.h
+	$(CC) $(SWARMCTL_CFLAGS) -o $@ $< userspace/bench/bench-lib.c \
+		userspace/lib/util.c -Lbuild/user -lswarm -Wl,-rpath,'$$ORIGIN'
 
 # test-client also runs build/user/kv_offload on a file.
 build/user-tests/test-client: tests/user/test-client.c $(CLIENT_SRC) \

@@ -9,7 +9,8 @@
 #   4. KUnit suites in the test kernel (KASAN, lockdep, kmemleak)
 #   5. VM integration, I/O-path, cluster-map, trace-capture and
 #      persistence tests on 4 emulated NVMe SSDs: the test kernel and
-#      stock 6.12; the integration test alone (a smoke run) on stock 6.1
+#      stock 6.12; the integration test alone (a smoke run) on stock 6.1;
+#      the client API test on stock 6.12
 #   6. on stock 6.12: a reboot (two boots on the same SSD images), 10
 #      power cuts during migrations, and the quick benchmark
 #
@@ -93,6 +94,9 @@ for k in $kernels; do
 		vm_step "clustermap-$k" "$k" tests/vm/clustermap.sh --disk-mib 64
 		vm_step "trace-$k" "$k" tests/vm/trace.sh --disk-mib 64
 		vm_step "persist-$k" "$k" tests/vm/persist.sh --disk-mib 32 -- all 20
+		# The client API (libswarm.so) beside swarm-bench, IOPS-bound SSDs.
+		vm_step "client-$k" "$k" tests/vm/client.sh --disk-mib 64 \
+			--bps $((50 << 20)) --iops 2000
 		rm -rf build/reboot-ssd
 		for b in reboot-1 reboot-2; do
 			step "$b-6.12" scripts/vm-run.sh --kernel 6.12 --disk-mib 32 \
