@@ -7,6 +7,7 @@
 #                   install-user: swarmctl, libswarm, man pages (PREFIX, DESTDIR)
 #   make demo       run the demo in a VM on emulated NVMe SSDs
 #   make check      run every test (user space, KUnit, VM on three kernels)
+#   make dkms       register the module with DKMS (dkms.conf)
 #   make user-test  only the user-space unit tests
 #   make userspace  build/user/swarmctl, the control tool (userspace/)
 
@@ -53,7 +54,7 @@ CLIENT_SRC := $(LIBSWARM) userspace/lib/client.c
 
 .PHONY: all module install clean deps check demo user-test checkpatch \
 	userspace bench-cluster bench bench-quick bench-persist crash-test \
-	python-test install-module install-user
+	python-test install-module install-user dkms
 
 all: module
 
@@ -80,6 +81,11 @@ install-user: build/user/swarmctl build/user/libswarm.so
 
 deps:
 	@scripts/deps.sh
+
+# DKMS (dkms.conf): the module's sources into $(DESTDIR)/usr/src/dm-swarm-<v>
+# and, without DESTDIR, "dkms add"; then "dkms install dm-swarm/<v>".
+dkms:
+	@scripts/dkms.sh add $(DESTDIR)
 
 build/user-tests/%: tests/user/%.c kmod/*.c kmod/*.h tests/common/*.h \
 		tests/user/utest.h userspace/include/*.h

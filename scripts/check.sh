@@ -5,7 +5,8 @@
 #      the Python binding's tests
 #   2. checkpatch --strict on the kernel sources
 #   3. the module builds without warnings for the test kernel and for
-#      Debian's stock 6.1 and 6.12 kernels
+#      Debian's stock 6.1 and 6.12 kernels, and "dkms build" for the
+#      stock ones
 #   4. KUnit suites in the test kernel (KASAN, lockdep, kmemleak)
 #   5. VM integration, I/O-path, cluster-map, trace-capture and
 #      persistence tests on 4 emulated NVMe SSDs: the test kernel and
@@ -74,6 +75,8 @@ step checkpatch pass_if checkpatch scripts/checkpatch.sh
 for k in $kernels; do
 	step "build-$k" pass_if "module-builds-without-warnings-$k" scripts/build-module.sh "$k"
 done
+# DKMS (dkms.conf): dkms build against the stock kernels' headers.
+step dkms scripts/dkms.sh check $kernels
 # The whole matrix on the debug kernel and stock 6.12, a smoke run
 # (integration) on stock 6.1.
 for k in $kernels; do
