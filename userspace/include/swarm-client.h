@@ -156,7 +156,10 @@ int swarm_client_refresh(struct swarm_client *c, char *err, size_t errlen);
  * Read or write the @n entries of @io in one submission; each gets its
  * status. Returns the number of entries that failed (0: all done), or a
  * negative errno when the batch could not be issued at all (-ENOMEM,
- * or the ring failed), every status then being that errno.
+ * or io_uring_enter failed: the client then fails every later batch with
+ * -EIO; close it), every status then being that errno. The placement
+ * order keeps 8 bytes per entry of the device (virtual memory, touched
+ * for the entries read).
  */
 int swarm_read_batch(struct swarm_client *c, struct swarm_entry_io *io,
 		     size_t n);

@@ -55,6 +55,7 @@ struct swarm_client {
 	/* io_uring */
 	struct io_uring ring;
 	unsigned int ring_size;
+	bool broken;			/* the ring failed: -EIO from now on */
 
 	/* The threads of the fallback. */
 	pthread_t *thr;
@@ -411,6 +412,21 @@ static void prep(struct swarm_client *c, struct io_uring_sqe *sqe,
 }
 
 /*
+ * io_uring_enter failed for good: wait for what the kernel took (it
+ * writes the caller's buffers) and never enter the ring again, so that
+ * what it did not take is never submitted; later batches fail.
+ */
+static void uring_broken(struct swarm_client *c, size_t inflight)
+{
+	size_t taken = inflight - io_uring_sq_ready(&c->ring);
+	struct io_uring_cqe *cqe;
+
+	while (taken-- && !io_uring_wait_cqe(&c->ring, &cqe))
+		io_uring_cqe_seen(&c->ring, cqe);
+	c->broken = true;
+}
+
+/*
  * The whole batch in one submission when it fits in the ring; a larger
  * one is fed as completions free room. A short transfer is finished
  * synchronously (it only happens at the end of a file or device).
@@ -434,8 +450,10 @@ static int uring_batch(struct swarm_client *c, struct swarm_entry_io *io,
 			inflight++;
 		}
 		r = io_uring_submit_and_wait(&c->ring, 1);
-		if (r < 0 && r != -EINTR)
+		if (r < 0 && r != -EINTR && r != -EAGAIN && r != -EBUSY) {
+			uring_broken(c, inflight);
 			return r;
+		}
 		for (;;) {
 			struct io_uring_cqe *cqe;
 			struct swarm_entry_io *e;
@@ -511,6 +529,7 @@ static void fetch_placement(struct swarm_client *c,
 	size_t i, k = 0;
 
 	if (!c->key) {
+		/* 8 bytes an entry of the device, virtual until read. */
 		c->key = calloc(c->info.nr_entries, sizeof(*c->key));
 		if (!c->key) {
 			c->placement = false;
@@ -608,7 +627,7 @@ static int batch(struct swarm_client *c, struct swarm_entry_io *io, size_t n,
 	if (n > UINT32_MAX)
 		return -E2BIG;
 	pthread_mutex_lock(&c->batch_lock);
-	r = grow_scratch(c, n);
+	r = c->broken ? -EIO : grow_scratch(c, n);
 	for (i = 0; i < n; i++) {
 		struct swarm_entry_io *e = &io[i];
 
