@@ -3,14 +3,21 @@
 # dm-swarm. The kernel module itself is built by Kbuild (see Kbuild).
 #
 #   make            build dm-swarm.ko for the running kernel (KDIR=... to change)
-#   make install    install it under /lib/modules/$(KVER)/updates
+#   make install    install it under /lib/modules/$(KVER)/updates, and
+#                   install-user: swarmctl, libswarm, man pages (PREFIX, DESTDIR)
 #   make demo       run the demo in a VM on emulated NVMe SSDs
 #   make check      run every test (user space, KUnit, VM on three kernels)
+#   make dkms       register the module with DKMS (dkms.conf)
 #   make user-test  only the user-space unit tests
 #   make userspace  build/user/swarmctl, the control tool (userspace/)
 
 KVER ?= $(shell uname -r)
 KDIR ?= /lib/modules/$(KVER)/build
+# make install: the module, then swarmctl, libswarm.so, the headers and
+# the man pages under $(DESTDIR)$(PREFIX).
+DESTDIR ?=
+PREFIX ?= /usr/local
+MANDIR ?= $(PREFIX)/share/man
 
 CC ?= gcc
 USER_CFLAGS := -O2 -g -Wall -Wextra -Werror -std=gnu11 \
@@ -39,22 +46,46 @@ USER_TESTS := build/user-tests/test-layout build/user-tests/test-place \
 	build/user-tests/test-disk build/user-tests/test-assemble \
 	$(SWARM_USER_TESTS) build/user-tests/test-record \
 	$(OFFLINE_USER_TESTS) build/user-tests/test-bench \
-	build/user-tests/test-util
+	build/user-tests/test-util build/user-tests/test-client \
+	build/user-tests/test-statswatch
+# The client API for applications (include/swarm-client.h): libswarm's
+# ioctls and lib/client.c, over liburing; build/user/libswarm.so.
+CLIENT_SRC := $(LIBSWARM) userspace/lib/client.c
 
 .PHONY: all module install clean deps check demo user-test checkpatch \
-	userspace bench-cluster bench bench-quick bench-persist crash-test
+	userspace bench-cluster bench bench-quick bench-persist crash-test \
+	python-test install-module install-user dkms
 
 all: module
 
 module:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
 
-install: module
-	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_DIR=updates modules_install
-	depmod -a $(KVER)
+install: install-module install-user
+
+install-module: module
+	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_DIR=updates \
+		$(if $(DESTDIR),INSTALL_MOD_PATH=$(DESTDIR)) modules_install
+	depmod -a $(if $(DESTDIR),-b $(DESTDIR)) $(KVER)
+
+# User space alone (no kernel headers needed).
+install-user: build/user/swarmctl build/user/libswarm.so
+	install -D -m 755 build/user/swarmctl $(DESTDIR)$(PREFIX)/sbin/swarmctl
+	install -D -m 755 build/user/libswarm.so $(DESTDIR)$(PREFIX)/lib/libswarm.so
+	install -D -m 644 userspace/include/swarm-client.h \
+		$(DESTDIR)$(PREFIX)/include/swarm-client.h
+	install -D -m 644 uapi/linux/dm-swarm.h \
+		$(DESTDIR)$(PREFIX)/include/linux/dm-swarm.h
+	install -D -m 644 man/swarmctl.8 $(DESTDIR)$(MANDIR)/man8/swarmctl.8
+	install -D -m 644 man/dm-swarm.4 $(DESTDIR)$(MANDIR)/man4/dm-swarm.4
 
 deps:
 	@scripts/deps.sh
+
+# DKMS (dkms.conf): the module's sources into $(DESTDIR)/usr/src/dm-swarm-<v>
+# and, without DESTDIR, "dkms add"; then "dkms install dm-swarm/<v>".
+dkms:
+	@scripts/dkms.sh add $(DESTDIR)
 
 build/user-tests/%: tests/user/%.c kmod/*.c kmod/*.h tests/common/*.h \
 		tests/user/utest.h userspace/include/*.h
@@ -86,6 +117,16 @@ $(OFFLINE_USER_TESTS): build/user-tests/%: tests/user/%.c $(OFFLINE_LIB) \
 build/user-tests/test-swarmctl: build/user/swarmctl \
 	build/user-tests/fake-control.so
 
+# swarmctl stats --watch: its pure part, and the command on the fake
+# control device.
+build/user-tests/test-statswatch: tests/user/test-statswatch.c \
+		userspace/cli/stats-watch.c $(LIBSWARM) $(USER_HDRS) \
+		tests/user/utest.h build/user/swarmctl \
+		build/user-tests/fake-control.so
+	@mkdir -p $(dir $@)
+	$(CC) $(USER_CFLAGS) -Iuapi -Iuserspace -o $@ $< \
+		userspace/cli/stats-watch.c $(LIBSWARM)
+
 # test-assemble runs build/user/swarmctl on files made into members.
 build/user-tests/test-assemble: build/user/swarmctl
 
@@ -94,7 +135,35 @@ build/user-tests/fake-control.so: tests/user/fake-control.c \
 	@mkdir -p $(dir $@)
 	$(CC) $(SWARMCTL_CFLAGS) -shared -fPIC -o $@ $<
 
-userspace: build/user/swarmctl build/user/swarm-ioctl-test build/user/swarm-bench
+userspace: build/user/swarmctl build/user/swarm-ioctl-test \
+	build/user/swarm-bench build/user/libswarm.so build/user/kv_offload \
+	build/user/swarm-client-test
+
+# The client library: the shared object applications and the Python
+# binding (userspace/python/) load, and its tests with the sanitizers.
+build/user/libswarm.so: $(CLIENT_SRC) $(USER_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(SWARMCTL_CFLAGS) -fPIC -shared -pthread -Wl,-soname,libswarm.so \
+		-o $@ $(CLIENT_SRC) -luring
+
+# The example (userspace/examples/), as an application builds it.
+build/user/kv_offload: userspace/examples/kv_offload.c build/user/libswarm.so \
+		userspace/include/swarm-client.h
+	$(CC) $(SWARMCTL_CFLAGS) -o $@ $< -Lbuild/user -lswarm \
+		-Wl,-rpath,'$$ORIGIN'
+
+# The client API on a real swarm, inside the VM (tests/vm/suites/client.sh).
+build/user/swarm-client-test: tests/vm/tools/client-test.c build/user/libswarm.so \
+		userspace/bench/bench-lib.c userspace/include/swarm-client.h
+	$(CC) $(SWARMCTL_CFLAGS) -o $@ $< userspace/bench/bench-lib.c \
+		userspace/lib/util.c -Lbuild/user -lswarm -Wl,-rpath,'$$ORIGIN'
+
+# test-client also runs build/user/kv_offload on a file.
+build/user-tests/test-client: tests/user/test-client.c $(CLIENT_SRC) \
+		$(USER_HDRS) tests/user/utest.h build/user/kv_offload
+	@mkdir -p $(dir $@)
+	$(CC) $(USER_CFLAGS) -Iuapi -Iuserspace -pthread -o $@ $< \
+		$(CLIENT_SRC) -luring
 
 # A raw-ioctl test driven inside the VM (tests/vm/suites/clustermap.sh).
 build/user/swarm-ioctl-test: tests/vm/tools/ioctl-test.c uapi/linux/dm-swarm.h
@@ -128,7 +197,14 @@ build/user/swarmctl: $(SWARMCTL_OBJ)
 	$(CC) $(SWARMCTL_CFLAGS) -pthread -o $@ $(SWARMCTL_OBJ) -lm
 
 user-test: userspace $(USER_TESTS)
-	@rc=0; for t in $(USER_TESTS); do ./$$t || rc=1; done; exit $$rc
+	@rc=0; for t in $(USER_TESTS); do ./$$t || rc=1; done; \
+		tests/user/test-docs.sh || rc=1; exit $$rc
+
+# The Python binding's tests (userspace/python/tests/) against files,
+# one PASS:/FAIL: line each.
+python-test: build/user/libswarm.so
+	@DMSWARM_LIBSWARM=$(CURDIR)/build/user/libswarm.so \
+		python3 userspace/python/tests/run.py
 
 checkpatch:
 	@scripts/checkpatch.sh

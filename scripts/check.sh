@@ -1,14 +1,17 @@
 #!/bin/bash
 # make check: every test dm-swarm has, ending with "N passed, N failed".
 #
-#   1. user-space unit tests of the shared pure code (ASan + UBSan)
+#   1. user-space unit tests of the shared pure code (ASan + UBSan), and
+#      the Python binding's tests
 #   2. checkpatch --strict on the kernel sources
 #   3. the module builds without warnings for the test kernel and for
-#      Debian's stock 6.1 and 6.12 kernels
+#      Debian's stock 6.1 and 6.12 kernels, and "dkms build" for the
+#      stock ones
 #   4. KUnit suites in the test kernel (KASAN, lockdep, kmemleak)
 #   5. VM integration, I/O-path, cluster-map, trace-capture and
 #      persistence tests on 4 emulated NVMe SSDs: the test kernel and
-#      stock 6.12; the integration test alone (a smoke run) on stock 6.1
+#      stock 6.12; the integration test alone (a smoke run) on stock 6.1;
+#      the client API test on stock 6.12
 #   6. on stock 6.12: a reboot (two boots on the same SSD images), 10
 #      power cuts during migrations, and the quick benchmark
 #
@@ -67,10 +70,13 @@ vm_step() {
 }
 
 step user-tests make -s user-test
+step python-tests make -s python-test
 step checkpatch pass_if checkpatch scripts/checkpatch.sh
 for k in $kernels; do
 	step "build-$k" pass_if "module-builds-without-warnings-$k" scripts/build-module.sh "$k"
 done
+# DKMS (dkms.conf): dkms build against the stock kernels' headers.
+step dkms scripts/dkms.sh check $kernels
 # The whole matrix on the debug kernel and stock 6.12, a smoke run
 # (integration) on stock 6.1.
 for k in $kernels; do
@@ -91,6 +97,9 @@ for k in $kernels; do
 		vm_step "clustermap-$k" "$k" tests/vm/suites/clustermap.sh --disk-mib 64
 		vm_step "trace-$k" "$k" tests/vm/suites/trace.sh --disk-mib 64
 		vm_step "persist-$k" "$k" tests/vm/suites/persist.sh --disk-mib 32 -- all 20
+		# The client API (libswarm.so) beside swarm-bench, IOPS-bound SSDs.
+		vm_step "client-$k" "$k" tests/vm/suites/client.sh --disk-mib 64 \
+			--bps $((50 << 20)) --iops 2000
 		rm -rf build/reboot-ssd
 		for b in reboot-1 reboot-2; do
 			step "$b-6.12" scripts/vm-run.sh --kernel 6.12 --disk-mib 32 \

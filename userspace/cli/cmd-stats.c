@@ -1,18 +1,25 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * swarmctl stats [--json] and stats reset: the per-member and total
- * statistics of a swarm device, its on-disk format and migration.
+ * swarmctl stats [--json] [--watch [interval] [--count N]] and stats
+ * reset: the per-member and total statistics of a swarm device, its
+ * on-disk format and migration; with --watch, their rates every interval
+ * (cli/stats-watch.c).
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <math.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/stats-watch.h"
 #include "cli/target.h"
+#include "lib/util.h"
 
 /* ---- stats ---- */
 
@@ -190,20 +197,133 @@ static int cmd_stats_reset(int argc, char **argv)
 	return r;
 }
 
+/* ---- stats --watch ---- */
+
+static volatile sig_atomic_t watch_stop;
+
+static void on_watch_signal(int sig)
+{
+	(void)sig;
+	watch_stop = 1;
+}
+
+/* Sleep until @until (now_s() time) or a signal. */
+static void sleep_until(double until)
+{
+	double left;
+
+	while (!watch_stop && (left = until - now_s()) > 0) {
+		struct timespec ts = {
+			.tv_sec = (time_t)left,
+			.tv_nsec = (long)((left - floor(left)) * 1e9),
+		};
+
+		nanosleep(&ts, NULL);
+	}
+}
+
+/*
+ * Every @interval seconds, the rates since the last snapshot; @count
+ * intervals (0 = until SIGINT or SIGTERM). Exit code.
+ */
+static int watch_stats(struct target *t, double interval, uint64_t count,
+		       bool json)
+{
+	struct sigaction sa = { .sa_handler = on_watch_signal };
+	struct swarm_stats *st = malloc(2 * sizeof(*st));
+	double t0, prev, now, next;
+	static char line[DM_SWARM_MAX_DEVS * 200 + 1024];
+	struct watch w;
+	uint64_t n = 0;
+	int cur = 0, r;
+
+	if (!st) {
+		fail("out of memory");
+		return EXIT_FAILURE;
+	}
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	r = get_stats(t, &st[0]);
+	t0 = prev = now_s();
+	next = t0 + interval;
+	while (!r && !watch_stop && (!count || n < count)) {
+		sleep_until(next);
+		if (watch_stop)
+			break;
+		r = get_stats(t, &st[!cur]);
+		if (r)
+			break;
+		now = now_s();
+		watch_delta(&st[cur], &st[!cur], now - prev, &w);
+		watch_format(&w, now - t0, json, line, sizeof(line));
+		fputs(line, stdout);
+		if (!json)
+			putchar('\n');
+		fflush(stdout);
+		cur = !cur;
+		prev = now;
+		n++;
+		/* Keep to the grid; after a long stall, start again from now. */
+		next += interval;
+		if (next < now)
+			next = now + interval;
+	}
+	free(st);
+	return r;
+}
+
+/* A positive number of seconds, at most a day. */
+static bool parse_interval(const char *s, double *v)
+{
+	char *end;
+
+	errno = 0;
+	*v = strtod(s, &end);
+	return *s && !*end && !errno && *v >= 0.01 && *v <= 86400;
+}
+
+static bool parse_count(const char *s, uint64_t *v)
+{
+	char *end;
+
+	if (*s < '0' || *s > '9')
+		return false;
+	errno = 0;
+	*v = strtoull(s, &end, 10);
+	return !*end && !errno && *v > 0;
+}
+
 int cmd_stats(int argc, char **argv)
 {
 	const char *dev = NULL;
 	struct swarm_stats st;
 	struct target t;
-	bool json = false;
+	bool json = false, watch = false;
+	double interval = 1.0;
+	uint64_t count = 0;
 	int i, r;
 
 	if (argc >= 1 && !strcmp(argv[0], "reset"))
 		return cmd_stats_reset(argc - 1, argv + 1);
 	for (i = 0; i < argc; i++) {
-		if (!strcmp(argv[i], "--json"))
+		if (!strcmp(argv[i], "--json")) {
 			json = true;
-		else if (argv[i][0] == '-' && argv[i][1])
+		} else if (!strcmp(argv[i], "--watch")) {
+			watch = true;
+			/* An optional interval: the next argument, if a number. */
+			if (i + 1 < argc && parse_interval(argv[i + 1], &interval))
+				i++;
+			else if (i + 1 < argc && argv[i + 1][0] >= '0' &&
+				 argv[i + 1][0] <= '9' && !strchr(argv[i + 1], ':'))
+				return usage(swarmctl_usage,
+					     "stats: --watch: bad interval '%s' (0.01 to 86400 seconds)",
+					     argv[i + 1]);
+		} else if (!strcmp(argv[i], "--count")) {
+			if (i + 1 >= argc || !parse_count(argv[i + 1], &count))
+				return usage(swarmctl_usage,
+					     "stats: --count needs a positive number");
+			i++;
+		} else if (argv[i][0] == '-' && argv[i][1])
 			return usage(swarmctl_usage,
 				     "stats: unknown option %s", argv[i]);
 		else if (!dev)
@@ -214,9 +334,16 @@ int cmd_stats(int argc, char **argv)
 	}
 	if (!dev)
 		return usage(swarmctl_usage, "stats needs <dev>");
+	if (count && !watch)
+		return usage(swarmctl_usage, "stats: --count needs --watch");
 	r = open_target(dev, &t);
 	if (r)
 		return r;
+	if (watch) {
+		r = watch_stats(&t, interval, count, json);
+		close(t.fd);
+		return r;
+	}
 	r = get_stats(&t, &st);
 	if (!r && json)
 		print_stats_json(&st);

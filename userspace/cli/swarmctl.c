@@ -24,6 +24,8 @@ const char swarmctl_usage[] =
 "                                          upload a cluster map file\n"
 "  map show <dev> [entry|first-last]...    where entries live, or a summary\n"
 "  stats <dev> [--json]                    per-member and total statistics\n"
+"  stats <dev> --watch [interval] [--count N] [--json]\n"
+"                                          rates per member every interval (s)\n"
 "  stats reset <dev>                       zero the statistics\n"
 "  trace gen|convert|info|record ...       activation traces (swarmctl trace)\n"
 "  cluster <trace> -o <map> [options]      co-activation clustering to a map\n"

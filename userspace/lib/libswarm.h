@@ -225,4 +225,22 @@ void swarm_uuid_str(const uint8_t *uuid, char *buf);
  */
 extern int (*swarm_ioctl_fn)(int fd, unsigned long req, void *arg);
 
+/*
+ * The client API (lib/client.c, include/swarm-client.h) asks this
+ * pointer whether its open @fd is a dm device, and which: 0 and *@dev,
+ * or -ENOTBLK for a file. Tests make a file pass for a swarm device.
+ */
+struct stat;
+extern int (*swarm_client_devno_fn)(int fd, const struct stat *st,
+				    struct swarm_dev *dev);
+
+/*
+ * The submission order of a batch (lib/client.c): the @n indices @idx
+ * of @io sorted by @key[entry] ((member + 1) << 40 | slot; NULL: by
+ * entry), then dealt out member by member in turn, into @out.
+ */
+struct swarm_entry_io;
+void swarm_client_order(const struct swarm_entry_io *io, const uint64_t *key,
+			uint32_t *idx, size_t n, uint32_t *out);
+
 #endif /* LIBSWARM_H */
