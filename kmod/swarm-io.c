@@ -21,6 +21,15 @@
  * looks at the live map until it completes, so that a commit or a
  * migration step can hold new writes and wait for the ones in flight.
  * A write that finds the gate closed waits in the worker's list.
+ *
+ * Failures (swarm-health.h): a member that returns an I/O error is
+ * failed, and gets no more reads or writes. A read that fails goes to the
+ * worker (end_io returns DM_ENDIO_INCOMPLETE, as in dm-raid1), which
+ * sends it again to other copies; it fails only when an entry it covers
+ * has no copy left on a member that is ok. Such a read fails at once,
+ * without I/O (a lost read: a cache miss for the engine). A write to
+ * several copies completes when each run of it reached at least one copy;
+ * a write whose only copy is on a failed member fails at once.
  */
 #include <linux/bio.h>
 #include <linux/blk-crypto.h>
@@ -58,14 +67,22 @@ struct swarm_plug {
  * @entered: a write counted in the write gate.
  * @pending: clones still in flight, plus one while they are sent.
  * @error: first error of those clones.
+ * @tries: times a read was sent again after an error.
+ * @lost: a read met an entry with no copy left: it is not sent again.
+ * @iter: a read's position and size in map(), to send it again.
+ * @flags: its bi_flags then.
  * @plug: the plug of the reads held with this one, when it was the first.
  */
 struct swarm_io {
 	u32 dev;
 	u32 bytes;
 	bool entered;
+	bool lost;
+	u8 tries;
 	atomic_t pending;
 	atomic_t error;
+	struct bvec_iter iter;
+	unsigned long flags;
 	struct swarm_plug plug;
 };
 
@@ -75,6 +92,7 @@ struct swarm_io {
  * @sc: the target.
  * @dev: member written.
  * @bytes: bytes accounted on it (the clone's size is 0 at completion).
+ * @others: for a write, the members of the other copies of its run.
  * @bio: the clone; last, see bioset_init().
  */
 struct swarm_clone {
@@ -82,6 +100,7 @@ struct swarm_clone {
 	struct swarm_c *sc;
 	u32 dev;
 	u32 bytes;
+	u64 others;
 	struct bio bio;
 };
 
@@ -645,6 +664,8 @@ static int swarm_map_read(struct swarm_c *sc, struct bio *bio, u64 entry,
 {
 	const struct swarm_geom *g = &sc->geom;
 	u32 nr = swarm_bio_entries(g, bio, in_entry), run, n, pick = 0;
+	u64 failed = swarm_health_failed(&sc->health);
+	struct swarm_io *io = swarm_io(bio);
 	struct swarm_live_map *lm;
 	const u64 *c;
 	u64 copy;
@@ -658,12 +679,21 @@ static int swarm_map_read(struct swarm_c *sc, struct bio *bio, u64 entry,
 	} else {
 		n = swarm_placement_copies(&lm->pl, entry, &c);
 		if (n > 1) {
-			pick = swarm_sel_choose(&sc->sel, c, n, bio->bi_iter.bi_size);
+			pick = swarm_sel_choose_ok(&sc->sel, c, n,
+						   bio->bi_iter.bi_size, failed);
+			if (pick == SWARM_SEL_NONE)
+				pick = 0;	/* lost, below */
 			this_cpu_inc(sc->stats.pcpu->multi_copy_reads);
 			if (pick)
 				this_cpu_inc(sc->stats.pcpu->redirected_reads);
 		}
 		copy = c[pick];
+	}
+	if (unlikely(failed & BIT_ULL(swarm_loc_decode(copy).dev))) {
+		/* No copy left on a member that is ok: fail fast. */
+		rcu_read_unlock();
+		this_cpu_inc(sc->stats.pcpu->lost_reads);
+		return DM_MAPIO_KILL;
 	}
 	run = nr > 1 ? swarm_run(g, lm, entry, &copy, 1, nr, false) : 1;
 	rcu_read_unlock();
@@ -672,6 +702,9 @@ static int swarm_map_read(struct swarm_c *sc, struct bio *bio, u64 entry,
 		return DM_MAPIO_SUBMITTED;
 	swarm_trace_reads(&sc->trace, entry, run);
 	this_cpu_inc(sc->stats.pcpu->reads);
+	/* To send it again if it fails (swarm_read_again()). */
+	io->iter = bio->bi_iter;
+	io->flags = bio->bi_flags;
 	swarm_remap(sc, bio, copy, in_entry);
 	if (swarm_plug_read(sc, bio))
 		return DM_MAPIO_SUBMITTED;
@@ -710,6 +743,13 @@ static int swarm_map_write(struct swarm_c *sc, struct bio *bio, u64 entry,
 		swarm_gate_exit(&sc->maps);
 		goto defer;
 	}
+	if (unlikely(!swarm_health_ok(&sc->health,
+				      swarm_loc_decode(copies[0]).dev))) {
+		/* Its only copy is on a failed member. */
+		io->entered = false;
+		swarm_gate_exit(&sc->maps);
+		return DM_MAPIO_KILL;
+	}
 	if (bio_op(bio) == REQ_OP_WRITE)
 		this_cpu_inc(sc->stats.pcpu->writes);
 	swarm_remap(sc, bio, copies[0], in_entry);
@@ -728,10 +768,17 @@ int swarm_io_map(struct dm_target *ti, struct bio *bio)
 
 	io->dev = SWARM_IO_NONE;
 	io->entered = false;
+	io->lost = false;
+	io->tries = 0;
 	if (unlikely(bio->bi_opf & REQ_PREFLUSH)) {
 		/* An empty flush: dm core sends one per member. */
 		u32 dev = dm_bio_get_target_bio_nr(bio);
 
+		if (unlikely(!swarm_health_ok(&sc->health, dev))) {
+			/* Nothing on a failed member is read again. */
+			bio_endio(bio);
+			return DM_MAPIO_SUBMITTED;
+		}
 		bio_set_dev(bio, sc->devs[dev].dm_dev->bdev);
 		swarm_stats_account(&sc->stats, dev, bio);
 		return DM_MAPIO_REMAPPED;
@@ -744,6 +791,46 @@ int swarm_io_map(struct dm_target *ti, struct bio *bio)
 			       offset & (g->entry_sectors - 1));
 }
 
+/* Is @bio a read or write whose error may fail its member? */
+static inline bool swarm_io_judges(struct bio *bio)
+{
+	return (bio_op(bio) == REQ_OP_READ || bio_op(bio) == REQ_OP_WRITE) &&
+	       !(bio->bi_opf & REQ_RAHEAD);
+}
+
+/*
+ * @bio failed with @st: fail the member it went to, if @st says so, and
+ * hand a read to the worker to send to other copies (swarm_read_again()),
+ * unless one of its entries had none left, or it was tried on as many
+ * copies as an entry has. Readahead is not sent again. Any context.
+ *
+ * Return: true if the read went to the worker: end_io returns
+ * DM_ENDIO_INCOMPLETE.
+ */
+static bool swarm_io_failed(struct swarm_c *sc, struct bio *bio,
+			    blk_status_t st)
+{
+	struct swarm_io *io = swarm_io(bio);
+	u32 dev = io->dev;
+	unsigned long flags;
+
+	if (bio->bi_opf & REQ_PREFLUSH)
+		dev = dm_bio_get_target_bio_nr(bio);
+	if (dev != SWARM_IO_NONE && swarm_io_judges(bio))
+		swarm_health_io_error(&sc->health, dev, st);
+	if (bio_op(bio) != REQ_OP_READ || !swarm_io_judges(bio) || io->lost ||
+	    io->tries >= SWARM_MAX_COPIES || !swarm_status_fails_member(st) ||
+	    (bio->bi_opf & REQ_INTEGRITY) || !rcu_access_pointer(sc->maps.live))
+		return false;
+	io->tries++;
+	io->dev = SWARM_IO_NONE;	/* its clones account for themselves */
+	spin_lock_irqsave(&sc->lock, flags);
+	bio_list_add(&sc->failed_reads, bio);
+	spin_unlock_irqrestore(&sc->lock, flags);
+	queue_work(sc->wq, &sc->worker);
+	return true;
+}
+
 int swarm_io_end(struct dm_target *ti, struct bio *bio, blk_status_t *error)
 {
 	struct swarm_c *sc = ti->private;
@@ -753,6 +840,8 @@ int swarm_io_end(struct dm_target *ti, struct bio *bio, blk_status_t *error)
 		swarm_sel_end(&sc->sel, io->dev, io->bytes);
 	if (io->entered)
 		swarm_gate_exit(&sc->maps);
+	if (unlikely(*error) && swarm_io_failed(sc, bio, *error))
+		return DM_ENDIO_INCOMPLETE;
 	return DM_ENDIO_DONE;
 }
 
@@ -768,6 +857,27 @@ static void swarm_io_put(struct bio *orig)
 	}
 }
 
+/*
+ * Clone @c failed with @st: fail its member if @st says so. A write
+ * whose run has another copy on a member still ok completes without the
+ * error: the failed member's copy is stale, and never read. Failing the
+ * member first (fully ordered) and then looking at the others, two copies
+ * failing at once cannot both find the other one ok.
+ *
+ * Return: true if the error is absorbed.
+ */
+static bool swarm_clone_failed(struct swarm_c *sc, struct swarm_clone *c,
+			       blk_status_t st)
+{
+	if (!swarm_io_judges(&c->bio) ||
+	    !swarm_health_io_error(&sc->health, c->dev, st) ||
+	    !swarm_health_any_ok(&sc->health, c->others))
+		return false;
+	swarm_health_stale(&sc->health, c->dev);
+	this_cpu_inc(sc->stats.pcpu->degraded_writes);
+	return true;
+}
+
 static void swarm_clone_endio(struct bio *clone)
 {
 	struct swarm_clone *c = container_of(clone, struct swarm_clone, bio);
@@ -775,15 +885,18 @@ static void swarm_clone_endio(struct bio *clone)
 	blk_status_t st = clone->bi_status;
 
 	swarm_sel_end(&c->sc->sel, c->dev, c->bytes);
-	if (st)
+	if (st && !swarm_clone_failed(c->sc, c, st))
 		atomic_cmpxchg(&swarm_io(orig)->error, 0, (__force int)st);
 	bio_put(clone);
 	swarm_io_put(orig);
 }
 
-/* Send sectors [@at, @at + @len) of @bio to @copy + @in_entry. */
+/*
+ * Send sectors [@at, @at + @len) of @bio to @copy + @in_entry; @others:
+ * the members of the other copies a write goes to (0 for a read).
+ */
 static void swarm_clone_to(struct swarm_c *sc, struct bio *bio, sector_t at,
-			   sector_t len, u64 copy, sector_t in_entry)
+			   sector_t len, u64 copy, sector_t in_entry, u64 others)
 {
 	struct swarm_loc l = swarm_loc_decode(copy);
 	struct bio *clone = bio_alloc_clone(sc->devs[l.dev].dm_dev->bdev, bio,
@@ -798,6 +911,7 @@ static void swarm_clone_to(struct swarm_c *sc, struct bio *bio, sector_t at,
 	c->sc = sc;
 	c->dev = l.dev;
 	c->bytes = swarm_load_bytes(clone);
+	c->others = others;
 	atomic_inc(&swarm_io(bio)->pending);
 	swarm_sel_start(&sc->sel, l.dev, c->bytes);
 	swarm_stats_account(&sc->stats, l.dev, clone);
@@ -823,8 +937,11 @@ static u32 swarm_write_copies(struct swarm_c *sc, u64 entry, u64 *copies)
 
 /*
  * Write @bio, entered in the gate, to every copy of every entry it
- * covers, a clone per run and copy. It completes when every clone has,
- * with the first error of any. GFP_NOIO from a bioset cannot fail.
+ * covers, a clone per run and copy, but copies on failed members (which
+ * become stale). It completes when every clone has, with the first error
+ * not absorbed by another copy (swarm_clone_failed()), or BLK_STS_IOERR
+ * when a run has no copy on a member that is ok. GFP_NOIO from a bioset
+ * cannot fail.
  */
 static void swarm_fan_out(struct swarm_c *sc, struct bio *bio)
 {
@@ -834,6 +951,7 @@ static void swarm_fan_out(struct swarm_c *sc, struct bio *bio)
 	u64 entry = offset >> g->entry_shift, copies[2 * SWARM_MAX_COPIES];
 	sector_t left = bio_sectors(bio);
 	struct swarm_io *io = swarm_io(bio);
+	u64 devs, failed;
 	u32 n, i, run;
 
 	atomic_set(&io->pending, 1);
@@ -857,8 +975,23 @@ static void swarm_fan_out(struct swarm_c *sc, struct bio *bio)
 			if (i < n)
 				break;
 		}
-		for (i = 0; i < n; i++)
-			swarm_clone_to(sc, bio, at, len, copies[i], in_entry);
+		failed = swarm_health_failed(&sc->health);
+		for (i = 0, devs = 0; i < n; i++)
+			devs |= BIT_ULL(swarm_loc_decode(copies[i]).dev);
+		if (!(devs & ~failed))
+			atomic_cmpxchg(&io->error, 0, (__force int)BLK_STS_IOERR);
+		for (i = 0; i < n; i++) {
+			u32 d = swarm_loc_decode(copies[i]).dev;
+
+			if (unlikely(failed & BIT_ULL(d))) {
+				swarm_health_stale(&sc->health, d);
+				if (devs & ~failed)
+					this_cpu_inc(sc->stats.pcpu->degraded_writes);
+				continue;
+			}
+			swarm_clone_to(sc, bio, at, len, copies[i], in_entry,
+				       devs & ~BIT_ULL(d));
+		}
 		at += len;
 		left -= len;
 		entry += run;
@@ -918,12 +1051,82 @@ static void swarm_send_worker_held(struct swarm_c *sc)
 		swarm_send_held(sc, list, GFP_NOIO);
 }
 
+/*
+ * Send a read that failed again, as map() left it, each run of its
+ * entries to the least loaded copy on a member that is ok, a clone each.
+ * An entry with no such copy left fails it at once (a lost read). It
+ * completes when its clones have, and end_io judges it again. GFP_NOIO
+ * from a bioset cannot fail.
+ */
+static void swarm_read_again(struct swarm_c *sc, struct bio *bio)
+{
+	const struct swarm_geom *g = &sc->geom;
+	struct swarm_io *io = swarm_io(bio);
+	struct swarm_live_map *lm = swarm_live_get(&sc->maps);
+	sector_t offset, in_entry, at = 0, left;
+	u64 entry, copies[SWARM_MAX_COPIES];
+	u32 n, pick, run, nr;
+
+	bio->bi_iter = io->iter;
+	bio->bi_flags = io->flags;
+	bio->bi_status = BLK_STS_OK;
+	bio->bi_opf &= ~REQ_NOWAIT;
+	offset = dm_target_offset(sc->ti, bio->bi_iter.bi_sector);
+	entry = offset >> g->entry_shift;
+	in_entry = offset & (g->entry_sectors - 1);
+	left = bio_sectors(bio);
+	atomic_set(&io->pending, 1);
+	atomic_set(&io->error, 0);
+	this_cpu_inc(sc->stats.pcpu->read_failovers);
+	while (left) {
+		sector_t len;
+
+		n = swarm_entry_copies(g, lm, entry, copies);
+		pick = swarm_sel_choose_ok(&sc->sel, copies, n,
+					   left << SECTOR_SHIFT,
+					   swarm_health_failed(&sc->health));
+		if (pick == SWARM_SEL_NONE) {
+			io->lost = true;
+			this_cpu_inc(sc->stats.pcpu->lost_reads);
+			atomic_cmpxchg(&io->error, 0, (__force int)BLK_STS_IOERR);
+			break;
+		}
+		nr = (u32)((in_entry + left - 1) >> g->entry_shift) + 1;
+		run = nr > 1 ? swarm_run(g, lm, entry, &copies[pick], 1, nr,
+					 false) : 1;
+		len = min_t(sector_t, left,
+			    ((sector_t)run << g->entry_shift) - in_entry);
+		swarm_clone_to(sc, bio, at, len, copies[pick], in_entry, 0);
+		at += len;
+		left -= len;
+		entry += run;
+		in_entry = 0;
+	}
+	swarm_live_put(lm);
+	swarm_io_put(bio);
+}
+
+/* Reads that failed on a copy, for other copies. */
+static void swarm_send_failed_reads(struct swarm_c *sc)
+{
+	struct bio_list bios;
+	struct bio *bio;
+
+	spin_lock_irq(&sc->lock);
+	bios = sc->failed_reads;
+	bio_list_init(&sc->failed_reads);
+	spin_unlock_irq(&sc->lock);
+	while ((bio = bio_list_pop(&bios)))
+		swarm_read_again(sc, bio);
+}
+
 static void swarm_worker(struct work_struct *work)
 {
 	struct swarm_c *sc = container_of(work, struct swarm_c, worker);
 	struct bio_list bios;
 	struct bio *bio;
 
+	swarm_send_failed_reads(sc);
 	swarm_send_worker_held(sc);
 
 	spin_lock_irq(&sc->lock);
@@ -954,6 +1157,7 @@ int swarm_io_init(struct swarm_c *sc)
 	spin_lock_init(&sc->lock);
 	bio_list_init(&sc->deferred);
 	bio_list_init(&sc->held);
+	bio_list_init(&sc->failed_reads);
 	INIT_WORK(&sc->worker, swarm_worker);
 	r = bioset_init(&sc->bs, BIO_POOL_SIZE,
 			offsetof(struct swarm_clone, bio), 0);
