@@ -6,9 +6,10 @@
 #   3. the module builds without warnings for the test kernel and for
 #      Debian's stock 6.1 and 6.12 kernels
 #   4. KUnit suites in the test kernel (KASAN, lockdep, kmemleak)
-#   5. VM integration, I/O-path, cluster-map, trace-capture and
-#      persistence tests on 4 emulated NVMe SSDs: the test kernel and
-#      stock 6.12; the integration test alone (a smoke run) on stock 6.1
+#   5. VM integration, I/O-path, cluster-map, trace-capture,
+#      persistence and member-failure tests on 4 emulated NVMe SSDs: the
+#      test kernel and stock 6.12; the integration test alone (a smoke
+#      run) on stock 6.1
 #   6. on stock 6.12: a reboot (two boots on the same SSD images), 10
 #      power cuts during migrations, and the quick benchmark
 #
@@ -83,6 +84,8 @@ for k in $kernels; do
 		vm_step trace-test test tests/vm/suites/trace.sh --disk-mib 8
 		# Migrations are slow on this kernel: 5 map changes, not 20.
 		vm_step persist-test test tests/vm/suites/persist.sh --disk-mib 8 -- all 5
+		# A lost read takes ~11 ms at queue depth 1 here: allow 50.
+		vm_step failure-test test tests/vm/suites/failure.sh --disk-mib 16 --timeout 1200 -- 50
 	elif [ "$k" = 6.1 ]; then
 		vm_step "integration-$k" "$k" tests/vm/suites/integration.sh --disk-mib 64
 	else
@@ -91,6 +94,7 @@ for k in $kernels; do
 		vm_step "clustermap-$k" "$k" tests/vm/suites/clustermap.sh --disk-mib 64
 		vm_step "trace-$k" "$k" tests/vm/suites/trace.sh --disk-mib 64
 		vm_step "persist-$k" "$k" tests/vm/suites/persist.sh --disk-mib 32 -- all 20
+		vm_step "failure-$k" "$k" tests/vm/suites/failure.sh --disk-mib 32
 		rm -rf build/reboot-ssd
 		for b in reboot-1 reboot-2; do
 			step "$b-6.12" scripts/vm-run.sh --kernel 6.12 --disk-mib 32 \
