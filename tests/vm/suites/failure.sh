@@ -146,6 +146,9 @@ check lost-reads-counted test "$(swarm_st sw lost_reads)" -ge "$NLOST"
 check event-raised test "$(dmsetup info -c --noheadings -o events sw)" -gt "$EV0"
 check event-wait timeout 5 dmsetup wait sw "$EV0"
 check failed-logged sh -c 'dmesg | grep -q "sw: member 1 failed"'
+check swarmctl-degraded sh -c "swarmctl stats $DM | grep -q '^health  *degraded'"
+expect_eq swarmctl-failed-devs '"failed_devs":2' \
+	"$(swarmctl stats "$DM" --json | grep -o '"failed_devs":[0-9]*')"
 
 # Again, now that member 1 is known failed: lost reads fail in map().
 l0=$(swarm_st sw lost_reads)
