@@ -904,7 +904,8 @@ static void swarm_clone_to(struct swarm_c *sc, struct bio *bio, sector_t at,
 	struct swarm_clone *c = container_of(clone, struct swarm_clone, bio);
 
 	bio_trim(clone, at, len);
-	clone->bi_opf &= ~REQ_NOWAIT;
+	/* Sent from the worker: may wait; nobody polls it. */
+	clone->bi_opf &= ~(REQ_NOWAIT | REQ_POLLED);
 	clone->bi_iter.bi_sector = swarm_slot_sector(&sc->geom, l.slot) + in_entry;
 	clone->bi_end_io = swarm_clone_endio;
 	c->orig = bio;
