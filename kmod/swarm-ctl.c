@@ -463,6 +463,12 @@ static void swarm_stats_fill(struct swarm_c *sc, struct dm_swarm_stats *s,
 	s->migrate_error = mi.error;
 	s->pad = 0;
 	memcpy(s->uuid, sc->uuid, sizeof(s->uuid));
+	s->failed_devs = swarm_health_failed(&sc->health);
+	if (s->failed_devs)
+		s->flags |= DM_SWARM_STATS_DEGRADED;
+	s->read_failovers = sum->read_failovers;
+	s->lost_reads = sum->lost_reads;
+	s->degraded_writes = sum->degraded_writes;
 }
 
 /* Copy the per-member figures to @s->devs, room for @room of them. */
@@ -493,15 +499,24 @@ static int swarm_stats_devs(struct swarm_c *sc, const struct dm_swarm_stats *s,
 	return 0;
 }
 
+/* The size of struct dm_swarm_stats in ABI 1.1, which callers may pass. */
+#define SWARM_STATS_SIZE_1_1	offsetofend(struct dm_swarm_stats, uuid)
+
 static int swarm_stats_get(void __user *u)
 {
 	struct dm_swarm_stats s;
 	struct swarm_pcpu *sum;
 	struct swarm_c *sc;
+	size_t size;
 	u32 room;
 	int r;
 
-	r = swarm_get_req(&s, sizeof(s), u);
+	/* An ABI 1.1 caller gets the 1.1 part. */
+	if (get_user(room, (u32 __user *)u))
+		return -EFAULT;
+	size = room >= SWARM_STATS_SIZE_1_1 && room < sizeof(s) ? room : sizeof(s);
+	memset(&s, 0, sizeof(s));
+	r = swarm_get_req(&s, size, u);
 	if (r)
 		return r;
 	r = swarm_find_req(s.dev_major, s.dev_minor, &sc);
@@ -516,7 +531,7 @@ static int swarm_stats_get(void __user *u)
 	room = s.nr_devs;
 	swarm_stats_fill(sc, &s, sum);
 	r = swarm_stats_devs(sc, &s, sum, room);
-	if (!r && copy_to_user(u, &s, sizeof(s)))
+	if (!r && copy_to_user(u, &s, size))
 		r = -EFAULT;
 	kfree(sum);
 out:

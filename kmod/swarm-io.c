@@ -27,6 +27,15 @@
  * looks at the live map until it completes, so that a commit or a
  * migration step can hold new writes and wait for the ones in flight.
  * A write that finds the gate closed waits in the worker's list.
+ *
+ * Failures (swarm-health.h): a member that returns an I/O error is
+ * failed, and gets no more reads or writes. A read that fails goes to the
+ * worker (end_io returns DM_ENDIO_INCOMPLETE, as in dm-raid1), which
+ * sends it again to other copies; it fails only when an entry it covers
+ * has no copy left on a member that is ok. Such a read fails at once,
+ * without I/O (a lost read: a cache miss for the engine). A write to
+ * several copies completes when each entry reached at least one copy; a
+ * write whose only copy is on a failed member fails at once.
  */
 #include <linux/bio.h>
 #include <linux/blk-crypto.h>
@@ -64,14 +73,22 @@ struct swarm_plug {
  * @entered: a write counted in the write gate.
  * @pending: clones still in flight, plus one while they are sent.
  * @error: first error of those clones.
+ * @tries: times a read was sent again after an error.
+ * @lost: a read met an entry with no copy left: it is not sent again.
+ * @iter: a read's position and size in map(), to send it again.
+ * @flags: its bi_flags then.
  * @plug: the plug of the reads held with this one, when it was the first.
  */
 struct swarm_io {
 	u32 dev;
 	u32 bytes;
 	bool entered;
+	bool lost;
+	u8 tries;
 	atomic_t pending;
 	atomic_t error;
+	struct bvec_iter iter;
+	unsigned long flags;
 	struct swarm_plug plug;
 };
 
@@ -82,6 +99,8 @@ struct swarm_io {
  * @sc: the target.
  * @dev: the member.
  * @bytes: bytes accounted on it (the part's size is 0 at completion).
+ * @others: for a write, members that hold another copy of every entry
+ *	of the part (so an error here loses nothing).
  * @bio: the part; last, see bioset_init().
  */
 struct swarm_clone {
@@ -89,6 +108,7 @@ struct swarm_clone {
 	struct swarm_c *sc;
 	u32 dev;
 	u32 bytes;
+	u64 others;
 	struct bio bio;
 };
 
@@ -659,6 +679,35 @@ static void swarm_io_put(struct bio *orig)
 	}
 }
 
+/* Is @bio a read or write whose error may fail its member? */
+static inline bool swarm_io_judges(struct bio *bio)
+{
+	return (bio_op(bio) == REQ_OP_READ || bio_op(bio) == REQ_OP_WRITE) &&
+	       !(bio->bi_opf & REQ_RAHEAD);
+}
+
+/*
+ * Part @c failed with @st: fail its member if @st says so. A write whose
+ * entries all have another copy on a member still ok completes without
+ * the error: the failed member's copies are stale, and never read.
+ * Failing the member first (fully ordered) and then looking at the
+ * others, two copies failing at once cannot both find the other one ok.
+ * A read fails its original, which end_io sends again (swarm_io_failed()).
+ *
+ * Return: true if the error is absorbed.
+ */
+static bool swarm_clone_failed(struct swarm_c *sc, struct swarm_clone *c,
+			       blk_status_t st)
+{
+	if (!swarm_io_judges(&c->bio) ||
+	    !swarm_health_io_error(&sc->health, c->dev, st) ||
+	    !swarm_health_any_ok(&sc->health, c->others))
+		return false;
+	swarm_health_stale(&sc->health, c->dev);
+	this_cpu_inc(sc->stats.pcpu->degraded_writes);
+	return true;
+}
+
 static void swarm_clone_endio(struct bio *clone)
 {
 	struct swarm_clone *c = container_of(clone, struct swarm_clone, bio);
@@ -666,7 +715,7 @@ static void swarm_clone_endio(struct bio *clone)
 	blk_status_t st = clone->bi_status;
 
 	swarm_sel_end(&c->sc->sel, c->dev, c->bytes);
-	if (st)
+	if (st && !swarm_clone_failed(c->sc, c, st))
 		atomic_cmpxchg(&swarm_io(orig)->error, 0, (__force int)st);
 	bio_put(clone);
 	swarm_io_put(orig);
@@ -769,19 +818,21 @@ static struct bio *swarm_parts_new(struct swarm_c *sc, struct swarm_parts *ps,
 	c->orig = ps->orig;
 	c->sc = sc;
 	c->dev = dev;
+	c->others = ~0ULL;
 	ps->open[ps->nr_open++] = p;
 	return p;
 }
 
 /*
  * Add @bytes of the original from @it on at @sector of member @dev: to
- * the open part there if they continue it, else to a new one.
+ * the open part there if they continue it, else to a new one. @others:
+ * the members of the other copies of these bytes (0 for a read).
  *
  * Return: 0, or -ENOMEM (swarm_parts_drop()).
  */
 static int swarm_parts_add(struct swarm_c *sc, struct swarm_parts *ps,
 			   u32 dev, sector_t sector, struct bvec_iter it,
-			   u32 bytes)
+			   u32 bytes, u64 others)
 {
 	int i = swarm_parts_find(ps, sc->devs[dev].dm_dev->bdev, sector);
 	struct bio *p;
@@ -789,6 +840,7 @@ static int swarm_parts_add(struct swarm_c *sc, struct swarm_parts *ps,
 	p = i >= 0 ? ps->open[i] : swarm_parts_new(sc, ps, dev, sector);
 	if (!p)
 		return -ENOMEM;
+	container_of(p, struct swarm_clone, bio)->others &= others;
 	if (!bio_has_data(ps->orig)) {
 		p->bi_iter.bi_size += bytes;	/* discards, write zeroes */
 		return 0;
@@ -805,6 +857,7 @@ static int swarm_parts_add(struct swarm_c *sc, struct swarm_parts *ps,
 			p = swarm_parts_new(sc, ps, dev, sector);
 			if (!p)
 				return -ENOMEM;
+			container_of(p, struct swarm_clone, bio)->others = others;
 			continue;
 		}
 		bio_advance_iter_single(ps->orig, &it, bv.bv_len);
@@ -836,47 +889,78 @@ static void swarm_parts_drop(struct swarm_c *sc, struct swarm_parts *ps)
 }
 
 /*
- * Of the @n copies of an entry, the one that continues an open part;
- * else the copy of the same rank as the previous entry's, @prev (copies
- * of one rank were laid out together: the next ones continue it); else,
- * first, the least loaded.
+ * Of the @n copies of an entry, on members not in @failed: the one that
+ * continues an open part; else the copy of the same rank as the previous
+ * entry's, @prev (copies of one rank were laid out together: the next
+ * ones continue it); else, first, the least loaded. SWARM_SEL_NONE if
+ * every copy is on a failed member.
  */
 static u32 swarm_parts_pick(struct swarm_c *sc, struct swarm_parts *ps,
-			    const u64 *c, u32 n, u32 bytes, u32 prev)
+			    const u64 *c, u32 n, u32 bytes, u32 prev, u64 failed)
 {
 	u32 j, pick;
 
 	for (j = 0; j < n; j++) {
 		struct swarm_loc l = swarm_loc_decode(c[j]);
 
-		if (swarm_parts_find(ps, sc->devs[l.dev].dm_dev->bdev,
+		if (!(failed & BIT_ULL(l.dev)) &&
+		    swarm_parts_find(ps, sc->devs[l.dev].dm_dev->bdev,
 				     swarm_slot_sector(&sc->geom, l.slot)) >= 0)
 			return j;
 	}
-	pick = prev < n ? prev : swarm_sel_choose(&sc->sel, c, n, bytes);
+	if (prev < n && !(failed & BIT_ULL(swarm_loc_decode(c[prev]).dev)))
+		pick = prev;
+	else
+		pick = swarm_sel_choose_ok(&sc->sel, c, n, bytes, failed);
+	if (pick == SWARM_SEL_NONE)
+		return pick;
 	this_cpu_inc(sc->stats.pcpu->multi_copy_reads);
 	if (pick)
 		this_cpu_inc(sc->stats.pcpu->redirected_reads);
 	return pick;
 }
 
+/* Has an entry of @nr from @entry no copy on a member outside @failed? */
+static bool swarm_read_lost(const struct swarm_live_map *lm, u64 entry,
+			    u32 nr, u64 failed)
+{
+	const u64 *c;
+	u32 n, j;
+
+	for (; nr; nr--, entry++) {
+		n = swarm_placement_copies(&lm->pl, entry, &c);
+		for (j = 0; j < n; j++)
+			if (!(failed & BIT_ULL(swarm_loc_decode(c[j]).dev)))
+				break;
+		if (j == n)
+			return true;
+	}
+	return false;
+}
+
 /*
- * Read @bio, from @entry + @in_entry sectors on, as parts, each entry
- * from one copy of the live map @lm (under rcu_read_lock()).
+ * Read @bio, from @entry + @in_entry sectors on, over @nr entries, as
+ * parts, each entry from one copy of the live map @lm (held: under
+ * rcu_read_lock() in map(), a reference in the worker) on a member that
+ * is ok.
  *
- * Return: 0, or -ENOMEM with nothing sent.
+ * Return: 0; -ENOENT with nothing sent when an entry has no copy left;
+ * -ENOMEM with nothing sent (only with GFP_NOWAIT).
  */
 static int swarm_read_parts(struct swarm_c *sc, struct bio *bio,
 			    const struct swarm_live_map *lm, u64 entry,
-			    sector_t in_entry, u32 nr)
+			    sector_t in_entry, u32 nr, gfp_t gfp)
 {
+	u64 failed = swarm_health_failed(&sc->health);
 	const struct swarm_geom *g = &sc->geom;
 	struct bvec_iter it = bio->bi_iter;
 	struct swarm_parts ps;
 	u32 prev = U32_MAX;
 	const u64 *c;
 
-	swarm_parts_init(sc, &ps, bio, nr, GFP_NOWAIT | __GFP_NOWARN);
+	if (unlikely(failed) && swarm_read_lost(lm, entry, nr, failed))
+		return -ENOENT;
+	swarm_parts_init(sc, &ps, bio, nr, gfp);
 	for (; it.bi_size; entry++, in_entry = 0) {
 		u32 len = min_t(u32, it.bi_size,
 				(g->entry_sectors - in_entry) << SECTOR_SHIFT);
@@ -884,13 +968,13 @@ static int swarm_read_parts(struct swarm_c *sc, struct bio *bio,
 		struct swarm_loc l;
 
 		if (n > 1) {
-			pick = swarm_parts_pick(sc, &ps, c, n, len, prev);
+			pick = swarm_parts_pick(sc, &ps, c, n, len, prev, failed);
 			prev = pick;
 		}
 		l = swarm_loc_decode(c[pick]);
 		if (swarm_parts_add(sc, &ps, l.dev,
 				    swarm_slot_sector(g, l.slot) + in_entry,
-				    it, len)) {
+				    it, len, 0)) {
 			swarm_parts_drop(sc, &ps);
 			return -ENOMEM;
 		}
@@ -920,7 +1004,8 @@ static u32 swarm_write_copies(struct swarm_c *sc, u64 entry, u64 *copies)
 /*
  * Write @bio, entered in the gate, from @entry + @in_entry sectors on, as
  * parts, each entry to all of its copies: those of @lm, or from the
- * worker (@lm NULL) swarm_write_copies().
+ * worker (@lm NULL) swarm_write_copies(). Copies on failed members are
+ * skipped (and stale); an entry with none left fails the write.
  *
  * Return: 0, or -ENOMEM with nothing sent (only with GFP_NOWAIT).
  */
@@ -928,6 +1013,7 @@ static int swarm_write_parts(struct swarm_c *sc, struct bio *bio,
 			     const struct swarm_live_map *lm, u64 entry,
 			     sector_t in_entry, u32 nr, gfp_t gfp)
 {
+	u64 failed = swarm_health_failed(&sc->health);
 	const struct swarm_geom *g = &sc->geom;
 	u64 copies[2 * SWARM_MAX_COPIES];
 	struct bvec_iter it = bio->bi_iter;
@@ -939,14 +1025,28 @@ static int swarm_write_parts(struct swarm_c *sc, struct bio *bio,
 				(g->entry_sectors - in_entry) << SECTOR_SHIFT);
 		u32 n = lm ? swarm_entry_copies(g, lm, entry, copies) :
 			     swarm_write_copies(sc, entry, copies);
+		u64 ok = 0;
 		u32 i;
 
+		for (i = 0; i < n; i++)
+			ok |= BIT_ULL(swarm_loc_decode(copies[i]).dev);
+		ok &= ~failed;
+		if (unlikely(!ok))	/* no copy left: the write fails */
+			atomic_cmpxchg(&swarm_io(bio)->error, 0,
+				       (__force int)BLK_STS_IOERR);
 		for (i = 0; i < n; i++) {
 			struct swarm_loc l = swarm_loc_decode(copies[i]);
 
+			if (unlikely(failed & BIT_ULL(l.dev))) {
+				/* Its copy there is stale from now on. */
+				swarm_health_stale(&sc->health, l.dev);
+				if (ok)
+					this_cpu_inc(sc->stats.pcpu->degraded_writes);
+				continue;
+			}
 			if (swarm_parts_add(sc, &ps, l.dev,
 					    swarm_slot_sector(g, l.slot) + in_entry,
-					    it, len)) {
+					    it, len, ok & ~BIT_ULL(l.dev))) {
 				swarm_parts_drop(sc, &ps);
 				return -ENOMEM;
 			}
@@ -997,12 +1097,17 @@ void swarm_io_kick(struct swarm_c *sc)
 static int swarm_map_read(struct swarm_c *sc, struct bio *bio, u64 entry,
 			  sector_t in_entry)
 {
+	u64 failed = swarm_health_failed(&sc->health);
 	const struct swarm_geom *g = &sc->geom;
 	u32 nr = swarm_bio_entries(g, bio, in_entry), run, n = 1, pick = 0;
+	struct swarm_io *io = swarm_io(bio);
 	struct swarm_live_map *lm;
 	const u64 *c;
 	u64 copy;
 
+	/* To send it again if it fails (swarm_read_again()). */
+	io->iter = bio->bi_iter;
+	io->flags = bio->bi_flags;
 	rcu_read_lock();
 	lm = rcu_dereference(sc->maps.live);
 	if (!lm) {
@@ -1011,13 +1116,24 @@ static int swarm_map_read(struct swarm_c *sc, struct bio *bio, u64 entry,
 		copy = swarm_loc_encode(loc.dev, loc.slot);
 	} else {
 		n = swarm_placement_copies(&lm->pl, entry, &c);
-		if (n > 1)
-			pick = swarm_sel_choose(&sc->sel, c, n, bio->bi_iter.bi_size);
+		if (n > 1) {
+			pick = swarm_sel_choose_ok(&sc->sel, c, n,
+						   bio->bi_iter.bi_size, failed);
+			if (pick == SWARM_SEL_NONE)
+				pick = 0;	/* lost, below */
+		}
 		copy = c[pick];
+	}
+	if (unlikely(failed & BIT_ULL(swarm_loc_decode(copy).dev))) {
+		/* No copy left on a member that is ok: fail fast. */
+		rcu_read_unlock();
+		this_cpu_inc(sc->stats.pcpu->lost_reads);
+		return DM_MAPIO_KILL;
 	}
 	run = nr > 1 ? swarm_run(g, lm, entry, &copy, 1, nr, false) : 1;
 	if (run < nr && lm && swarm_parts_fit(bio) &&
-	    !swarm_read_parts(sc, bio, lm, entry, in_entry, nr)) {
+	    !swarm_read_parts(sc, bio, lm, entry, in_entry, nr,
+			      GFP_NOWAIT | __GFP_NOWARN)) {
 		rcu_read_unlock();
 		swarm_trace_reads(&sc->trace, entry, nr);
 		this_cpu_inc(sc->stats.pcpu->reads);
@@ -1034,6 +1150,7 @@ static int swarm_map_read(struct swarm_c *sc, struct bio *bio, u64 entry,
 		return DM_MAPIO_SUBMITTED;
 	swarm_trace_reads(&sc->trace, entry, run);
 	this_cpu_inc(sc->stats.pcpu->reads);
+	io->iter = bio->bi_iter;	/* the part accepted */
 	swarm_remap(sc, bio, copy, in_entry);
 	if (swarm_plug_read(sc, bio))
 		return DM_MAPIO_SUBMITTED;
@@ -1085,6 +1202,13 @@ static int swarm_map_write(struct swarm_c *sc, struct bio *bio, u64 entry,
 		swarm_gate_exit(&sc->maps);
 		goto defer;
 	}
+	if (unlikely(!swarm_health_ok(&sc->health,
+				      swarm_loc_decode(copies[0]).dev))) {
+		/* Its only copy is on a failed member. */
+		io->entered = false;
+		swarm_gate_exit(&sc->maps);
+		return DM_MAPIO_KILL;
+	}
 	if (bio_op(bio) == REQ_OP_WRITE)
 		this_cpu_inc(sc->stats.pcpu->writes);
 	swarm_remap(sc, bio, copies[0], in_entry);
@@ -1103,10 +1227,17 @@ int swarm_io_map(struct dm_target *ti, struct bio *bio)
 
 	io->dev = SWARM_IO_NONE;
 	io->entered = false;
+	io->lost = false;
+	io->tries = 0;
 	if (unlikely(bio->bi_opf & REQ_PREFLUSH)) {
 		/* An empty flush: dm core sends one per member. */
 		u32 dev = dm_bio_get_target_bio_nr(bio);
 
+		if (unlikely(!swarm_health_ok(&sc->health, dev))) {
+			/* Nothing on a failed member is read again. */
+			bio_endio(bio);
+			return DM_MAPIO_SUBMITTED;
+		}
 		bio_set_dev(bio, sc->devs[dev].dm_dev->bdev);
 		swarm_stats_account(&sc->stats, dev, bio);
 		return DM_MAPIO_REMAPPED;
@@ -1119,6 +1250,39 @@ int swarm_io_map(struct dm_target *ti, struct bio *bio)
 			       offset & (g->entry_sectors - 1));
 }
 
+/*
+ * @bio failed with @st: fail the member it went to, if @st says so, and
+ * hand a read to the worker to send to other copies (swarm_read_again()),
+ * unless one of its entries had none left, or it was tried on as many
+ * copies as an entry has. Readahead is not sent again. Any context.
+ *
+ * Return: true if the read went to the worker: end_io returns
+ * DM_ENDIO_INCOMPLETE.
+ */
+static bool swarm_io_failed(struct swarm_c *sc, struct bio *bio,
+			    blk_status_t st)
+{
+	struct swarm_io *io = swarm_io(bio);
+	u32 dev = io->dev;
+	unsigned long flags;
+
+	if (bio->bi_opf & REQ_PREFLUSH)
+		dev = dm_bio_get_target_bio_nr(bio);
+	if (dev != SWARM_IO_NONE && swarm_io_judges(bio))
+		swarm_health_io_error(&sc->health, dev, st);
+	if (bio_op(bio) != REQ_OP_READ || !swarm_io_judges(bio) || io->lost ||
+	    io->tries >= SWARM_MAX_COPIES || !swarm_status_fails_member(st) ||
+	    (bio->bi_opf & REQ_INTEGRITY) || !rcu_access_pointer(sc->maps.live))
+		return false;
+	io->tries++;
+	io->dev = SWARM_IO_NONE;	/* its parts account for themselves */
+	spin_lock_irqsave(&sc->lock, flags);
+	bio_list_add(&sc->failed_reads, bio);
+	spin_unlock_irqrestore(&sc->lock, flags);
+	queue_work(sc->wq, &sc->worker);
+	return true;
+}
+
 int swarm_io_end(struct dm_target *ti, struct bio *bio, blk_status_t *error)
 {
 	struct swarm_c *sc = ti->private;
@@ -1128,6 +1292,8 @@ int swarm_io_end(struct dm_target *ti, struct bio *bio, blk_status_t *error)
 		swarm_sel_end(&sc->sel, io->dev, io->bytes);
 	if (io->entered)
 		swarm_gate_exit(&sc->maps);
+	if (unlikely(*error) && swarm_io_failed(sc, bio, *error))
+		return DM_ENDIO_INCOMPLETE;
 	return DM_ENDIO_DONE;
 }
 
@@ -1184,6 +1350,49 @@ static bool swarm_write_slow(struct swarm_c *sc, struct bio *bio)
 	return true;
 }
 
+/*
+ * A read that failed on a copy (swarm_io_failed()), from the worker: to
+ * the other copies, as parts; when an entry has none left on a member
+ * that is ok, it fails, lost.
+ */
+static void swarm_read_again(struct swarm_c *sc, struct bio *bio)
+{
+	const struct swarm_geom *g = &sc->geom;
+	struct swarm_io *io = swarm_io(bio);
+	struct swarm_live_map *lm = swarm_live_get(&sc->maps);
+	sector_t offset, in_entry;
+
+	bio->bi_iter = io->iter;
+	bio->bi_flags = io->flags;
+	bio->bi_status = BLK_STS_OK;
+	bio->bi_opf &= ~REQ_NOWAIT;
+	offset = dm_target_offset(sc->ti, bio->bi_iter.bi_sector);
+	in_entry = offset & (g->entry_sectors - 1);
+	this_cpu_inc(sc->stats.pcpu->read_failovers);
+	if (!lm ||
+	    swarm_read_parts(sc, bio, lm, offset >> g->entry_shift, in_entry,
+			     swarm_bio_entries(g, bio, in_entry), GFP_NOIO)) {
+		io->lost = true;	/* -ENOENT: GFP_NOIO does not fail */
+		this_cpu_inc(sc->stats.pcpu->lost_reads);
+		bio->bi_status = BLK_STS_IOERR;
+		bio_endio(bio);
+	}
+	swarm_live_put(lm);
+}
+
+static void swarm_send_failed_reads(struct swarm_c *sc)
+{
+	struct bio_list bios;
+	struct bio *bio;
+
+	spin_lock_irq(&sc->lock);
+	bios = sc->failed_reads;
+	bio_list_init(&sc->failed_reads);
+	spin_unlock_irq(&sc->lock);
+	while ((bio = bio_list_pop(&bios)))
+		swarm_read_again(sc, bio);
+}
+
 /* Reads held by a plug flushed from schedule(). */
 static void swarm_send_worker_held(struct swarm_c *sc)
 {
@@ -1202,6 +1411,7 @@ static void swarm_worker(struct work_struct *work)
 	struct bio_list bios;
 	struct bio *bio;
 
+	swarm_send_failed_reads(sc);
 	swarm_send_worker_held(sc);
 
 	spin_lock_irq(&sc->lock);
@@ -1232,6 +1442,7 @@ int swarm_io_init(struct swarm_c *sc)
 	spin_lock_init(&sc->lock);
 	bio_list_init(&sc->deferred);
 	bio_list_init(&sc->held);
+	bio_list_init(&sc->failed_reads);
 	INIT_WORK(&sc->worker, swarm_worker);
 	/* The worker holds up to SWARM_PARTS_OPEN parts while it waits. */
 	r = bioset_init(&sc->bs, SWARM_PARTS_OPEN + BIO_POOL_SIZE,

@@ -14,6 +14,7 @@
 #include <linux/part_stat.h>
 #include <linux/slab.h>
 
+#include "swarm-health.h"
 #include "swarm-place.h"
 #include "swarm-select.h"
 
@@ -45,23 +46,52 @@ void swarm_sel_exit(struct swarm_sel *s)
  * @n: how many, >= 2.
  * @bytes: the read's size.
  *
+ * Every member counts as ok: see swarm_sel_choose_ok().
+ *
  * Return: the index of the copy.
  */
 u32 swarm_sel_choose(struct swarm_sel *s, const u64 *copies, u32 n,
 		     u32 bytes)
 {
-	u64 inflight[SWARM_MAX_COPIES];
-	u32 tput[SWARM_MAX_COPIES], i;
+	return swarm_sel_choose_ok(s, copies, n, bytes, 0);
+}
 
+/**
+ * swarm_sel_choose_ok() - the copy a read goes to, on a member not failed.
+ * @s: the selector.
+ * @copies: the encoded copies of the entry.
+ * @n: how many, 1..SWARM_MAX_COPIES.
+ * @bytes: the read's size.
+ * @failed: failed members, bit i for member i (swarm_health_failed()).
+ *
+ * The static policy takes the first copy on a member not failed; the
+ * least-loaded one, the least loaded of those copies.
+ *
+ * Return: the index of the copy, or SWARM_SEL_NONE when every copy is on
+ * a failed member.
+ */
+u32 swarm_sel_choose_ok(struct swarm_sel *s, const u64 *copies, u32 n,
+			u32 bytes, u64 failed)
+{
+	u64 inflight[SWARM_MAX_COPIES];
+	u32 tput[SWARM_MAX_COPIES], devs[SWARM_MAX_COPIES], ok, i;
+
+	for (i = 0; i < n; i++)
+		devs[i] = swarm_loc_decode(copies[i]).dev;
+	ok = swarm_ok_mask(devs, n, failed);
+	if (!ok)
+		return SWARM_SEL_NONE;
 	if (READ_ONCE(s->policy) != SWARM_SELECT_LEAST_LOADED)
-		return 0;
+		return __ffs(ok);
 	for (i = 0; i < n; i++) {
-		struct swarm_dev_load *l = &s->load[swarm_loc_decode(copies[i]).dev];
+		struct swarm_dev_load *l = &s->load[devs[i]];
 
 		inflight[i] = atomic64_read(&l->inflight) & SWARM_LOAD_BYTES_MASK;
 		tput[i] = READ_ONCE(l->tput);
 	}
-	return swarm_least_loaded(inflight, tput, n, bytes);
+	if (!failed)
+		return swarm_least_loaded(inflight, tput, n, bytes);
+	return swarm_least_loaded_of(inflight, tput, n, bytes, ok);
 }
 
 static u64 swarm_bdev_bytes(struct block_device *bdev)

@@ -54,6 +54,39 @@ static inline u32 swarm_least_loaded(const u64 *inflight, const u32 *tput,
 	return best;
 }
 
+/* No copy may be read: every one is on a failed member. */
+#define SWARM_SEL_NONE	U32_MAX
+
+/**
+ * swarm_least_loaded_of() - swarm_least_loaded() among some copies.
+ * @inflight: bytes in flight on the member of each copy.
+ * @tput: throughput estimate of the member of each copy, in KiB/s, > 0.
+ * @n: number of copies, 1..32.
+ * @bytes: size of the read.
+ * @ok: bit i set: copy i may be read (its member is not failed).
+ *
+ * Return: the index of the chosen copy, or SWARM_SEL_NONE when @ok has
+ * none of the @n copies.
+ */
+static inline u32 swarm_least_loaded_of(const u64 *inflight, const u32 *tput,
+					u32 n, u32 bytes, u32 ok)
+{
+	u64 best_load = 0, load;
+	u32 best = SWARM_SEL_NONE, i;
+
+	for (i = 0; i < n; i++) {
+		if (!(ok & (1U << i)))
+			continue;
+		load = min_t(u64, inflight[i], SWARM_INFLIGHT_CAP) + bytes;
+		if (best == SWARM_SEL_NONE ||
+		    load * tput[best] < best_load * tput[i]) {
+			best = i;
+			best_load = load;
+		}
+	}
+	return best;
+}
+
 /*
  * Reading a gap: held reads on one member separated by a few unread
  * sectors can go down as one request that reads the gap too (swarm-io.c).
@@ -201,6 +234,8 @@ int swarm_sel_init(struct swarm_sel *s, u32 nr_devs);
 void swarm_sel_exit(struct swarm_sel *s);
 u32 swarm_sel_choose(struct swarm_sel *s, const u64 *copies, u32 n,
 		     u32 bytes);
+u32 swarm_sel_choose_ok(struct swarm_sel *s, const u64 *copies, u32 n,
+			u32 bytes, u64 failed);
 void swarm_sel_estimate(struct swarm_sel *s, u32 dev,
 			struct block_device *bdev);
 void swarm_sel_reset(struct swarm_sel *s, u32 dev,

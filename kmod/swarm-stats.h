@@ -41,6 +41,10 @@ struct swarm_dev_stats {
  * @gathers: member reads that served several held reads and read the
  *	gaps between them (swarm-io.c).
  * @gap_bytes: bytes those read and dropped.
+ * @read_failovers: reads sent again, to other copies, after an error.
+ * @lost_reads: reads failed because no copy was left on a member not
+ *	failed (no I/O sent).
+ * @degraded_writes: writes that completed although a copy failed.
  * @dev: one group per member.
  */
 struct swarm_pcpu {
@@ -50,6 +54,9 @@ struct swarm_pcpu {
 	u64 redirected_reads;
 	u64 gathers;
 	u64 gap_bytes;
+	u64 read_failovers;
+	u64 lost_reads;
+	u64 degraded_writes;
 	struct swarm_dev_stats dev[];
 };
 

@@ -87,6 +87,7 @@ static int swarm_alloc_state(struct swarm_c *sc)
 {
 	int r;
 
+	swarm_health_init(&sc->health, sc->ti, sc->name, sc->feat.nr_devs);
 	sc->placement = SWARM_PLACE_COACTIVATION;
 	INIT_DELAYED_WORK(&sc->tput_work, swarm_tput_work);
 	INIT_LIST_HEAD(&sc->reg.list);
@@ -111,6 +112,7 @@ static void swarm_free_state(struct swarm_c *sc)
 {
 	if (sc->wq)
 		destroy_workqueue(sc->wq);
+	swarm_health_exit(&sc->health);
 	swarm_trace_stop(&sc->trace);
 	swarm_mig_exit(sc);
 	swarm_stats_exit(&sc->stats);
@@ -236,7 +238,7 @@ static void swarm_status(struct dm_target *ti, status_type_t type,
 	struct swarm_live_map *lm;
 	struct swarm_mig_info mi;
 	struct swarm_pcpu *sum;
-	u64 gen = 0, clusters = 0, copies = sc->geom.nr_entries;
+	u64 gen = 0, clusters = 0, copies = sc->geom.nr_entries, failed;
 	unsigned int sz = 0;
 	u32 i;
 
@@ -247,7 +249,8 @@ static void swarm_status(struct dm_target *ti, status_type_t type,
 		 * <generation> <clusters> <copies> <reads> <writes>
 		 * <multi_copy_reads> <redirected_reads> <selector> <placement>
 		 * <has_data 0|1> <migration state> <entries moved> <entries total>
-		 * <metadata ok|failed>
+		 * <metadata ok|failed> <health ok|degraded> <read_failovers>
+		 * <lost_reads> <degraded_writes> (<member ok|failed>)...
 		 */
 		sum = kmalloc(swarm_pcpu_size(sc->geom.nr_devs), GFP_NOIO);
 		if (!sum) {
@@ -280,6 +283,12 @@ static void swarm_status(struct dm_target *ti, status_type_t type,
 		DMEMIT(" %d %s %llu %llu %s", READ_ONCE(sc->has_data),
 		       swarm_mig_state_names[mi.state], mi.copied, mi.total,
 		       READ_ONCE(sc->meta_failed) ? "failed" : "ok");
+		failed = swarm_health_failed(&sc->health);
+		DMEMIT(" %s %llu %llu %llu", failed ? "degraded" : "ok",
+		       sum->read_failovers, sum->lost_reads,
+		       sum->degraded_writes);
+		for (i = 0; i < sc->geom.nr_devs; i++)
+			DMEMIT(" %s", failed & BIT_ULL(i) ? "failed" : "ok");
 		kfree(sum);
 		break;
 	case STATUSTYPE_TABLE:
@@ -366,6 +375,27 @@ static int swarm_message_gaps(struct swarm_c *sc, char *result,
 	return 1;	/* dm returns @result */
 }
 
+/* "fail_member <index>", "clear_member <index> [force]". */
+static int swarm_message_member(struct swarm_c *sc, unsigned int argc,
+				char **argv)
+{
+	bool fail = !strcasecmp(argv[0], "fail_member");
+	bool force = argc == 3 && !strcasecmp(argv[2], "force");
+	u32 dev;
+
+	if (kstrtou32(argv[1], 10, &dev) || dev >= sc->geom.nr_devs ||
+	    (argc == 3 && (fail || !force))) {
+		DMWARN("%s takes a member index, 0 to %u%s", argv[0],
+		       sc->geom.nr_devs - 1, fail ? "" : " [force]");
+		return -EINVAL;
+	}
+	if (fail) {
+		swarm_health_fail(&sc->health, dev, 0);
+		return 0;
+	}
+	return swarm_health_clear(&sc->health, dev, force);
+}
+
 /*
  * dmsetup message <dev> 0 selector static|least-loaded
  * dmsetup message <dev> 0 placement roundrobin|coactivation|nobalance
@@ -378,6 +408,10 @@ static int swarm_message_gaps(struct swarm_c *sc, char *result,
  *	at most 256 KiB; 0: never)
  * dmsetup message <dev> 0 gaps (prints read_gap, the gathers, the gap
  *	bytes read and each member's largest gap read and peaks)
+ * dmsetup message <dev> 0 fail_member <index> (no more I/O to it, as
+ *	after an I/O error)
+ * dmsetup message <dev> 0 clear_member <index> [force] (trust it again;
+ *	"force" when it missed writes while failed: those copies are stale)
  */
 static int swarm_message(struct dm_target *ti, unsigned int argc, char **argv,
 			 char *result, unsigned int maxlen)
@@ -448,8 +482,11 @@ static int swarm_message(struct dm_target *ti, unsigned int argc, char **argv,
 	}
 	if (argc == 1 && !strcasecmp(argv[0], "gaps"))
 		return swarm_message_gaps(sc, result, maxlen);
-	DMWARN("unknown message '%s' (selector placement trace migrate_rate load read_gap gaps)",
-	       argc ? argv[0] : "");
+	if ((argc == 2 || argc == 3) && (!strcasecmp(argv[0], "fail_member") ||
+					 !strcasecmp(argv[0], "clear_member")))
+		return swarm_message_member(sc, argc, argv);
+	DMWARN("unknown message '%s' (selector placement trace migrate_rate load read_gap gaps %s)",
+	       argc ? argv[0] : "", "fail_member clear_member");
 	return -EINVAL;
 }
 

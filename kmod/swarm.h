@@ -9,7 +9,8 @@
  *                 swarm-disk.c (on-disk format), swarm-select.h (choice);
  *                 built in user space too.
  *   state         swarm-map.c (the live placement, its lifetime, the write
- *                 gate), swarm-select.c (per-member load), swarm-stats.c
+ *                 gate), swarm-select.c (per-member load),
+ *                 swarm-health.c (members ok or failed), swarm-stats.c
  *                 (counters), swarm-trace.c, swarm-registry.c (the swarm
  *                 devices of the module).
  *   metadata      swarm-meta.c (superblocks and map records).
@@ -35,6 +36,7 @@
 #include <linux/workqueue.h>
 
 #include "swarm-core.h"
+#include "swarm-health.h"
 #include "swarm-map.h"
 #include "swarm-select.h"
 #include "swarm-stats.h"
@@ -79,11 +81,14 @@ struct swarm_member {
  * @meta_failed: a superblock write failed: writes fail from now on, since
  *	the members may disagree on the committed map.
  * @migrating: a migration runs: every write goes through @worker.
- * @lock: protects @deferred and @held.
+ * @lock: protects @deferred, @held and @failed_reads.
  * @deferred: writes waiting for @worker.
  * @held: reads held by a plug flushed from schedule(), for @worker.
+ * @failed_reads: reads that failed on a copy, for @worker to send to
+ *	another (swarm-io.c).
  * @worker: maps deferred writes; fans out writes to several copies;
- *	sends reads held by a plug flushed from schedule().
+ *	sends reads held by a plug flushed from schedule(); sends failed
+ *	reads again.
  * @wq: runs @worker and the migration steps, one at a time (ordered).
  * @tput_work: refreshes the members' throughput estimates.
  * @bs: parts of bios over several runs or copies (swarm-io.c).
@@ -92,6 +97,7 @@ struct swarm_member {
  * @scratch: a zeroed page the gaps are read into, and dropped.
  * @io_ready: swarm_io_init() succeeded (swarm_io_exit() needs it).
  * @sel: the replica selector and the members' load.
+ * @health: which members are ok and which failed.
  * @stats: counters.
  * @trace: the trace of reads.
  * @meta: the on-disk state (private to swarm-meta.c).
@@ -112,9 +118,10 @@ struct swarm_c {
 	bool has_data;
 	bool meta_failed;
 	bool migrating;
-	spinlock_t lock;	/* protects deferred, held */
+	spinlock_t lock;	/* protects deferred, held, failed_reads */
 	struct bio_list deferred;
 	struct bio_list held;
+	struct bio_list failed_reads;
 	struct work_struct worker;
 	struct workqueue_struct *wq;
 	struct delayed_work tput_work;
@@ -123,6 +130,7 @@ struct swarm_c {
 	struct page *scratch;
 	bool io_ready;
 	struct swarm_sel sel;
+	struct swarm_health health;
 	struct swarm_stats stats;
 	struct swarm_trace trace;
 	struct swarm_meta *meta;

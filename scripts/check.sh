@@ -8,10 +8,10 @@
 #      Debian's stock 6.1 and 6.12 kernels, and "dkms build" for the
 #      stock ones
 #   4. KUnit suites in the test kernel (KASAN, lockdep, kmemleak)
-#   5. VM integration, I/O-path, cluster-map, trace-capture and
-#      persistence tests on 4 emulated NVMe SSDs: the test kernel and
-#      stock 6.12; the integration test alone (a smoke run) on stock 6.1;
-#      the client API test on stock 6.12
+#   5. VM integration, I/O-path, cluster-map, trace-capture,
+#      persistence and member-failure tests on 4 emulated NVMe SSDs: the
+#      test kernel and stock 6.12; the integration test alone (a smoke
+#      run) on stock 6.1; the client API test on stock 6.12
 #   6. on stock 6.12: a reboot (two boots on the same SSD images), 10
 #      power cuts during migrations, and the quick benchmark
 #
@@ -89,6 +89,8 @@ for k in $kernels; do
 		vm_step trace-test test tests/vm/suites/trace.sh --disk-mib 8
 		# Migrations are slow on this kernel: 5 map changes, not 20.
 		vm_step persist-test test tests/vm/suites/persist.sh --disk-mib 8 -- all 5
+		# A lost read takes ~11 ms at queue depth 1 here: allow 50.
+		vm_step failure-test test tests/vm/suites/failure.sh --disk-mib 16 --timeout 1200 -- 50
 	elif [ "$k" = 6.1 ]; then
 		vm_step "integration-$k" "$k" tests/vm/suites/integration.sh --disk-mib 64
 	else
@@ -100,6 +102,7 @@ for k in $kernels; do
 		# The client API (libswarm.so) beside swarm-bench, IOPS-bound SSDs.
 		vm_step "client-$k" "$k" tests/vm/suites/client.sh --disk-mib 64 \
 			--bps $((50 << 20)) --iops 2000
+		vm_step "failure-$k" "$k" tests/vm/suites/failure.sh --disk-mib 32
 		rm -rf build/reboot-ssd
 		for b in reboot-1 reboot-2; do
 			step "$b-6.12" scripts/vm-run.sh --kernel 6.12 --disk-mib 32 \

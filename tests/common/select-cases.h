@@ -2,7 +2,7 @@
 /*
  * Replica-choice cases shared by the KUnit suite and the user-space tests.
  * The includer defines CHECK(ctx, cond, fmt, ...) and includes
- * swarm-select.h first.
+ * swarm-select.h and swarm-health.h first.
  */
 #ifndef DM_SWARM_SELECT_CASES_H
 #define DM_SWARM_SELECT_CASES_H
@@ -88,6 +88,40 @@ static void case_gap(void *ctx)
 	CHECK(ctx, swarm_peak(6400, 6350) == 6350, "peak decays to sample");
 	CHECK(ctx, swarm_peak(0, 0) == 0, "peak zero");
 	CHECK(ctx, swarm_peak(63, 0) == 63, "small peak stays");
+}
+
+/*
+ * Failed members (issue 13): only copies on members that are ok are
+ * chosen, the least loaded of them; none when every copy is on a failed
+ * member.
+ */
+static void case_choose_ok(void *ctx)
+{
+	static const u32 same[4] = { 1000, 1000, 1000, 1000 };
+	static const u32 devs[4] = { 1, 5, 63, 0 };
+	u64 idle[4] = { 0, 0, 0, 0 };
+	u64 ramp[4] = { 12288, 8192, 4096, 4096 };
+
+	CHECK(ctx, swarm_ok_mask(devs, 4, 0) == 0xf, "none failed");
+	CHECK(ctx, swarm_ok_mask(devs, 4, BIT_ULL(1)) == 0xe, "member 1");
+	CHECK(ctx, swarm_ok_mask(devs, 4, BIT_ULL(63) | BIT_ULL(0)) == 0x3,
+	      "members 63 and 0");
+	CHECK(ctx, swarm_ok_mask(devs, 4, ~0ULL) == 0, "all failed");
+	CHECK(ctx, swarm_ok_mask(devs, 2, BIT_ULL(63)) == 0x3, "n counts");
+	/* With every copy ok, the same choice as swarm_least_loaded(). */
+	CHECK(ctx, swarm_least_loaded_of(ramp, same, 4, 4096, 0xf) ==
+	      swarm_least_loaded(ramp, same, 4, 4096), "all ok");
+	CHECK(ctx, swarm_least_loaded_of(idle, same, 4, 4096, 0xf) == 0, "idle");
+	/* The least loaded copy failed: the next least loaded, ties first. */
+	CHECK(ctx, swarm_least_loaded_of(ramp, same, 4, 4096, 0xb) == 3, "skip 2");
+	CHECK(ctx, swarm_least_loaded_of(ramp, same, 4, 4096, 0x3) == 1, "skip 2, 3");
+	/* The first copy failed on an idle set: the second, not the first. */
+	CHECK(ctx, swarm_least_loaded_of(idle, same, 4, 4096, 0xe) == 1, "skip 0");
+	CHECK(ctx, swarm_least_loaded_of(ramp, same, 4, 4096, 0x1) == 0, "only 0");
+	CHECK(ctx, swarm_least_loaded_of(ramp, same, 4, 4096, 0) == SWARM_SEL_NONE,
+	      "none");
+	CHECK(ctx, swarm_least_loaded_of(ramp, same, 2, 4096, 0xc) == SWARM_SEL_NONE,
+	      "beyond n");
 }
 
 #endif /* DM_SWARM_SELECT_CASES_H */

@@ -11,6 +11,7 @@
 #include "../../kmod/swarm-place.c"
 #include "../../kmod/swarm-disk.c"
 #include "../../kmod/swarm-select.h"
+#include "../../kmod/swarm-health.h"
 #include "../common/swarm-vectors.h"
 
 #define CHECK(ctx, cond, ...) \
@@ -235,6 +236,7 @@ SHARED_CASE(case_validation)
 SHARED_CASE(case_least_loaded)
 SHARED_CASE(case_spread)
 SHARED_CASE(case_gap)
+SHARED_CASE(case_choose_ok)
 SHARED_CASE(case_disk_layout)
 SHARED_CASE(case_disk_superblock)
 SHARED_CASE(case_disk_beside_records)
@@ -267,10 +269,30 @@ static struct kunit_suite swarm_place_suite = {
 	.test_cases = swarm_place_cases,
 };
 
+/* Which I/O errors fail a member (swarm-health.h). */
+static void health_status(struct kunit *test)
+{
+	KUNIT_EXPECT_FALSE(test, swarm_status_fails_member(BLK_STS_OK));
+	KUNIT_EXPECT_FALSE(test, swarm_status_fails_member(BLK_STS_AGAIN));
+	KUNIT_EXPECT_FALSE(test, swarm_status_fails_member(BLK_STS_NOTSUPP));
+	KUNIT_EXPECT_FALSE(test, swarm_status_fails_member(BLK_STS_RESOURCE));
+	KUNIT_EXPECT_FALSE(test, swarm_status_fails_member(BLK_STS_DEV_RESOURCE));
+	KUNIT_EXPECT_FALSE(test, swarm_status_fails_member(BLK_STS_NOSPC));
+	KUNIT_EXPECT_TRUE(test, swarm_status_fails_member(BLK_STS_IOERR));
+	KUNIT_EXPECT_TRUE(test, swarm_status_fails_member(BLK_STS_MEDIUM));
+	KUNIT_EXPECT_TRUE(test, swarm_status_fails_member(BLK_STS_TIMEOUT));
+	KUNIT_EXPECT_TRUE(test, swarm_status_fails_member(BLK_STS_TRANSPORT));
+	KUNIT_EXPECT_TRUE(test, swarm_status_fails_member(BLK_STS_TARGET));
+	KUNIT_EXPECT_TRUE(test, swarm_status_fails_member(BLK_STS_PROTECTION));
+	KUNIT_EXPECT_TRUE(test, swarm_status_fails_member(BLK_STS_OFFLINE));
+}
+
 static struct kunit_case swarm_select_cases[] = {
 	KUNIT_CASE(case_least_loaded_kunit),
 	KUNIT_CASE(case_spread_kunit),
 	KUNIT_CASE(case_gap_kunit),
+	KUNIT_CASE(case_choose_ok_kunit),
+	KUNIT_CASE(health_status),
 	{}
 };
 

@@ -142,6 +142,13 @@ static void stats(struct dm_swarm_stats *s)
 	s->migrate_bytes = mdone * 4096;
 	s->migrate_ms = mdone / 4;
 	s->migrate_rate = 64ULL << 20;
+	if (getenv("FAKE_SWARM_FAILED")) {
+		s->failed_devs = 0x2;
+		s->flags |= DM_SWARM_STATS_DEGRADED;
+		s->read_failovers = 5;
+		s->lost_reads = 7;
+		s->degraded_writes = 3;
+	}
 	s->migrate_error = merror;
 }
 

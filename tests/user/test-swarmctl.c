@@ -435,7 +435,11 @@ static const char stats_table[] =
 "has data          no\n"
 "uuid              00112233-4455-6677-8899-aabbccddeeff\n"
 "migration         idle\n"
-"migration cap     64.0 MiB/s\n";
+"migration cap     64.0 MiB/s\n"
+"health            ok\n"
+"read failovers    0\n"
+"lost reads        0\n"
+"degraded writes   0\n";
 
 /* The table of an ABI 1.0 kernel: no on-disk lines. */
 static const char stats_table_10_tail[] =
@@ -452,7 +456,9 @@ static const char stats_json[] =
 "\"migrate_state\":\"idle\",\"migrate_state_id\":0,"
 "\"migrate_generation\":0,\"migrate_done\":0,\"migrate_total\":0,"
 "\"migrate_bytes\":0,\"migrate_ms\":0,\"migrate_rate\":67108864,"
-"\"migrate_error\":0,\"nr_devs\":2,\"devs\":["
+"\"migrate_error\":0,\"health\":\"ok\",\"failed_devs\":0,"
+"\"read_failovers\":0,\"lost_reads\":0,\"degraded_writes\":0,"
+"\"nr_devs\":2,\"devs\":["
 "{\"dev\":0,\"reads\":1000,\"writes\":500,\"read_bytes\":3145728,"
 "\"write_bytes\":524288,\"inflight\":0,\"inflight_peak\":32,"
 "\"busy_ns\":1234567890,\"tput_est\":52428800},"
@@ -470,6 +476,12 @@ static void stats(void)
 	EXPECT(r == 0 && !strcmp(out, stats_json), "exit %d, '%s'", r, out);
 	r = FAKE("stats", "--json", "253:7");
 	EXPECT(r == 0 && !strcmp(out, stats_json), "exit %d", r);
+	r = FAKE_ENV("FAKE_SWARM_FAILED=1", "stats", "253:7");
+	EXPECT(r == 0 && strstr(out, "\nhealth            degraded\n"
+				"failed members    1\n"
+				"read failovers    5\n"
+				"lost reads        7\n"
+				"degraded writes   3\n"), "exit %d, '%s'", r, out);
 	r = FAKE_ENV("FAKE_SWARM_ABI10=1", "stats", "253:7");
 	EXPECT(r == 0 && strlen(out) > strlen(stats_table_10_tail) &&
 	       !strcmp(out + strlen(out) - strlen(stats_table_10_tail),

@@ -30,7 +30,7 @@
 #define DM_SWARM_CONTROL_NAME	"dm-swarm-control"
 
 #define DM_SWARM_VERSION_MAJOR	1
-#define DM_SWARM_VERSION_MINOR	1
+#define DM_SWARM_VERSION_MINOR	2
 #define DM_SWARM_VERSION_PATCH	0
 
 /* Limits the kernel enforces. */
@@ -223,6 +223,16 @@ struct dm_swarm_dev_stats {
  * @migrate_error: 0, or the negative errno that stopped it.
  * @pad: zero.
  * @uuid: the set's identity, as in the members' superblocks.
+ * @failed_devs: failed members, bit i for member i (ABI 1.2); with any,
+ *	@flags has DM_SWARM_STATS_DEGRADED.
+ * @read_failovers: reads sent again to other copies after an error.
+ * @lost_reads: reads failed at once because an entry had no copy left on
+ *	a member that is not failed.
+ * @degraded_writes: copies of writes not written because their member
+ *	failed, while the write completed on another copy.
+ *
+ * A caller of ABI 1.1 may pass the size of the struct up to @uuid: the
+ * kernel then fills only that much.
  */
 struct dm_swarm_stats {
 	__u32 size;
@@ -257,10 +267,16 @@ struct dm_swarm_stats {
 	__s32 migrate_error;
 	__u32 pad;
 	__u8 uuid[16];
+	/* ABI 1.2 */
+	__u64 failed_devs;
+	__u64 read_failovers;
+	__u64 lost_reads;
+	__u64 degraded_writes;
 };
 
 /* struct dm_swarm_stats @flags */
 #define DM_SWARM_STATS_HAS_DATA	_BITUL(0)	/* a write reached the set */
+#define DM_SWARM_STATS_DEGRADED	_BITUL(1)	/* a member failed (ABI 1.2) */
 
 /* struct dm_swarm_stats @migrate_state */
 #define DM_SWARM_MIGRATE_IDLE		0	/* none since the table loaded */
@@ -415,7 +431,8 @@ struct dm_swarm_trace {
  *
  * DM_SWARM_MAP_ABORT: drops the staged upload. ENOENT if there is none.
  *
- * DM_SWARM_STATS: reads statistics. DM_SWARM_STATS_RESET: zeroes them.
+ * DM_SWARM_STATS: reads statistics; @size may also be that of ABI 1.1
+ * (up to @uuid). DM_SWARM_STATS_RESET: zeroes them.
  *
  * DM_SWARM_PLACEMENT: where entries live. EINVAL for 0 or more than
  * DM_SWARM_MAX_BATCH entries; ERANGE for an entry beyond the device.

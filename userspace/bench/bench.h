@@ -27,6 +27,7 @@ struct opts {
 	uint64_t pause_us;	/* replay: sleep between steps, microseconds */
 	unsigned int devices, qd, layers;
 	bool verify, json;
+	bool keep_going;	/* verify: count read errors, go on */
 };
 
 /* The usage text on stderr; exit status 2. */

@@ -6,6 +6,8 @@
  *
  *   swarm-bench populate <dev> [options]        write every entry once
  *   swarm-bench verify <dev> [options]          read every entry back, check
+ *                                               (--keep-going: past read
+ *                                               errors, counted and timed)
  *   swarm-bench replay <dev> <trace> [options]  replay an activation trace
  *   swarm-bench split <trace> --steps A:B -o <out>
  *                                               a step range as a native trace
@@ -45,7 +47,7 @@ void usage(void)
 "usage: swarm-bench populate <dev> [--entry-size B] [--entries N] [--seed S]\n"
 "           [--io-size B] [--qd Q] [--json]\n"
 "       swarm-bench verify <dev> [--entry-size B] [--entries N] [--seed S]\n"
-"           [--io-size B] [--qd Q]\n"
+"           [--io-size B] [--qd Q] [--keep-going]\n"
 "       swarm-bench replay <dev> <trace> [--entry-size B] [--steps A:B]\n"
 "           [--verify] [--seed S] [--bw-limit B/S] [--devices N]\n"
 "           [--layers L] [--label TEXT] [--lat-out FILE] [--order FILE]\n"
@@ -55,6 +57,9 @@ void usage(void)
 "Sizes take K, M, G suffixes (binary). --steps A:B replays steps [A, B);\n"
 "A and B may be percentages of the trace (\"0:50%%\", \"50%%:\").\n"
 "--entries defaults to the device size / entry size (populate, verify).\n"
+"verify --keep-going reports each failed read and goes on; it fails only\n"
+"on mismatches, and prints the unreadable entries and the slowest failed\n"
+"read.\n"
 "Utilisation = effective bandwidth / (devices x bw-limit).\n"
 "--order FILE submits each step's reads sorted by the placement that\n"
 "\"swarmctl map show <dev> 0-<last>\" printed to FILE (member, slot).\n"
@@ -125,7 +130,10 @@ struct sweep {
 	uint64_t nr, per_io;	/* entries in all, per I/O */
 	uint64_t next, done;	/* the next entry to queue; entries done */
 	uint64_t bad, retries;
+	uint64_t errors;	/* --keep-going: entries whose read failed */
+	double err_max;		/* the slowest failed read, seconds */
 	uint64_t *slot_first;	/* per slot: the first entry of its I/O */
+	double *slot_t0;	/* per slot: when its I/O was queued */
 	unsigned int inflight;
 	struct io_uring ring;
 	char *buf;
@@ -162,6 +170,7 @@ static void sweep_queue(struct sweep *w, unsigned int i)
 	}
 	io_uring_sqe_set_data64(sqe, i);
 	w->slot_first[i] = w->next;
+	w->slot_t0[i] = now_s();
 	w->next += n;
 	w->inflight++;
 }
@@ -221,10 +230,21 @@ static int sweep_reap(struct sweep *w)
 		return 0;
 	}
 	if (cqe->res != (int)(n * o->entry_size)) {
+		double lat = now_s() - w->slot_t0[i];
+
 		fprintf(stderr, "swarm-bench: %s of entries %" PRIu64 "..%" PRIu64 ": %s\n",
 			w->write ? "write" : "read", first, first + n - 1,
 			cqe->res < 0 ? strerror(-cqe->res) : "short I/O");
-		return 1;
+		if (w->write || !o->keep_going || cqe->res >= 0)
+			return 1;
+		w->errors += n;
+		if (lat > w->err_max)
+			w->err_max = lat;
+		io_uring_cqe_seen(&w->ring, cqe);
+		w->inflight--;
+		if (w->next < w->nr)
+			sweep_queue(w, i);
+		return 0;
 	}
 	io_uring_cqe_seen(&w->ring, cqe);
 	w->inflight--;
@@ -254,6 +274,9 @@ static void sweep_report(const struct sweep *w, double t)
 		fprintf(stderr, "swarm-bench: %" PRIu64 " entries do not match\n", w->bad);
 	if (w->retries)
 		fprintf(stderr, "swarm-bench: %" PRIu64 " I/Os retried after EAGAIN\n", w->retries);
+	if (o->keep_going && !w->write)
+		printf("unreadable %" PRIu64 " entries, slowest failed read %.3f ms\n",
+		       w->errors, w->err_max * 1000.0);
 }
 
 /*
@@ -282,8 +305,9 @@ static int sweep(const struct opts *o, bool write)
 		w.per_io = 1;
 	w.buf = alloc_aligned((size_t)(o->qd * w.per_io * o->entry_size));
 	w.slot_first = calloc(o->qd, sizeof(*w.slot_first));
+	w.slot_t0 = calloc(o->qd, sizeof(*w.slot_t0));
 	r = io_uring_queue_init(o->qd, &w.ring, 0);
-	if (r || !w.slot_first)
+	if (r || !w.slot_first || !w.slot_t0)
 		die("io_uring_queue_init", r ? -r : ENOMEM);
 
 	t0 = now_s();
@@ -300,6 +324,7 @@ static int sweep(const struct opts *o, bool write)
 	close(w.fd);
 	free(w.buf);
 	free(w.slot_first);
+	free(w.slot_t0);
 	sweep_report(&w, t);
 	return w.bad ? 1 : 0;
 }
@@ -411,6 +436,7 @@ int main(int argc, char **argv)
 		{ "output", required_argument, NULL, 'o' },
 		{ "order", required_argument, NULL, 'O' },
 		{ "pause-us", required_argument, NULL, 'P' },
+		{ "keep-going", no_argument, NULL, 'k' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -443,6 +469,7 @@ int main(int argc, char **argv)
 		case 'o': o.out = optarg; break;
 		case 'O': o.order = optarg; break;
 		case 'P': o.pause_us = count_arg("--pause-us", optarg); break;
+		case 'k': o.keep_going = true; break;
 		default: usage();
 		}
 	}

@@ -62,6 +62,26 @@ static void print_disk_stats(const struct dm_swarm_stats *s)
 		printf("migration cap     none\n");
 }
 
+/* ABI 1.2: failed members (zero from an older kernel). */
+static void print_health_stats(const struct dm_swarm_stats *s)
+{
+	uint32_t i;
+
+	printf("health            %s\n", s->failed_devs ? "degraded" : "ok");
+	if (s->failed_devs) {
+		printf("failed members   ");
+		for (i = 0; i < DM_SWARM_MAX_DEVS; i++)
+			if (s->failed_devs & (1ULL << i))
+				printf(" %" PRIu32, i);
+		putchar('\n');
+	}
+	printf("read failovers    %llu\n",
+	       (unsigned long long)s->read_failovers);
+	printf("lost reads        %llu\n", (unsigned long long)s->lost_reads);
+	printf("degraded writes   %llu\n",
+	       (unsigned long long)s->degraded_writes);
+}
+
 static void print_stats_table(const struct swarm_stats *st)
 {
 	const struct dm_swarm_stats *s = &st->s;
@@ -98,8 +118,10 @@ static void print_stats_table(const struct swarm_stats *st)
 	printf("clusters          %llu\n", (unsigned long long)s->nr_clusters);
 	printf("copies            %llu\n", (unsigned long long)s->nr_copies);
 	printf("map bytes         %llu\n", (unsigned long long)s->map_bytes);
-	if (swarm_stats_has_disk(s))
+	if (swarm_stats_has_disk(s)) {
 		print_disk_stats(s);
+		print_health_stats(s);
+	}
 }
 
 /* One JSON number member, after a comma unless it is the first. */
@@ -145,6 +167,16 @@ static void print_disk_json(const struct dm_swarm_stats *s)
 	printf(",\"migrate_error\":%d", (int)s->migrate_error);
 }
 
+/* ABI 1.2 fields (zero from an older kernel). */
+static void print_health_json(const struct dm_swarm_stats *s)
+{
+	printf(",\"health\":\"%s\"", s->failed_devs ? "degraded" : "ok");
+	ju64(false, "failed_devs", s->failed_devs);
+	ju64(false, "read_failovers", s->read_failovers);
+	ju64(false, "lost_reads", s->lost_reads);
+	ju64(false, "degraded_writes", s->degraded_writes);
+}
+
 static void print_stats_json(const struct swarm_stats *st)
 {
 	const struct dm_swarm_stats *s = &st->s;
@@ -167,6 +199,7 @@ static void print_stats_json(const struct swarm_stats *st)
 	ju64(false, "max_copies", s->max_copies);
 	ju64(false, "spare_pct", s->spare_pct);
 	print_disk_json(s);
+	print_health_json(s);
 	ju64(false, "nr_devs", s->nr_devs);
 	printf(",\"devs\":[");
 	for (i = 0; i < nr_devs(st); i++) {

@@ -11,6 +11,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -155,6 +156,31 @@ int main(int argc, char **argv)
 		expect_errno("short-size", ioctl(fd, DM_SWARM_VERSION, &v), EINVAL);
 	}
 	expect_errno("no-map-yet", generation(fd) == 0 ? 0 : -1, 0);
+	{
+		/* An ABI 1.1 caller: the struct up to uuid, nothing after. */
+		struct dm_swarm_stats s;
+		size_t v11 = offsetof(struct dm_swarm_stats, failed_devs);
+
+		memset(&s, 0xa5, sizeof(s));
+		memset(&s, 0, v11);
+		s.size = v11;
+		s.dev_major = dmaj;
+		s.dev_minor = dmin;
+		expect_errno("stats-abi-1.1", ioctl(fd, DM_SWARM_STATS, &s), 0);
+		expect_errno("stats-abi-1.1-filled", s.dev_slots ? 0 : -1, 0);
+		expect_errno("stats-abi-1.1-tail-untouched",
+			     s.failed_devs == 0xa5a5a5a5a5a5a5a5ULL ? 0 : -1, 0);
+		s.size = v11 - 8;
+		expect_errno("stats-short-size", ioctl(fd, DM_SWARM_STATS, &s),
+			     EINVAL);
+		memset(&s, 0, sizeof(s));
+		s.size = sizeof(s);
+		s.dev_major = dmaj;
+		s.dev_minor = dmin;
+		expect_errno("stats-abi-1.2", ioctl(fd, DM_SWARM_STATS, &s), 0);
+		expect_errno("stats-healthy", s.failed_devs == 0 &&
+			     !(s.flags & DM_SWARM_STATS_DEGRADED) ? 0 : -1, 0);
+	}
 
 	RESET_CLUSTER();
 	expect_errno("batch-before-begin", one_cluster(fd, &c, m), ENOENT);

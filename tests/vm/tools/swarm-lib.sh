@@ -39,9 +39,18 @@ striped_loc() {
 swarm_st() {
 	dmsetup status "$1" | awk -v f="$2" '{
 		b = 4 + $4 * 5
-		split("generation clusters copies reads writes multi redirected selector placement has_data migration moved total metadata", n, " ")
-		for (i = 1; i <= 14; i++) if (n[i] == f) { print $(b + i); exit }
+		split("generation clusters copies reads writes multi redirected selector placement has_data migration moved total metadata health failovers lost_reads degraded_writes", n, " ")
+		for (i = 1; i <= 18; i++) if (n[i] == f) { print $(b + i); exit }
 		print "no-field-" f
+	}'
+}
+
+# swarm_members NAME: "ok" or "failed" for each member, in table order.
+swarm_members() {
+	dmsetup status "$1" | awk '{
+		b = 4 + $4 * 5 + 18
+		for (i = 1; i <= $4; i++) printf "%s%s", (i > 1 ? " " : ""), $(b + i)
+		print ""
 	}'
 }
 

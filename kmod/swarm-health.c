@@ -1,0 +1,118 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * dm-swarm: the health of the members (see swarm-health.h).
+ *
+ * The I/O path reports every error a member returns with
+ * swarm_health_io_error(), from end_io (any context); reads and writes
+ * ask swarm_health_failed() which members to leave out (one atomic read).
+ */
+#include <linux/blkdev.h>
+#include <linux/device-mapper.h>
+
+#include "swarm-health.h"
+
+#define DM_MSG_PREFIX "swarm"
+
+static void swarm_health_event(struct work_struct *work)
+{
+	struct swarm_health *h = container_of(work, struct swarm_health, event);
+
+	dm_table_event(h->ti->table);
+}
+
+void swarm_health_init(struct swarm_health *h, struct dm_target *ti,
+		       const char *name, u32 nr_devs)
+{
+	u32 i;
+
+	atomic64_set(&h->failed, 0);
+	atomic64_set(&h->stale, 0);
+	for (i = 0; i < SWARM_MAX_DEVS; i++)
+		atomic_set(&h->errors[i], 0);
+	h->nr_devs = nr_devs;
+	h->name = name;
+	h->ti = ti;
+	INIT_WORK(&h->event, swarm_health_event);
+}
+
+/* No event is pending or running after this. */
+void swarm_health_exit(struct swarm_health *h)
+{
+	cancel_work_sync(&h->event);
+}
+
+/**
+ * swarm_health_fail() - mark a member failed.
+ * @h: the health.
+ * @dev: the member.
+ * @err: the errno that failed it, 0 for an operator's message.
+ *
+ * Any context. The mark is fully ordered: a caller that then finds
+ * another member ok (swarm_health_any_ok()) and a second caller that
+ * fails that member and looks at @dev cannot both miss each other's
+ * failure.
+ *
+ * Return: true if the member was ok before.
+ */
+bool swarm_health_fail(struct swarm_health *h, u32 dev, int err)
+{
+	u64 bit = BIT_ULL(dev);
+
+	if (atomic64_fetch_or(bit, &h->failed) & bit)
+		return false;
+	if (err)
+		DMERR("%s: member %u failed (error %d); reads go to other copies",
+		      h->name, dev, err);
+	else
+		DMWARN("%s: member %u failed by message", h->name, dev);
+	schedule_work(&h->event);
+	return true;
+}
+
+/**
+ * swarm_health_io_error() - a member returned an error.
+ * @h: the health.
+ * @dev: the member.
+ * @st: the status of a read or write it completed (not a readahead).
+ *
+ * Any context, never sleeps.
+ *
+ * Return: true if @st fails members (swarm_status_fails_member()): the
+ * member is failed now.
+ */
+bool swarm_health_io_error(struct swarm_health *h, u32 dev, blk_status_t st)
+{
+	if (!swarm_status_fails_member(st))
+		return false;
+	atomic_inc(&h->errors[dev]);
+	swarm_health_fail(h, dev, blk_status_to_errno(st));
+	return true;
+}
+
+/**
+ * swarm_health_clear() - trust a failed member again.
+ * @h: the health.
+ * @dev: the member.
+ * @force: even though it missed writes (its copies of them are stale).
+ *
+ * Return: 0, or -EBUSY for a stale member without @force.
+ */
+int swarm_health_clear(struct swarm_health *h, u32 dev, bool force)
+{
+	u64 bit = BIT_ULL(dev);
+
+	if (!(swarm_health_failed(h) & bit))
+		return 0;
+	if ((atomic64_read(&h->stale) & bit) && !force) {
+		DMWARN("%s: member %u missed writes while failed (clear_member %u force)",
+		       h->name, dev, dev);
+		return -EBUSY;
+	}
+	atomic64_andnot(bit, &h->stale);
+	atomic_set(&h->errors[dev], 0);
+	atomic64_andnot(bit, &h->failed);
+	DMINFO("%s: member %u cleared%s", h->name, dev,
+	       force ? " (forced: copies may be stale)" : "");
+	schedule_work(&h->event);
+	return 0;
+}
