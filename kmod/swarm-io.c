@@ -747,9 +747,10 @@ static void swarm_parts_init(struct swarm_c *sc, struct swarm_parts *ps,
 	/*
 	 * Parts lose REQ_NOWAIT, as held reads do: @bio completes with its
 	 * last part, often in interrupt context, where io_uring would not
-	 * reissue a BLK_STS_AGAIN.
+	 * reissue a BLK_STS_AGAIN. And REQ_POLLED: dm polls @bio's own
+	 * clone, never our parts.
 	 */
-	ps->opf = bio->bi_opf & ~REQ_NOWAIT;
+	ps->opf = bio->bi_opf & ~(REQ_NOWAIT | REQ_POLLED);
 	ps->gfp = gfp;
 	atomic_set(&io->pending, 1);
 	atomic_set(&io->error, 0);
