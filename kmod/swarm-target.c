@@ -230,66 +230,73 @@ static const char *const swarm_mig_state_names[] = {
 	[DM_SWARM_MIGRATE_FAILED] = "failed",
 };
 
+/*
+ * <nr_devs> (<dev> <reads> <writes> <read_sect> <write_sect>)...
+ * <generation> <clusters> <copies> <reads> <writes> <multi_copy_reads>
+ * <redirected_reads> <selector> <placement> <has_data 0|1>
+ * <migration state> <entries moved> <entries total> <metadata ok|failed>
+ * <health ok|degraded> <read_failovers> <lost_reads> <degraded_writes>
+ * (<member ok|failed>)...
+ */
+static void swarm_status_info(struct swarm_c *sc, char *result,
+			      unsigned int maxlen)
+{
+	u64 gen = 0, clusters = 0, copies = sc->geom.nr_entries, failed;
+	struct swarm_live_map *lm;
+	struct swarm_mig_info mi;
+	struct swarm_pcpu *sum;
+	unsigned int sz = 0;
+	u32 i;
+
+	sum = kmalloc(swarm_pcpu_size(sc->geom.nr_devs), GFP_NOIO);
+	if (!sum) {
+		DMEMIT("Cannot allocate memory");
+		return;
+	}
+	swarm_stats_sum(&sc->stats, sum);
+	DMEMIT("%u", sc->geom.nr_devs);
+	for (i = 0; i < sc->geom.nr_devs; i++) {
+		const struct swarm_dev_stats *s = &sum->dev[i];
+
+		DMEMIT(" %s %llu %llu %llu %llu", sc->devs[i].dm_dev->name,
+		       s->reads, s->writes, s->read_sectors, s->write_sectors);
+	}
+	rcu_read_lock();
+	lm = rcu_dereference(sc->maps.live);
+	if (lm) {
+		gen = lm->generation;
+		clusters = lm->pl.nr_clusters;
+		copies = lm->pl.nr_copies;
+	}
+	rcu_read_unlock();
+	DMEMIT(" %llu %llu %llu %llu %llu %llu %llu %s %s", gen, clusters,
+	       copies, sum->reads, sum->writes, sum->multi_copy_reads,
+	       sum->redirected_reads,
+	       swarm_selector_names[READ_ONCE(sc->sel.policy)],
+	       swarm_placement_names[READ_ONCE(sc->placement)]);
+	swarm_mig_info(sc, &mi);
+	DMEMIT(" %d %s %llu %llu %s", READ_ONCE(sc->has_data),
+	       swarm_mig_state_names[mi.state], mi.copied, mi.total,
+	       READ_ONCE(sc->meta_failed) ? "failed" : "ok");
+	failed = swarm_health_failed(&sc->health);
+	DMEMIT(" %s %llu %llu %llu", failed ? "degraded" : "ok",
+	       sum->read_failovers, sum->lost_reads, sum->degraded_writes);
+	for (i = 0; i < sc->geom.nr_devs; i++)
+		DMEMIT(" %s", failed & BIT_ULL(i) ? "failed" : "ok");
+	kfree(sum);
+}
+
 static void swarm_status(struct dm_target *ti, status_type_t type,
 			 unsigned int status_flags, char *result,
 			 unsigned int maxlen)
 {
 	struct swarm_c *sc = ti->private;
-	struct swarm_live_map *lm;
-	struct swarm_mig_info mi;
-	struct swarm_pcpu *sum;
-	u64 gen = 0, clusters = 0, copies = sc->geom.nr_entries, failed;
 	unsigned int sz = 0;
 	u32 i;
 
 	switch (type) {
 	case STATUSTYPE_INFO:
-		/*
-		 * <nr_devs> (<dev> <reads> <writes> <read_sect> <write_sect>)...
-		 * <generation> <clusters> <copies> <reads> <writes>
-		 * <multi_copy_reads> <redirected_reads> <selector> <placement>
-		 * <has_data 0|1> <migration state> <entries moved> <entries total>
-		 * <metadata ok|failed> <health ok|degraded> <read_failovers>
-		 * <lost_reads> <degraded_writes> (<member ok|failed>)...
-		 */
-		sum = kmalloc(swarm_pcpu_size(sc->geom.nr_devs), GFP_NOIO);
-		if (!sum) {
-			DMEMIT("Cannot allocate memory");
-			break;
-		}
-		swarm_stats_sum(&sc->stats, sum);
-		DMEMIT("%u", sc->geom.nr_devs);
-		for (i = 0; i < sc->geom.nr_devs; i++) {
-			const struct swarm_dev_stats *s = &sum->dev[i];
-
-			DMEMIT(" %s %llu %llu %llu %llu", sc->devs[i].dm_dev->name,
-			       s->reads, s->writes, s->read_sectors,
-			       s->write_sectors);
-		}
-		rcu_read_lock();
-		lm = rcu_dereference(sc->maps.live);
-		if (lm) {
-			gen = lm->generation;
-			clusters = lm->pl.nr_clusters;
-			copies = lm->pl.nr_copies;
-		}
-		rcu_read_unlock();
-		DMEMIT(" %llu %llu %llu %llu %llu %llu %llu %s %s", gen, clusters,
-		       copies, sum->reads, sum->writes, sum->multi_copy_reads,
-		       sum->redirected_reads,
-		       swarm_selector_names[READ_ONCE(sc->sel.policy)],
-		       swarm_placement_names[READ_ONCE(sc->placement)]);
-		swarm_mig_info(sc, &mi);
-		DMEMIT(" %d %s %llu %llu %s", READ_ONCE(sc->has_data),
-		       swarm_mig_state_names[mi.state], mi.copied, mi.total,
-		       READ_ONCE(sc->meta_failed) ? "failed" : "ok");
-		failed = swarm_health_failed(&sc->health);
-		DMEMIT(" %s %llu %llu %llu", failed ? "degraded" : "ok",
-		       sum->read_failovers, sum->lost_reads,
-		       sum->degraded_writes);
-		for (i = 0; i < sc->geom.nr_devs; i++)
-			DMEMIT(" %s", failed & BIT_ULL(i) ? "failed" : "ok");
-		kfree(sum);
+		swarm_status_info(sc, result, maxlen);
 		break;
 	case STATUSTYPE_TABLE:
 		DMEMIT("%u %u", sc->geom.entry_sectors, sc->geom.nr_devs);
