@@ -943,25 +943,26 @@ static bool swarm_read_lost(const struct swarm_live_map *lm, u64 entry,
  * Read @bio, from @entry + @in_entry sectors on, over @nr entries, as
  * parts, each entry from one copy of the live map @lm (held: under
  * rcu_read_lock() in map(), a reference in the worker) on a member that
- * is ok.
+ * is ok, into @ps: swarm_parts_send() sends them, outside the RCU read
+ * section in map() (submit_bio_noacct() may sleep).
  *
  * Return: 0; -ENOENT with nothing sent when an entry has no copy left;
  * -ENOMEM with nothing sent (only with GFP_NOWAIT).
  */
 static int swarm_read_parts(struct swarm_c *sc, struct bio *bio,
 			    const struct swarm_live_map *lm, u64 entry,
-			    sector_t in_entry, u32 nr, gfp_t gfp)
+			    sector_t in_entry, u32 nr, gfp_t gfp,
+			    struct swarm_parts *ps)
 {
 	u64 failed = swarm_health_failed(&sc->health);
 	const struct swarm_geom *g = &sc->geom;
 	struct bvec_iter it = bio->bi_iter;
-	struct swarm_parts ps;
 	u32 prev = U32_MAX;
 	const u64 *c;
 
 	if (unlikely(failed) && swarm_read_lost(lm, entry, nr, failed))
 		return -ENOENT;
-	swarm_parts_init(sc, &ps, bio, nr, gfp);
+	swarm_parts_init(sc, ps, bio, nr, gfp);
 	for (; it.bi_size; entry++, in_entry = 0) {
 		u32 len = min_t(u32, it.bi_size,
 				(g->entry_sectors - in_entry) << SECTOR_SHIFT);
@@ -969,19 +970,18 @@ static int swarm_read_parts(struct swarm_c *sc, struct bio *bio,
 		struct swarm_loc l;
 
 		if (n > 1) {
-			pick = swarm_parts_pick(sc, &ps, c, n, len, prev, failed);
+			pick = swarm_parts_pick(sc, ps, c, n, len, prev, failed);
 			prev = pick;
 		}
 		l = swarm_loc_decode(c[pick]);
-		if (swarm_parts_add(sc, &ps, l.dev,
+		if (swarm_parts_add(sc, ps, l.dev,
 				    swarm_slot_sector(g, l.slot) + in_entry,
 				    it, len, 0)) {
-			swarm_parts_drop(sc, &ps);
+			swarm_parts_drop(sc, ps);
 			return -ENOMEM;
 		}
 		bio_advance_iter(bio, &it, len);
 	}
-	swarm_parts_send(sc, &ps);
 	return 0;
 }
 
@@ -1006,21 +1006,22 @@ static u32 swarm_write_copies(struct swarm_c *sc, u64 entry, u64 *copies)
  * Write @bio, entered in the gate, from @entry + @in_entry sectors on, as
  * parts, each entry to all of its copies: those of @lm, or from the
  * worker (@lm NULL) swarm_write_copies(). Copies on failed members are
- * skipped (and stale); an entry with none left fails the write.
+ * skipped (and stale); an entry with none left fails the write. The
+ * parts are in @ps, for swarm_parts_send().
  *
  * Return: 0, or -ENOMEM with nothing sent (only with GFP_NOWAIT).
  */
 static int swarm_write_parts(struct swarm_c *sc, struct bio *bio,
 			     const struct swarm_live_map *lm, u64 entry,
-			     sector_t in_entry, u32 nr, gfp_t gfp)
+			     sector_t in_entry, u32 nr, gfp_t gfp,
+			     struct swarm_parts *ps)
 {
 	u64 failed = swarm_health_failed(&sc->health);
 	const struct swarm_geom *g = &sc->geom;
 	u64 copies[2 * SWARM_MAX_COPIES];
 	struct bvec_iter it = bio->bi_iter;
-	struct swarm_parts ps;
 
-	swarm_parts_init(sc, &ps, bio, nr, gfp);
+	swarm_parts_init(sc, ps, bio, nr, gfp);
 	for (; it.bi_size; entry++, in_entry = 0) {
 		u32 len = min_t(u32, it.bi_size,
 				(g->entry_sectors - in_entry) << SECTOR_SHIFT);
@@ -1045,10 +1046,10 @@ static int swarm_write_parts(struct swarm_c *sc, struct bio *bio,
 					this_cpu_inc(sc->stats.pcpu->degraded_writes);
 				continue;
 			}
-			if (swarm_parts_add(sc, &ps, l.dev,
+			if (swarm_parts_add(sc, ps, l.dev,
 					    swarm_slot_sector(g, l.slot) + in_entry,
 					    it, len, ok & ~BIT_ULL(l.dev))) {
-				swarm_parts_drop(sc, &ps);
+				swarm_parts_drop(sc, ps);
 				return -ENOMEM;
 			}
 		}
@@ -1056,7 +1057,6 @@ static int swarm_write_parts(struct swarm_c *sc, struct bio *bio,
 	}
 	if (bio_op(bio) == REQ_OP_WRITE)
 		this_cpu_inc(sc->stats.pcpu->writes);
-	swarm_parts_send(sc, &ps);
 	return 0;
 }
 
@@ -1103,6 +1103,7 @@ static int swarm_map_read(struct swarm_c *sc, struct bio *bio, u64 entry,
 	u32 nr = swarm_bio_entries(g, bio, in_entry), run, n = 1, pick = 0;
 	struct swarm_io *io = swarm_io(bio);
 	struct swarm_live_map *lm;
+	struct swarm_parts ps;
 	const u64 *c;
 	u64 copy;
 
@@ -1134,8 +1135,9 @@ static int swarm_map_read(struct swarm_c *sc, struct bio *bio, u64 entry,
 	run = nr > 1 ? swarm_run(g, lm, entry, &copy, 1, nr, false) : 1;
 	if (run < nr && lm && swarm_parts_fit(bio) &&
 	    !swarm_read_parts(sc, bio, lm, entry, in_entry, nr,
-			      GFP_NOWAIT | __GFP_NOWARN)) {
+			      GFP_NOWAIT | __GFP_NOWARN, &ps)) {
 		rcu_read_unlock();
+		swarm_parts_send(sc, &ps);
 		swarm_trace_reads(&sc->trace, entry, nr);
 		this_cpu_inc(sc->stats.pcpu->reads);
 		return DM_MAPIO_SUBMITTED;
@@ -1166,6 +1168,7 @@ static int swarm_map_write(struct swarm_c *sc, struct bio *bio, u64 entry,
 	struct swarm_io *io = swarm_io(bio);
 	u64 copies[SWARM_MAX_COPIES];
 	struct swarm_live_map *lm;
+	struct swarm_parts ps;
 	int r;
 
 	if (unlikely(READ_ONCE(sc->meta_failed)))
@@ -1184,10 +1187,12 @@ static int swarm_map_write(struct swarm_c *sc, struct bio *bio, u64 entry,
 	if ((run < nr || n > 1) && lm && swarm_parts_fit(bio)) {
 		/* end_io leaves the gate when every part is written. */
 		r = swarm_write_parts(sc, bio, lm, entry, in_entry, nr,
-				      GFP_NOWAIT | __GFP_NOWARN);
+				      GFP_NOWAIT | __GFP_NOWARN, &ps);
 		rcu_read_unlock();
-		if (!r)
+		if (!r) {
+			swarm_parts_send(sc, &ps);
 			return DM_MAPIO_SUBMITTED;
+		}
 		/* The worker writes it, where allocation may wait. */
 		io->entered = false;
 		swarm_gate_exit(&sc->maps);
@@ -1306,10 +1311,12 @@ static void swarm_fan_out(struct swarm_c *sc, struct bio *bio)
 	const struct swarm_geom *g = &sc->geom;
 	sector_t offset = dm_target_offset(sc->ti, bio->bi_iter.bi_sector);
 	sector_t in_entry = offset & (g->entry_sectors - 1);
+	struct swarm_parts ps;
 
 	/* GFP_NOIO from a bioset cannot fail. */
 	swarm_write_parts(sc, bio, NULL, offset >> g->entry_shift, in_entry,
-			  swarm_bio_entries(g, bio, in_entry), GFP_NOIO);
+			  swarm_bio_entries(g, bio, in_entry), GFP_NOIO, &ps);
+	swarm_parts_send(sc, &ps);
 }
 
 /* Does @bio cover an entry a migration is copying? */
@@ -1362,6 +1369,7 @@ static void swarm_read_again(struct swarm_c *sc, struct bio *bio)
 	struct swarm_io *io = swarm_io(bio);
 	struct swarm_live_map *lm = swarm_live_get(&sc->maps);
 	sector_t offset, in_entry;
+	struct swarm_parts ps;
 
 	bio->bi_iter = io->iter;
 	bio->bi_flags = io->flags;
@@ -1372,11 +1380,13 @@ static void swarm_read_again(struct swarm_c *sc, struct bio *bio)
 	this_cpu_inc(sc->stats.pcpu->read_failovers);
 	if (!lm ||
 	    swarm_read_parts(sc, bio, lm, offset >> g->entry_shift, in_entry,
-			     swarm_bio_entries(g, bio, in_entry), GFP_NOIO)) {
+			     swarm_bio_entries(g, bio, in_entry), GFP_NOIO, &ps)) {
 		io->lost = true;	/* -ENOENT: GFP_NOIO does not fail */
 		this_cpu_inc(sc->stats.pcpu->lost_reads);
 		bio->bi_status = BLK_STS_IOERR;
 		bio_endio(bio);
+	} else {
+		swarm_parts_send(sc, &ps);
 	}
 	swarm_live_put(lm);
 }
