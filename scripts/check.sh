@@ -10,7 +10,8 @@
 #   4. KUnit suites in the test kernel (KASAN, lockdep, kmemleak)
 #   5. VM integration, I/O-path, cluster-map, trace-capture,
 #      persistence and member-failure tests on 4 emulated NVMe SSDs: the
-#      test kernel and stock 6.12; the integration test alone (a smoke
+#      test kernel and stock 6.12, several suites to a boot
+#      (tests/vm/tools/run-suites.sh); the integration test alone (a smoke
 #      run) on stock 6.1; the client API test on stock 6.12
 #   6. on stock 6.12: a reboot (two boots on the same SSD images), 10
 #      power cuts during migrations, and the quick benchmark
@@ -65,7 +66,7 @@ vm_step() {
 		shift
 	done
 	[ $# -gt 0 ] && shift
-	log=build/logs/$(basename "$script" .sh)-$kernel.log
+	log=build/logs/$name.log
 	step "$name" scripts/vm-run.sh --kernel "$kernel" --log "$log" "${opts[@]}" "$script" "$@"
 }
 
@@ -78,31 +79,30 @@ done
 # DKMS (dkms.conf): dkms build against the stock kernels' headers.
 step dkms scripts/dkms.sh check $kernels
 # The whole matrix on the debug kernel and stock 6.12, a smoke run
-# (integration) on stock 6.1.
+# (integration) on stock 6.1. Suites share VM boots (run-suites.sh puts
+# the VM back as a fresh boot leaves it between them): a boot costs more
+# than most suites under TCG.
 for k in $kernels; do
 	if [ "$k" = test ]; then
-		vm_step kunit test tests/vm/suites/kunit.sh --disks 1 --disk-mib 16
-		# KASAN and lockdep make TCG slow: smaller disks.
-		vm_step integration-test test tests/vm/suites/integration.sh --disk-mib 8
-		vm_step iopath-test test tests/vm/suites/iopath.sh --disk-mib 16 --timeout 1200 -- 1
-		vm_step clustermap-test test tests/vm/suites/clustermap.sh --disk-mib 16
-		vm_step trace-test test tests/vm/suites/trace.sh --disk-mib 8
-		# Migrations are slow on this kernel: 5 map changes, not 20.
-		vm_step persist-test test tests/vm/suites/persist.sh --disk-mib 8 -- all 5
-		# A lost read takes ~11 ms at queue depth 1 here: allow 50.
-		vm_step failure-test test tests/vm/suites/failure.sh --disk-mib 16 --timeout 1200 -- 50
+		# KASAN and lockdep make TCG slow: small disks, 5 map changes
+		# for persist, and a lost read takes ~11 ms at queue depth 1
+		# here (failure: allow 50).
+		vm_step suites-a-test test tests/vm/tools/run-suites.sh \
+			--disk-mib 8 --timeout 1800 -- kunit integration trace
+		vm_step suites-b-test test tests/vm/tools/run-suites.sh \
+			--disk-mib 16 --timeout 2400 -- clustermap iopath:1 \
+			persist:all:5 failure:50
 	elif [ "$k" = 6.1 ]; then
 		vm_step "integration-$k" "$k" tests/vm/suites/integration.sh --disk-mib 64
 	else
-		vm_step "integration-$k" "$k" tests/vm/suites/integration.sh --disk-mib 64
-		vm_step "iopath-$k" "$k" tests/vm/suites/iopath.sh --disk-mib 64
-		vm_step "clustermap-$k" "$k" tests/vm/suites/clustermap.sh --disk-mib 64
-		vm_step "trace-$k" "$k" tests/vm/suites/trace.sh --disk-mib 64
-		vm_step "persist-$k" "$k" tests/vm/suites/persist.sh --disk-mib 32 -- all 20
+		vm_step "suites-a-$k" "$k" tests/vm/tools/run-suites.sh \
+			--disk-mib 64 --timeout 1800 -- integration iopath \
+			clustermap trace
+		vm_step "suites-b-$k" "$k" tests/vm/tools/run-suites.sh \
+			--disk-mib 32 --timeout 1800 -- persist:all:20 failure
 		# The client API (libswarm.so) beside swarm-bench, IOPS-bound SSDs.
 		vm_step "client-$k" "$k" tests/vm/suites/client.sh --disk-mib 64 \
 			--bps $((50 << 20)) --iops 2000
-		vm_step "failure-$k" "$k" tests/vm/suites/failure.sh --disk-mib 32
 		rm -rf build/reboot-ssd
 		for b in reboot-1 reboot-2; do
 			step "$b-6.12" scripts/vm-run.sh --kernel 6.12 --disk-mib 32 \
