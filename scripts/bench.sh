@@ -83,7 +83,7 @@ full)
 	FIOM_SETUPS=${BENCH_FIO_SETUPS-"swarm-nomap swarm-map stripe-4k stripe-512k md-raid0"}
 	FIOM_JOBS=${BENCH_FIO_JOBS:-"seqread seqwrite rand64k rand4k mooncake"}
 	FIOM_SECS=${BENCH_FIO_SECS:-6} FIOM_MIB=256
-	SYN_SETUPS=${BENCH_SETUPS:-"linear stripe stripe-ord nomap map map-ord eq7-ord nobalance-ord static-ord copies1-ord oracle-ord"}
+	SYN_SETUPS=${BENCH_SETUPS:-"linear stripe stripe-ord stripe512-ord md-ord nomap map map-ord eq7-ord nobalance-ord static-ord copies1-ord oracle-ord"}
 	MC_SETUPS=${BENCH_MC_SETUPS:-"linear stripe nomap map map-ord"}
 	SWEEP=${BENCH_SWEEP:-"stripe-ord map-ord"}
 	MODELS=${BENCH_MODELS:-$MODELS}

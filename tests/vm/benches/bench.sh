@@ -108,11 +108,23 @@ setup_create() {
 		done
 		printf "$tbl" | dmsetup create bench || return 1
 		;;
-	stripe)
-		l=$(( (len + k * es - 1) / (k * es) * (k * es) ))
-		tbl="0 $l striped $k $es"
+	stripe | stripe512)
+		# dm-stripe, the entry as chunk, or 512 KiB (mdadm's default)
+		c=$es
+		[ "$base" = stripe512 ] && c=1024
+		l=$(( (len + k * c - 1) / (k * c) * (k * c) ))
+		tbl="0 $l striped $k $c"
 		for d in $mem; do tbl="$tbl $d 0"; done
 		dmsetup create bench --table "$tbl" || return 1
+		;;
+	md)
+		# md RAID0, mdadm's default chunk (512 KiB); a linear device
+		# of the trace's length on top, so the replay sees "bench".
+		[ "$k" -gt 1 ] || return 1
+		# shellcheck disable=SC2086
+		mdadm --create /dev/md0 --level=0 --raid-devices="$k" --run \
+			$mem >/tmp/mdadm.out 2>&1 || { cat /tmp/mdadm.out; return 1; }
+		dmsetup create bench --table "0 $len linear /dev/md0 0" || return 1
 		;;
 	nomap | map | eq7 | nobalance | static | copies1 | oracle)
 		feat=""
@@ -137,12 +149,22 @@ setup_create() {
 }
 
 # Remove a dm device; a failed run may leave I/O in flight for a moment.
+# The md array under a trace's "md" setup goes with it.
 dm_remove() {
 	for _i in 1 2 3 4 5; do
-		dmsetup remove "$1" 2>/dev/null && return 0
+		dmsetup remove "$1" 2>/dev/null && { md_remove; return 0; }
 		sleep 1
 	done
 	dmsetup remove "$1"
+	md_remove
+}
+
+md_remove() {
+	[ -b /dev/md0 ] || return 0
+	mdadm --stop /dev/md0 >/dev/null 2>&1
+	# shellcheck disable=SC2086
+	mdadm --zero-superblock $ALL >/dev/null 2>&1
+	return 0
 }
 
 # json_get KEY: a number from the JSON line on stdin.
@@ -157,7 +179,7 @@ run_one() {
 	map=""
 	case "${setup%-ord}" in
 	oracle) eval "map=\$${t}_ORACLE_MAP" ;;
-	nomap | linear | stripe) ;;
+	nomap | linear | stripe | stripe512 | md) ;;
 	*) eval "map=\$${t}_PROFILE_MAP" ;;
 	esac
 	label="$MODEL/$t/$setup/$k"
@@ -187,8 +209,11 @@ run_one() {
 	[ -n "$map" ] && swarmctl stats reset "$dev" >/dev/null 2>&1
 	oopt=""
 	case "$setup" in
-	stripe-ord)
-		awk -v n="$entries" -v k="$k" 'BEGIN { for (e = 0; e < n; e++) printf "%d: %d/%d\n", e, e % k, int(e / k) }' >/tmp/place.txt
+	stripe-ord | stripe512-ord | md-ord)
+		# RAID0's placement: chunks of c entries dealt over k members
+		c=1
+		[ "$setup" = stripe-ord ] || c=$((524288 / esz))
+		awk -v n="$entries" -v k="$k" -v c="$c" 'BEGIN { for (e = 0; e < n; e++) printf "%d: %d/%d\n", e, int(e / c) % k, int(e / (c * k)) * c + e % c }' >/tmp/place.txt
 		oopt="--order /tmp/place.txt"
 		;;
 	*-ord)
