@@ -509,14 +509,52 @@ static struct bio *swarm_send_gather(struct swarm_c *sc, struct bio *first,
 }
 
 /*
+ * The largest gap worth reading in one member's held reads, @head on,
+ * sorted by sector: the member's own (swarm_sel_gap()), or with "read_gap
+ * auto" a larger one while the batch is bound by its requests rather
+ * than its bytes (swarm_gap_batch()). In sectors.
+ */
+static u32 swarm_held_gap(struct swarm_c *sc, struct bio *head)
+{
+	u32 dev = swarm_io(head)->dev, reqs = 1;
+	u32 gap = swarm_sel_gap(&sc->sel, dev);
+	u16 hist[SWARM_GAP_BUCKETS] = { 0 };
+	u64 bytes = head->bi_iter.bi_size;
+	struct swarm_dev_load *l;
+	struct bio *prev, *bio;
+
+	if (READ_ONCE(sc->sel.gap_kib) != SWARM_GAP_AUTO || !head->bi_next)
+		return gap;
+	for (prev = head, bio = head->bi_next; bio;
+	     prev = bio, bio = bio->bi_next) {
+		sector_t at = bio->bi_iter.bi_sector, end = bio_end_sector(prev);
+		u32 i;
+
+		bytes += bio->bi_iter.bi_size;
+		if (at == end)
+			continue;
+		reqs++;
+		if (at < end || at - end > (SWARM_GAP_AUTO_MAX >> SECTOR_SHIFT))
+			continue;
+		i = (at - end - 1) >> 3;	/* 4 KiB buckets */
+		if (hist[i] < U16_MAX)
+			hist[i]++;
+	}
+	l = &sc->sel.load[dev];
+	return max(gap, swarm_gap_batch(hist, reqs, bytes,
+					READ_ONCE(l->bw_peak),
+					READ_ONCE(l->iops_peak)));
+}
+
+/*
  * Send the next held reads of a member from @bio on, sorted by sector:
- * one gather, when gaps between them are worth reading, else one run of
- * consecutive sectors. Return: what follows.
+ * one gather, when gaps between them of at most @max_gap sectors are
+ * worth reading, else one run of consecutive sectors. Return: what
+ * follows.
  */
 static struct bio *swarm_send_next(struct swarm_c *sc, struct bio *bio,
-				   gfp_t gfp)
+				   u32 max_gap, gfp_t gfp)
 {
-	u32 max_gap = swarm_sel_gap(&sc->sel, swarm_io(bio)->dev);
 	struct swarm_span sp;
 
 	if (!max_gap)
@@ -536,6 +574,7 @@ static void swarm_send_held(struct swarm_c *sc, struct bio *list, gfp_t gfp)
 {
 	/* Each member's reads are one segment of the sorted list. */
 	struct bio *seg[SWARM_MAX_DEVS], *bio, *prev = NULL;
+	u32 gap[SWARM_MAX_DEVS];
 	u32 n = 0, i;
 	bool left;
 
@@ -546,12 +585,14 @@ static void swarm_send_held(struct swarm_c *sc, struct bio *list, gfp_t gfp)
 			prev->bi_next = NULL;
 		seg[n++] = bio;
 	}
+	for (i = 0; i < n; i++)
+		gap[i] = swarm_held_gap(sc, seg[i]);
 	do {
 		left = false;
 		for (i = 0; i < n; i++) {
 			if (!seg[i])
 				continue;
-			seg[i] = swarm_send_next(sc, seg[i], gfp);
+			seg[i] = swarm_send_next(sc, seg[i], gap[i], gfp);
 			left |= !!seg[i];
 		}
 	} while (left);

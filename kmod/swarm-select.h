@@ -138,6 +138,52 @@ static inline u32 swarm_gap_max(u64 bw, u32 iops)
 	return (u32)(min_t(u64, bytes, SWARM_GAP_AUTO_MAX) / 512);
 }
 
+/*
+ * A batch of held reads on one member (swarm-io.c) costs it about
+ * max(bytes / bandwidth, requests / IOPS). While requests are what bounds
+ * it, its bandwidth has room: gaps larger than bandwidth / IOPS are then
+ * worth reading too, the smallest first, as long as the bytes they add
+ * keep the bytes' time within the requests' time. The batch's gaps are
+ * counted by size in pages, up to SWARM_GAP_AUTO_MAX.
+ */
+#define SWARM_GAP_BUCKETS	(SWARM_GAP_AUTO_MAX >> 12)
+
+/**
+ * swarm_gap_batch() - the largest gap worth reading in one batch.
+ * @hist: @hist[i]: gaps of i + 1 pages (4 KiB) or less, over the last.
+ * @reqs: the batch's requests when no gap is read.
+ * @bytes: its bytes.
+ * @bw: the member's peak bandwidth, bytes per second.
+ * @iops: its peak requests per second.
+ *
+ * Return: in 512-byte sectors, the largest gap such that reading every
+ * gap up to it leaves the batch's bytes taking no longer than its
+ * requests (each gap counted at its bucket's size, an upper bound); 0
+ * when none does, or @bw or @iops is not measured.
+ */
+static inline u32 swarm_gap_batch(const u16 *hist, u32 reqs, u64 bytes,
+				  u64 bw, u32 iops)
+{
+	u32 i, thr = 0;
+
+	if (!bw || !iops)
+		return 0;
+	for (i = 0; i < SWARM_GAP_BUCKETS && reqs > 1; i++) {
+		u64 add = (u64)hist[i] * ((i + 1) << 12);
+
+		if (!hist[i])
+			continue;
+		/* (bytes + add) / bw <= (reqs - hist[i]) / iops */
+		if (hist[i] >= reqs ||
+		    (bytes + add) * iops > (u64)(reqs - hist[i]) * bw)
+			break;
+		bytes += add;
+		reqs -= hist[i];
+		thr = (i + 1) << 3;
+	}
+	return thr;
+}
+
 /**
  * swarm_peak() - a peak that decays.
  * @peak: the peak so far.

@@ -91,6 +91,47 @@ static void case_gap(void *ctx)
 }
 
 /*
+ * Gaps of a batch (swarm_gap_batch()): on an IOPS-bound member (50 MiB/s,
+ * 2000 IOPS: 26 KiB a request), 100 reads of 4 KiB take 50 ms for their
+ * requests and 8 ms for their bytes: the smallest gaps are read while the
+ * bytes stay within the requests' time, larger ones than bandwidth/IOPS
+ * included.
+ */
+static void case_gap_batch(void *ctx)
+{
+	u64 bw = 50ULL << 20;
+	u16 hist[SWARM_GAP_BUCKETS] = { 0 };
+	u32 g;
+
+	CHECK(ctx, swarm_gap_batch(hist, 100, 100 * 4096, bw, 2000) == 0,
+	      "no gaps");
+	hist[0] = 40;	/* 40 gaps of 4 KiB */
+	hist[9] = 5;	/* 5 of 40 KiB: more than bandwidth / IOPS */
+	hist[63] = 20;	/* 20 of 256 KiB */
+	g = swarm_gap_batch(hist, 100, 100 * 4096, bw, 2000);
+	/*
+	 * 4 KiB gaps: 560 KiB (11 ms) over 60 requests (30 ms); 40 KiB:
+	 * 760 KiB (15 ms) over 55 (28 ms); 256 KiB: 5880 KiB (112 ms) over
+	 * 35 (18 ms), no.
+	 */
+	CHECK(ctx, g == 80, "batch gap %u, want 80 sectors", g);
+	/* Not measured, or bandwidth-bound: nothing more. */
+	CHECK(ctx, swarm_gap_batch(hist, 100, 100 * 4096, 0, 2000) == 0,
+	      "no bw");
+	CHECK(ctx, swarm_gap_batch(hist, 100, 100 * 4096, bw, 0) == 0,
+	      "no iops");
+	g = swarm_gap_batch(hist, 100, 100 * 4096, 2000 * 4096, 2000);
+	CHECK(ctx, g == 0, "4 KiB a request: batch gap %u", g);
+	/* Every gap read leaves one request, never none. */
+	memset(hist, 0, sizeof(hist));
+	hist[0] = 99;
+	g = swarm_gap_batch(hist, 100, 100 * 4096, 1ULL << 40, 2000);
+	CHECK(ctx, g == 8, "all 4 KiB gaps: %u", g);
+	CHECK(ctx, !swarm_gap_batch(hist, 99, 100 * 4096, 1ULL << 40, 2000),
+	      "as many gaps as requests");
+}
+
+/*
  * Failed members (issue 13): only copies on members that are ok are
  * chosen, the least loaded of them; none when every copy is on a failed
  * member.

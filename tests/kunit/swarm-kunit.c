@@ -236,6 +236,7 @@ SHARED_CASE(case_validation)
 SHARED_CASE(case_least_loaded)
 SHARED_CASE(case_spread)
 SHARED_CASE(case_gap)
+SHARED_CASE(case_gap_batch)
 SHARED_CASE(case_choose_ok)
 SHARED_CASE(case_disk_layout)
 SHARED_CASE(case_disk_superblock)
@@ -291,6 +292,7 @@ static struct kunit_case swarm_select_cases[] = {
 	KUNIT_CASE(case_least_loaded_kunit),
 	KUNIT_CASE(case_spread_kunit),
 	KUNIT_CASE(case_gap_kunit),
+	KUNIT_CASE(case_gap_batch_kunit),
 	KUNIT_CASE(case_choose_ok_kunit),
 	KUNIT_CASE(health_status),
 	{}

@@ -27,6 +27,7 @@ RUN(case_validation)
 RUN(case_least_loaded)
 RUN(case_spread)
 RUN(case_gap)
+RUN(case_gap_batch)
 RUN(case_choose_ok)
 RUN(case_disk_layout)
 RUN(case_disk_superblock)
@@ -39,6 +40,7 @@ int main(void)
 		CASE(case_anti_affinity), CASE(case_capacity_balance),
 		CASE(case_random), CASE(case_validation),
 		CASE(case_least_loaded), CASE(case_spread), CASE(case_gap),
+		CASE(case_gap_batch),
 		CASE(case_choose_ok),
 		CASE(case_disk_layout), CASE(case_disk_superblock),
 		CASE(case_disk_beside_records),
