@@ -261,7 +261,7 @@ static struct bio *swarm_merge_sorted(struct bio *a, struct bio *b)
 }
 
 /* Bottom-up merge sort on bi_next: no recursion, no allocation. */
-static struct bio *swarm_sort_bios(struct bio *list)
+static noinline_for_stack struct bio *swarm_sort_bios(struct bio *list)
 {
 	struct bio *parts[32] = { NULL }, *bio, *next;
 	unsigned int i;
@@ -514,7 +514,8 @@ static struct bio *swarm_send_gather(struct swarm_c *sc, struct bio *first,
  * auto" a larger one while the batch is bound by its requests rather
  * than its bytes (swarm_gap_batch()). In sectors.
  */
-static u32 swarm_held_gap(struct swarm_c *sc, struct bio *head)
+static noinline_for_stack u32
+swarm_held_gap(struct swarm_c *sc, struct bio *head)
 {
 	u32 dev = swarm_io(head)->dev, reqs = 1;
 	u32 gap = swarm_sel_gap(&sc->sel, dev);
@@ -552,8 +553,8 @@ static u32 swarm_held_gap(struct swarm_c *sc, struct bio *head)
  * worth reading, else one run of consecutive sectors. Return: what
  * follows.
  */
-static struct bio *swarm_send_next(struct swarm_c *sc, struct bio *bio,
-				   u32 max_gap, gfp_t gfp)
+static noinline_for_stack struct bio *
+swarm_send_next(struct swarm_c *sc, struct bio *bio, u32 max_gap, gfp_t gfp)
 {
 	struct swarm_span sp;
 
@@ -574,7 +575,7 @@ static void swarm_send_held(struct swarm_c *sc, struct bio *list, gfp_t gfp)
 {
 	/* Each member's reads are one segment of the sorted list. */
 	struct bio *seg[SWARM_MAX_DEVS], *bio, *prev = NULL;
-	u32 gap[SWARM_MAX_DEVS];
+	u16 gap[SWARM_MAX_DEVS];	/* sectors, at most 2048 */
 	u32 n = 0, i;
 	bool left;
 
