@@ -47,7 +47,7 @@ USER_TESTS := build/user-tests/test-layout build/user-tests/test-place \
 	$(SWARM_USER_TESTS) build/user-tests/test-record \
 	$(OFFLINE_USER_TESTS) build/user-tests/test-bench \
 	build/user-tests/test-util build/user-tests/test-client \
-	build/user-tests/test-statswatch
+	build/user-tests/test-statswatch build/user-tests/test-cache
 # The client API for applications (include/swarm-client.h): libswarm's
 # ioctls and lib/client.c, over liburing; build/user/libswarm.so.
 CLIENT_SRC := $(LIBSWARM) userspace/lib/client.c
