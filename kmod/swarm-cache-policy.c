@@ -451,6 +451,29 @@ void swarm_cp_remove(struct swarm_cp *p, u32 slot)
 }
 
 /**
+ * swarm_cp_take() - take a slot away for good (memory given back): a free
+ *	one, else the policy's victim, evicted.
+ * @p: the policy.
+ *
+ * The slot is never handed out again.
+ *
+ * Return: the slot, or SWARM_CP_NONE when none is left.
+ */
+u32 swarm_cp_take(struct swarm_cp *p)
+{
+	u32 slot = p->free;
+
+	if (slot != SWARM_CP_NONE) {
+		p->free = p->obj[slot].next;
+		return slot;
+	}
+	slot = p->ops->victim(p);
+	if (slot != SWARM_CP_NONE)
+		cp_unlink(p, slot);
+	return slot;
+}
+
+/**
  * swarm_cp_check() - the policy's invariants (tests).
  * @p: the policy.
  *

@@ -198,6 +198,7 @@ void swarm_cp_hit(struct swarm_cp *p, u32 slot);
 u32 swarm_cp_miss(struct swarm_cp *p, u64 id, u32 weight, bool *evicted,
 		  u64 *victim_id);
 void swarm_cp_remove(struct swarm_cp *p, u32 slot);
+u32 swarm_cp_take(struct swarm_cp *p);
 u64 swarm_cp_score(const struct swarm_cp *p, u32 slot);
 bool swarm_cp_check(const struct swarm_cp *p);
 
