@@ -73,6 +73,7 @@ check entries-held test "$(cst entries)" -ge $((REGK / 2))
 # fio writes that read each block back soon (verify_backlog), on the
 # region the cache holds, with two readers populating it meanwhile.
 FIO="fio --direct=1 --ioengine=psync --filename=$DM --size=${REG}m"
+H0=$(cst cb_hits)
 $FIO --name=rd --rw=randread --bs=4k --numjobs=2 --time_based --runtime=8 \
 	>/tmp/fio-rd.txt 2>&1 &
 RP=$!
@@ -80,7 +81,9 @@ check fio-write-verify $FIO --name=wv --rw=randwrite --bs=4k \
 	--verify=crc32c --verify_backlog=16 --do_verify=1 --loops=2 \
 	--randseed=99
 wait $RP
+echo "during fio: $(($(cst cb_hits) - H0)) hits, $(cst entries) entries held"
 check fio-readers-ok grep -q "rd: (groupid" /tmp/fio-rd.txt
+check hits-while-writing test "$(cst cb_hits)" -gt "$H0"
 check read-after-fio rd /tmp/r3
 check cache-off-0 dmsetup message sw 0 cache 0
 expect_eq off-bytes 0 "$(cst bytes)"
