@@ -47,14 +47,14 @@ USER_TESTS := build/user-tests/test-layout build/user-tests/test-place \
 	$(SWARM_USER_TESTS) build/user-tests/test-record \
 	$(OFFLINE_USER_TESTS) build/user-tests/test-bench \
 	build/user-tests/test-util build/user-tests/test-client \
-	build/user-tests/test-statswatch
+	build/user-tests/test-statswatch build/user-tests/test-cache
 # The client API for applications (include/swarm-client.h): libswarm's
 # ioctls and lib/client.c, over liburing; build/user/libswarm.so.
 CLIENT_SRC := $(LIBSWARM) userspace/lib/client.c
 
 .PHONY: all module install clean deps check demo user-test checkpatch \
 	userspace bench-cluster bench bench-quick bench-persist crash-test \
-	python-test install-module install-user dkms
+	python-test install-module install-user dkms bench-cache
 
 all: module
 
@@ -290,3 +290,31 @@ RUNS ?= 10
 crash-test: deps userspace
 	@scripts/build-module.sh 6.12
 	@scripts/crash-test.sh $(RUNS) 6.12
+
+# The DRAM tier's policies on a trace, in user space (a simulation with
+# the kernel's policy code, not a measurement): hit rate and modelled I/O
+# time of cost-benefit and LRU at 1, 5 and 10% of the distinct entries,
+# on a synthetic trace and the Mooncake sample (tests/data/).
+build/bench/cache-sim: tests/user/cache-sim.c tests/user/cache-sim-policy.c \
+		kmod/swarm-cache-policy.c kmod/swarm-cache-policy.h $(LIBSWARM) \
+		$(TRACE_IO) $(USER_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) -O2 -g -Wall -Wextra -Werror -std=gnu11 -Iuserspace/include \
+		-Ikmod -c -o build/bench/cache-sim-policy.o \
+		tests/user/cache-sim-policy.c
+	$(CC) $(SWARMCTL_CFLAGS) -o $@ $< build/bench/cache-sim-policy.o \
+		$(LIBSWARM) $(TRACE_IO)
+
+bench-cache: build/user/swarmctl build/bench/cache-sim
+	@mkdir -p build/bench
+	@build/user/swarmctl trace gen -o build/bench/cache-synth.trace \
+		--entries 100000 --steps 2000 --frac 0.01 --seed 1 >/dev/null
+	@build/user/swarmctl cluster build/bench/cache-synth.trace \
+		-o build/bench/cache-synth.map --quiet
+	@echo "== synthetic, |C| = 1 (as in the kernel)"
+	@build/bench/cache-sim build/bench/cache-synth.trace
+	@echo "== synthetic, |C| from swarmctl cluster's map"
+	@build/bench/cache-sim build/bench/cache-synth.trace \
+		build/bench/cache-synth.map
+	@echo "== Mooncake sample (tests/data/mooncake-300.jsonl)"
+	@build/bench/cache-sim tests/data/mooncake-300.jsonl

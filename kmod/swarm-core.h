@@ -44,6 +44,8 @@
  * @nr_feature_args: number of feature arguments that followed the devices.
  * @max_copies: feature "max_copies <n>": copies an entry may have, 1..8.
  * @spare_pct: feature "spare <pct>": capacity replicas leave free, 0..100.
+ * @cache_mb: feature "cache_mb <MiB>": the DRAM tier's size, 0 (off, the
+ *	default) to SWARM_CACHE_MAX_MB (swarm-cache.c).
  * @given: SWARM_FEAT_* bits of the features given; "format" has no value.
  */
 struct swarm_table {
@@ -53,12 +55,17 @@ struct swarm_table {
 	u32 nr_feature_args;
 	u32 max_copies;
 	u32 spare_pct;
+	u32 cache_mb;
 	u32 given;
 };
 
 #define SWARM_FEAT_MAX_COPIES	1U
 #define SWARM_FEAT_SPARE	2U
 #define SWARM_FEAT_FORMAT	4U
+#define SWARM_FEAT_CACHE	8U
+
+/* The largest DRAM tier, MiB. */
+#define SWARM_CACHE_MAX_MB	1048576U
 
 /**
  * struct swarm_geom - geometry of a swarm, derived from the table line and

@@ -39,6 +39,9 @@
 static_assert(SWARM_SELECT_STATIC == DM_SWARM_SELECT_STATIC);
 static_assert(SWARM_SELECT_LEAST_LOADED == DM_SWARM_SELECT_LEAST_LOADED);
 static_assert(SWARM_PLACE_ROUNDROBIN == DM_SWARM_PLACE_ROUNDROBIN);
+static_assert(SWARM_CP_CB == DM_SWARM_CACHE_CB);
+static_assert(SWARM_CP_LRU == DM_SWARM_CACHE_LRU);
+static_assert(SWARM_CP_NR_KINDS == DM_SWARM_CACHE_NR_POLICIES);
 static_assert(SWARM_PLACE_COACTIVATION == DM_SWARM_PLACE_COACTIVATION);
 static_assert(SWARM_PLACE_NOBALANCE == DM_SWARM_PLACE_NOBALANCE);
 static_assert(SWARM_MAX_COPIES == DM_SWARM_MAX_COPIES);
@@ -428,6 +431,25 @@ static int swarm_find_req(u32 major, u32 minor, struct swarm_c **scp)
 	return *scp ? 0 : -ENODEV;
 }
 
+/* The DRAM tier's figures (appended to struct dm_swarm_stats). */
+static void swarm_stats_fill_cache(struct swarm_c *sc, struct dm_swarm_stats *s)
+{
+	struct swarm_cache_info ci;
+	u32 k;
+
+	swarm_cache_info(sc, &ci);
+	s->cache_bytes = ci.bytes;
+	s->cache_entries = ci.entries;
+	s->cache_policy = ci.policy;
+	s->cache_pad = 0;
+	for (k = 0; k < DM_SWARM_CACHE_NR_POLICIES; k++) {
+		s->cache_hits[k] = ci.hits[k];
+		s->cache_misses[k] = ci.misses[k];
+		s->cache_hit_bytes[k] = ci.hit_bytes[k];
+		s->cache_evictions[k] = ci.evictions[k];
+	}
+}
+
 static void swarm_stats_fill(struct swarm_c *sc, struct dm_swarm_stats *s,
 			     const struct swarm_pcpu *sum)
 {
@@ -469,6 +491,7 @@ static void swarm_stats_fill(struct swarm_c *sc, struct dm_swarm_stats *s,
 	s->read_failovers = sum->read_failovers;
 	s->lost_reads = sum->lost_reads;
 	s->degraded_writes = sum->degraded_writes;
+	swarm_stats_fill_cache(sc, s);
 }
 
 /* Copy the per-member figures to @s->devs, room for @room of them. */

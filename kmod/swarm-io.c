@@ -1277,6 +1277,9 @@ int swarm_io_map(struct dm_target *ti, struct bio *bio)
 	io->entered = false;
 	io->lost = false;
 	io->tries = 0;
+	if (swarm_cache_map(sc->cache, READ_ONCE(sc->cache->on), bio,
+			    swarm_cache_pb(bio, sizeof(*io))))
+		return DM_MAPIO_SUBMITTED;	/* served from memory */
 	if (unlikely(bio->bi_opf & REQ_PREFLUSH)) {
 		/* An empty flush: dm core sends one per member. */
 		u32 dev = dm_bio_get_target_bio_nr(bio);
@@ -1342,6 +1345,8 @@ int swarm_io_end(struct dm_target *ti, struct bio *bio, blk_status_t *error)
 		swarm_gate_exit(&sc->maps);
 	if (unlikely(*error) && swarm_io_failed(sc, bio, *error))
 		return DM_ENDIO_INCOMPLETE;
+	swarm_cache_end(sc->cache, READ_ONCE(sc->cache->on), bio,
+			swarm_cache_pb(bio, sizeof(*io)), &io->iter, *error);
 	return DM_ENDIO_DONE;
 }
 

@@ -24,7 +24,8 @@ static int parse_features(unsigned int n, char **argv, struct swarm_table *t,
 			t->given |= SWARM_FEAT_FORMAT;
 			continue;
 		}
-		if (strcasecmp(name, "max_copies") && strcasecmp(name, "spare")) {
+		if (strcasecmp(name, "max_copies") && strcasecmp(name, "spare") &&
+		    strcasecmp(name, "cache_mb")) {
 			*error = "Unknown feature";
 			return -EINVAL;
 		}
@@ -39,6 +40,13 @@ static int parse_features(unsigned int n, char **argv, struct swarm_table *t,
 			}
 			t->max_copies = v;
 			t->given |= SWARM_FEAT_MAX_COPIES;
+		} else if (!strcasecmp(name, "cache_mb")) {
+			if (parse_u32(argv[++i], &v) || v > SWARM_CACHE_MAX_MB) {
+				*error = "Invalid cache_mb (0..1048576 MiB)";
+				return -EINVAL;
+			}
+			t->cache_mb = v;
+			t->given |= SWARM_FEAT_CACHE;
 		} else {
 			if (parse_u32(argv[++i], &v) || v > 100) {
 				*error = "Invalid spare (0..100 per cent)";
@@ -55,8 +63,9 @@ static int parse_features(unsigned int n, char **argv, struct swarm_table *t,
  * swarm_parse_table() - parse the table-line arguments of a swarm target.
  * @argc: number of arguments.
  * @argv: <entry_sectors> <nr_devs> <dev>... [<#feature args> <feature>...]
- *	where a feature is "max_copies <1..8>", "spare <0..100>" or
- *	"format" (members that hold other data may be overwritten).
+ *	where a feature is "max_copies <1..8>", "spare <0..100>",
+ *	"cache_mb <MiB>" (the DRAM tier, 0 = off) or "format" (members
+ *	that hold other data may be overwritten).
  * @t: filled in on success.
  * @error: set to a message for ti->error on failure.
  *

@@ -112,6 +112,7 @@ static void swarm_free_state(struct swarm_c *sc)
 {
 	if (sc->wq)
 		destroy_workqueue(sc->wq);
+	swarm_cache_destroy(sc);
 	swarm_health_exit(&sc->health);
 	swarm_trace_stop(&sc->trace);
 	swarm_mig_exit(sc);
@@ -157,6 +158,11 @@ static int swarm_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 	r = swarm_meta_check(sc);
 	if (r)
 		goto bad_put;
+	r = swarm_cache_create(sc, t.cache_mb);
+	if (r) {
+		ti->error = "Cannot allocate the DRAM tier (cache_mb)";
+		goto bad_put;
+	}
 	/*
 	 * dm core cuts bios at runs of striped entries and at the queue's
 	 * max_sectors (the members'), so that a remapped bio never needs a
@@ -173,7 +179,8 @@ static int swarm_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 	ti->num_flush_bios = sc->geom.nr_devs;
 	ti->num_discard_bios = 1;
 	ti->num_write_zeroes_bios = 1;
-	ti->per_io_data_size = swarm_io_per_bio_size();
+	ti->per_io_data_size =
+		swarm_cache_per_bio_size(swarm_io_per_bio_size());
 	ti->private = sc;
 	swarm_registry_add(sc);
 	return 0;
@@ -237,11 +244,14 @@ static const char *const swarm_mig_state_names[] = {
  * <migration state> <entries moved> <entries total> <metadata ok|failed>
  * <health ok|degraded> <read_failovers> <lost_reads> <degraded_writes>
  * (<member ok|failed>)...
+ * <cache policy cb|lru> <cache bytes> <cache entries>
+ * (<hits> <misses> <hit bytes> <evictions>) for cb, then for lru
  */
 static void swarm_status_info(struct swarm_c *sc, char *result,
 			      unsigned int maxlen)
 {
 	u64 gen = 0, clusters = 0, copies = sc->geom.nr_entries, failed;
+	struct swarm_cache_info ci;
 	struct swarm_live_map *lm;
 	struct swarm_mig_info mi;
 	struct swarm_pcpu *sum;
@@ -283,6 +293,11 @@ static void swarm_status_info(struct swarm_c *sc, char *result,
 	       sum->read_failovers, sum->lost_reads, sum->degraded_writes);
 	for (i = 0; i < sc->geom.nr_devs; i++)
 		DMEMIT(" %s", failed & BIT_ULL(i) ? "failed" : "ok");
+	swarm_cache_info(sc, &ci);
+	DMEMIT(" %s %llu %llu", swarm_cp_name(ci.policy), ci.bytes, ci.entries);
+	for (i = 0; i < SWARM_CP_NR_KINDS; i++)
+		DMEMIT(" %llu %llu %llu %llu", ci.hits[i], ci.misses[i],
+		       ci.hit_bytes[i], ci.evictions[i]);
 	kfree(sum);
 }
 
@@ -309,6 +324,8 @@ static void swarm_status(struct dm_target *ti, status_type_t type,
 			DMEMIT(" max_copies %u", sc->feat.max_copies);
 		if (sc->feat.given & SWARM_FEAT_SPARE)
 			DMEMIT(" spare %u", sc->feat.spare_pct);
+		if (sc->feat.given & SWARM_FEAT_CACHE)
+			DMEMIT(" cache_mb %u", sc->feat.cache_mb);
 		if (sc->feat.given & SWARM_FEAT_FORMAT)
 			DMEMIT(" format");
 		break;
@@ -419,6 +436,11 @@ static int swarm_message_member(struct swarm_c *sc, unsigned int argc,
  *	after an I/O error)
  * dmsetup message <dev> 0 clear_member <index> [force] (trust it again;
  *	"force" when it missed writes while failed: those copies are stale)
+ * dmsetup message <dev> 0 cache [<MiB>] (a new, empty DRAM tier of that
+ *	size, 0 = off; without a size prints "<policy> <MiB> <bytes>
+ *	<entries> <T_base ns> <T_transfer ns>")
+ * dmsetup message <dev> 0 cache_policy cb|lru (a new, empty DRAM tier
+ *	under that policy)
  */
 static int swarm_message(struct dm_target *ti, unsigned int argc, char **argv,
 			 char *result, unsigned int maxlen)
@@ -492,8 +514,11 @@ static int swarm_message(struct dm_target *ti, unsigned int argc, char **argv,
 	if ((argc == 2 || argc == 3) && (!strcasecmp(argv[0], "fail_member") ||
 					 !strcasecmp(argv[0], "clear_member")))
 		return swarm_message_member(sc, argc, argv);
+	if ((argc == 1 || argc == 2) && (!strcasecmp(argv[0], "cache") ||
+					 !strcasecmp(argv[0], "cache_policy")))
+		return swarm_cache_message(sc, argc, argv, result, maxlen);
 	DMWARN("unknown message '%s' (selector placement trace migrate_rate load read_gap gaps %s)",
-	       argc ? argv[0] : "", "fail_member clear_member");
+	       argc ? argv[0] : "", "fail_member clear_member cache cache_policy");
 	return -EINVAL;
 }
 

@@ -6,13 +6,15 @@
  *
  *   pure code     swarm-layout.c (table, geometry, striping),
  *                 swarm-place.c (cluster-map checks, placement),
- *                 swarm-disk.c (on-disk format), swarm-select.h (choice);
+ *                 swarm-disk.c (on-disk format), swarm-select.h (choice),
+ *                 swarm-cache-policy.c (the DRAM tier's policies);
  *                 built in user space too.
  *   state         swarm-map.c (the live placement, its lifetime, the write
  *                 gate), swarm-select.c (per-member load),
  *                 swarm-health.c (members ok or failed), swarm-stats.c
- *                 (counters), swarm-trace.c, swarm-registry.c (the swarm
- *                 devices of the module).
+ *                 (counters), swarm-cache.c (the DRAM tier),
+ *                 swarm-trace.c, swarm-registry.c (the swarm devices of
+ *                 the module).
  *   metadata      swarm-meta.c (superblocks and map records).
  *   I/O           swarm-io.c (dm's map() and end_io, batching, fan-out).
  *   commit        swarm-migrate.c (publishing a map, moving the data).
@@ -35,6 +37,7 @@
 #include <linux/spinlock.h>
 #include <linux/workqueue.h>
 
+#include "swarm-cache.h"
 #include "swarm-core.h"
 #include "swarm-health.h"
 #include "swarm-map.h"
@@ -100,6 +103,7 @@ struct swarm_member {
  * @health: which members are ok and which failed.
  * @stats: counters.
  * @trace: the trace of reads.
+ * @cache: the DRAM tier (swarm-cache.c); always there, on or off.
  * @meta: the on-disk state (private to swarm-meta.c).
  * @mig: the migration (private to swarm-migrate.c).
  * @devs: the members.
@@ -133,6 +137,7 @@ struct swarm_c {
 	struct swarm_health health;
 	struct swarm_stats stats;
 	struct swarm_trace trace;
+	struct swarm_cache *cache;
 	struct swarm_meta *meta;
 	struct swarm_mig *mig;
 	struct swarm_member devs[];

@@ -36,6 +36,9 @@ static const struct swarm_bad_line swarm_bad_lines[] = {
 	{ "8 2 a b 2 max_copies x", "Invalid max_copies (1..8)" },
 	{ "8 2 a b 2 spare 101", "Invalid spare (0..100 per cent)" },
 	{ "8 2 a b 3 spare 10 max_copies", "Feature needs a value" },
+	{ "8 2 a b 2 cache_mb x", "Invalid cache_mb (0..1048576 MiB)" },
+	{ "8 2 a b 2 cache_mb 1048577", "Invalid cache_mb (0..1048576 MiB)" },
+	{ "8 2 a b 1 cache_mb", "Feature needs a value" },
 };
 
 #endif /* DM_SWARM_VECTORS_H */

@@ -10,6 +10,7 @@
 #include "../../kmod/swarm-layout.c"
 #include "../../kmod/swarm-place.c"
 #include "../../kmod/swarm-disk.c"
+#include "../../kmod/swarm-cache-policy.c"
 #include "../../kmod/swarm-select.h"
 #include "../../kmod/swarm-health.h"
 #include "../common/swarm-vectors.h"
@@ -19,6 +20,7 @@
 #include "../common/place-cases.h"
 #include "../common/select-cases.h"
 #include "../common/disk-cases.h"
+#include "../common/cache-cases.h"
 
 #define SECTORS_PER_GIB BIT_ULL(21)
 #define MAX_WORDS 80
@@ -241,6 +243,26 @@ SHARED_CASE(case_choose_ok)
 SHARED_CASE(case_disk_layout)
 SHARED_CASE(case_disk_superblock)
 SHARED_CASE(case_disk_beside_records)
+SHARED_CASE(case_cache_weight)
+SHARED_CASE(case_cache_f_update)
+SHARED_CASE(case_cache_heap_order)
+SHARED_CASE(case_cache_lru_order)
+SHARED_CASE(case_cache_random)
+
+/* The DRAM tier's policies: the score, f_C, the heap, LRU. */
+static struct kunit_case swarm_cache_cases[] = {
+	KUNIT_CASE(case_cache_weight_kunit),
+	KUNIT_CASE(case_cache_f_update_kunit),
+	KUNIT_CASE(case_cache_heap_order_kunit),
+	KUNIT_CASE(case_cache_lru_order_kunit),
+	KUNIT_CASE(case_cache_random_kunit),
+	{}
+};
+
+static struct kunit_suite swarm_cache_suite = {
+	.name = "dm-swarm-cache",
+	.test_cases = swarm_cache_cases,
+};
 
 static struct kunit_case swarm_disk_cases[] = {
 	KUNIT_CASE(case_disk_layout_kunit),
@@ -304,7 +326,7 @@ static struct kunit_suite swarm_select_suite = {
 };
 
 kunit_test_suites(&swarm_table_suite, &swarm_mapping_suite, &swarm_place_suite,
-		  &swarm_select_suite, &swarm_disk_suite);
+		  &swarm_select_suite, &swarm_disk_suite, &swarm_cache_suite);
 
 MODULE_DESCRIPTION("KUnit tests for dm-swarm");
 MODULE_LICENSE("GPL");

@@ -56,6 +56,10 @@ static void good_lines(void)
 	EXPECT(!parse_line("8 2 a b 4 max_copies 2 SPARE 10", &t, &err, buf, argv),
 	       "%s", err);
 	EXPECT(t.max_copies == 2 && t.spare_pct == 10 && t.given == 3, "features");
+	EXPECT(t.cache_mb == 0, "no DRAM tier by default");
+	EXPECT(!parse_line("8 2 a b 2 cache_mb 256", &t, &err, buf, argv),
+	       "%s", err);
+	EXPECT(t.cache_mb == 256 && t.given == SWARM_FEAT_CACHE, "cache_mb");
 }
 
 /* Every entry has one slot, and no two entries share one. */

@@ -439,7 +439,8 @@ static const char stats_table[] =
 "health            ok\n"
 "read failovers    0\n"
 "lost reads        0\n"
-"degraded writes   0\n";
+"degraded writes   0\n"
+"cache             off, 0.0 MiB, 0 entries\n";
 
 /* The table of an ABI 1.0 kernel: no on-disk lines. */
 static const char stats_table_10_tail[] =
@@ -458,6 +459,10 @@ static const char stats_json[] =
 "\"migrate_bytes\":0,\"migrate_ms\":0,\"migrate_rate\":67108864,"
 "\"migrate_error\":0,\"health\":\"ok\",\"failed_devs\":0,"
 "\"read_failovers\":0,\"lost_reads\":0,\"degraded_writes\":0,"
+"\"cache_policy\":\"cb\",\"cache_bytes\":0,\"cache_entries\":0,"
+"\"cache_cb_hits\":0,\"cache_cb_misses\":0,\"cache_cb_hit_bytes\":0,"
+"\"cache_cb_evictions\":0,\"cache_lru_hits\":0,\"cache_lru_misses\":0,"
+"\"cache_lru_hit_bytes\":0,\"cache_lru_evictions\":0,"
 "\"nr_devs\":2,\"devs\":["
 "{\"dev\":0,\"reads\":1000,\"writes\":500,\"read_bytes\":3145728,"
 "\"write_bytes\":524288,\"inflight\":0,\"inflight_peak\":32,"
@@ -481,7 +486,8 @@ static void stats(void)
 				"failed members    1\n"
 				"read failovers    5\n"
 				"lost reads        7\n"
-				"degraded writes   3\n"), "exit %d, '%s'", r, out);
+				"degraded writes   3\n"
+				"cache             off"), "exit %d, '%s'", r, out);
 	r = FAKE_ENV("FAKE_SWARM_ABI10=1", "stats", "253:7");
 	EXPECT(r == 0 && strlen(out) > strlen(stats_table_10_tail) &&
 	       !strcmp(out + strlen(out) - strlen(stats_table_10_tail),

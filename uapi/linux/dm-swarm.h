@@ -188,6 +188,11 @@ struct dm_swarm_dev_stats {
 #define DM_SWARM_PLACE_COACTIVATION	1
 #define DM_SWARM_PLACE_NOBALANCE	2	/* ablation: all start on member 0 */
 
+/* Values of struct dm_swarm_stats @cache_policy, and its per-policy index. */
+#define DM_SWARM_CACHE_CB		0	/* cost-benefit score (Eq. 6) */
+#define DM_SWARM_CACHE_LRU		1	/* least recently used */
+#define DM_SWARM_CACHE_NR_POLICIES	2
+
 /**
  * struct dm_swarm_stats - DM_SWARM_STATS: read the statistics.
  * @size: sizeof(struct dm_swarm_stats), set by the caller.
@@ -230,6 +235,17 @@ struct dm_swarm_dev_stats {
  *	a member that is not failed.
  * @degraded_writes: copies of writes not written because their member
  *	failed, while the write completed on another copy.
+ * @cache_bytes: the DRAM tier's memory now, bytes (0 = off; the table's
+ *	"cache_mb", the "cache" message, less what a shrinker took back).
+ * @cache_entries: entries it holds.
+ * @cache_policy: DM_SWARM_CACHE_* in use.
+ * @cache_pad: zero.
+ * @cache_hits: per policy (index DM_SWARM_CACHE_*), reads served from
+ *	memory without touching a member.
+ * @cache_misses: per policy, reads looked up and not served from memory.
+ * @cache_hit_bytes: per policy, bytes served from memory.
+ * @cache_evictions: per policy, entries evicted to make room (not those
+ *	invalidated by writes or dropped by a shrinker or a resize).
  *
  * A caller of ABI 1.1 may pass the size of the struct up to @uuid: the
  * kernel then fills only that much.
@@ -272,6 +288,15 @@ struct dm_swarm_stats {
 	__u64 read_failovers;
 	__u64 lost_reads;
 	__u64 degraded_writes;
+	/* The DRAM tier (appended; see the version above) */
+	__u64 cache_bytes;
+	__u64 cache_entries;
+	__u32 cache_policy;
+	__u32 cache_pad;
+	__u64 cache_hits[DM_SWARM_CACHE_NR_POLICIES];
+	__u64 cache_misses[DM_SWARM_CACHE_NR_POLICIES];
+	__u64 cache_hit_bytes[DM_SWARM_CACHE_NR_POLICIES];
+	__u64 cache_evictions[DM_SWARM_CACHE_NR_POLICIES];
 };
 
 /* struct dm_swarm_stats @flags */

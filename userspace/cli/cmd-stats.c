@@ -82,6 +82,37 @@ static void print_health_stats(const struct dm_swarm_stats *s)
 	       (unsigned long long)s->degraded_writes);
 }
 
+static const char *cache_policy_name(uint32_t p)
+{
+	return p == DM_SWARM_CACHE_CB ? "cb" :
+	       p == DM_SWARM_CACHE_LRU ? "lru" : "?";
+}
+
+/* The DRAM tier (zero from a kernel without it). */
+static void print_cache_stats(const struct dm_swarm_stats *s)
+{
+	uint32_t k;
+
+	printf("cache             %s, %.1f MiB, %llu entries\n",
+	       s->cache_bytes ? cache_policy_name(s->cache_policy) : "off",
+	       (double)s->cache_bytes / MIB,
+	       (unsigned long long)s->cache_entries);
+	for (k = 0; k < DM_SWARM_CACHE_NR_POLICIES; k++) {
+		uint64_t looked = s->cache_hits[k] + s->cache_misses[k];
+
+		if (!looked && !s->cache_evictions[k])
+			continue;
+		printf("cache %-3s         hits %llu, misses %llu (hit rate "
+		       "%.1f%%), %.1f MiB served, evictions %llu\n",
+		       cache_policy_name(k),
+		       (unsigned long long)s->cache_hits[k],
+		       (unsigned long long)s->cache_misses[k],
+		       looked ? 100.0 * s->cache_hits[k] / looked : 0.0,
+		       (double)s->cache_hit_bytes[k] / MIB,
+		       (unsigned long long)s->cache_evictions[k]);
+	}
+}
+
 static void print_stats_table(const struct swarm_stats *st)
 {
 	const struct dm_swarm_stats *s = &st->s;
@@ -121,6 +152,7 @@ static void print_stats_table(const struct swarm_stats *st)
 	if (swarm_stats_has_disk(s)) {
 		print_disk_stats(s);
 		print_health_stats(s);
+		print_cache_stats(s);
 	}
 }
 
@@ -177,6 +209,24 @@ static void print_health_json(const struct dm_swarm_stats *s)
 	ju64(false, "degraded_writes", s->degraded_writes);
 }
 
+/* The DRAM tier (zero from a kernel without it). */
+static void print_cache_json(const struct dm_swarm_stats *s)
+{
+	static const char *const key[] = { "hits", "misses", "hit_bytes",
+					   "evictions" };
+	const __u64 *v[] = { s->cache_hits, s->cache_misses,
+				s->cache_hit_bytes, s->cache_evictions };
+	uint32_t k, f;
+
+	printf(",\"cache_policy\":\"%s\"", cache_policy_name(s->cache_policy));
+	ju64(false, "cache_bytes", s->cache_bytes);
+	ju64(false, "cache_entries", s->cache_entries);
+	for (k = 0; k < DM_SWARM_CACHE_NR_POLICIES; k++)
+		for (f = 0; f < 4; f++)
+			printf(",\"cache_%s_%s\":%llu", cache_policy_name(k),
+			       key[f], (unsigned long long)v[f][k]);
+}
+
 static void print_stats_json(const struct swarm_stats *st)
 {
 	const struct dm_swarm_stats *s = &st->s;
@@ -200,6 +250,7 @@ static void print_stats_json(const struct swarm_stats *st)
 	ju64(false, "spare_pct", s->spare_pct);
 	print_disk_json(s);
 	print_health_json(s);
+	print_cache_json(s);
 	ju64(false, "nr_devs", s->nr_devs);
 	printf(",\"devs\":[");
 	for (i = 0; i < nr_devs(st); i++) {

@@ -28,6 +28,6 @@ for d in /sys/kernel/debug/kunit/dm-swarm-*; do
 		fi
 	done </tmp/cases
 done
-expect_eq suites-found 5 "$n"
+expect_eq suites-found 6 "$n"
 check unload rmmod dm-swarm-test
 finish
