@@ -91,13 +91,13 @@ for k in $kernels; do
 			--disk-mib 8 --timeout 1800 -- kunit integration trace
 		vm_step suites-b-test test tests/vm/tools/run-suites.sh \
 			--disk-mib 16 --timeout 2400 -- clustermap iopath:1 \
-			persist:all:5 failure:50
+			persist:all:5 failure:50 cache
 	elif [ "$k" = 6.1 ]; then
 		vm_step "integration-$k" "$k" tests/vm/suites/integration.sh --disk-mib 64
 	else
 		vm_step "suites-a-$k" "$k" tests/vm/tools/run-suites.sh \
 			--disk-mib 64 --timeout 1800 -- integration iopath \
-			clustermap trace
+			clustermap trace cache
 		vm_step "suites-b-$k" "$k" tests/vm/tools/run-suites.sh \
 			--disk-mib 32 --timeout 1800 -- persist:all:20 failure
 		# The client API (libswarm.so) beside swarm-bench, IOPS-bound SSDs.
