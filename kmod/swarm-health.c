@@ -17,7 +17,32 @@ static void swarm_health_event(struct work_struct *work)
 {
 	struct swarm_health *h = container_of(work, struct swarm_health, event);
 
+	if (h->changed)
+		h->changed(h);
 	dm_table_event(h->ti->table);
+}
+
+/* The health changed: record it and raise an event. Any context. */
+void swarm_health_changed(struct swarm_health *h)
+{
+	schedule_work(&h->event);
+}
+
+/**
+ * swarm_health_set() - the health the superblocks recorded.
+ * @h: the health.
+ * @failed: failed members.
+ * @stale: failed members that missed writes.
+ * @rebuilding: failed members being rebuilt.
+ *
+ * Before the first resume, when no I/O runs.
+ */
+void swarm_health_set(struct swarm_health *h, u64 failed, u64 stale,
+		      u64 rebuilding)
+{
+	atomic64_set(&h->failed, failed);
+	atomic64_set(&h->stale, stale);
+	atomic64_set(&h->rebuilding, rebuilding);
 }
 
 void swarm_health_init(struct swarm_health *h, struct dm_target *ti,
@@ -27,6 +52,8 @@ void swarm_health_init(struct swarm_health *h, struct dm_target *ti,
 
 	atomic64_set(&h->failed, 0);
 	atomic64_set(&h->stale, 0);
+	atomic64_set(&h->rebuilding, 0);
+	h->changed = NULL;
 	for (i = 0; i < SWARM_MAX_DEVS; i++)
 		atomic_set(&h->errors[i], 0);
 	h->nr_devs = nr_devs;
@@ -65,7 +92,7 @@ bool swarm_health_fail(struct swarm_health *h, u32 dev, int err)
 		      h->name, dev, err);
 	else
 		DMWARN("%s: member %u failed by message", h->name, dev);
-	schedule_work(&h->event);
+	swarm_health_changed(h);
 	return true;
 }
 
@@ -95,7 +122,8 @@ bool swarm_health_io_error(struct swarm_health *h, u32 dev, blk_status_t st)
  * @dev: the member.
  * @force: even though it missed writes (its copies of them are stale).
  *
- * Return: 0, or -EBUSY for a stale member without @force.
+ * Return: 0, or -EBUSY for a stale member without @force or a member
+ * being rebuilt.
  */
 int swarm_health_clear(struct swarm_health *h, u32 dev, bool force)
 {
@@ -103,6 +131,10 @@ int swarm_health_clear(struct swarm_health *h, u32 dev, bool force)
 
 	if (!(swarm_health_failed(h) & bit))
 		return 0;
+	if (atomic64_read(&h->rebuilding) & bit) {
+		DMWARN("%s: member %u is being rebuilt", h->name, dev);
+		return -EBUSY;
+	}
 	if ((atomic64_read(&h->stale) & bit) && !force) {
 		DMWARN("%s: member %u missed writes while failed (clear_member %u force)",
 		       h->name, dev, dev);
@@ -113,6 +145,6 @@ int swarm_health_clear(struct swarm_health *h, u32 dev, bool force)
 	atomic64_andnot(bit, &h->failed);
 	DMINFO("%s: member %u cleared%s", h->name, dev,
 	       force ? " (forced: copies may be stale)" : "");
-	schedule_work(&h->event);
+	swarm_health_changed(h);
 	return 0;
 }

@@ -1016,7 +1016,7 @@ static int swarm_write_parts(struct swarm_c *sc, struct bio *bio,
 			     sector_t in_entry, u32 nr, gfp_t gfp,
 			     struct swarm_parts *ps)
 {
-	u64 failed = swarm_health_failed(&sc->health);
+	u64 failed = swarm_health_wfailed(&sc->health);
 	const struct swarm_geom *g = &sc->geom;
 	u64 copies[2 * SWARM_MAX_COPIES];
 	struct bvec_iter it = bio->bi_iter;
@@ -1208,8 +1208,8 @@ static int swarm_map_write(struct swarm_c *sc, struct bio *bio, u64 entry,
 		swarm_gate_exit(&sc->maps);
 		goto defer;
 	}
-	if (unlikely(!swarm_health_ok(&sc->health,
-				      swarm_loc_decode(copies[0]).dev))) {
+	if (unlikely(!swarm_health_write_ok(&sc->health,
+					    swarm_loc_decode(copies[0]).dev))) {
 		/* Its only copy is on a failed member. */
 		io->entered = false;
 		swarm_gate_exit(&sc->maps);
@@ -1239,7 +1239,7 @@ int swarm_io_map(struct dm_target *ti, struct bio *bio)
 		/* An empty flush: dm core sends one per member. */
 		u32 dev = dm_bio_get_target_bio_nr(bio);
 
-		if (unlikely(!swarm_health_ok(&sc->health, dev))) {
+		if (unlikely(!swarm_health_write_ok(&sc->health, dev))) {
 			/* Nothing on a failed member is read again. */
 			bio_endio(bio);
 			return DM_MAPIO_SUBMITTED;
