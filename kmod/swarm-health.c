@@ -112,6 +112,10 @@ bool swarm_health_io_error(struct swarm_health *h, u32 dev, blk_status_t st)
 	if (!swarm_status_fails_member(st))
 		return false;
 	atomic_inc(&h->errors[dev]);
+	/* A member being rebuilt that fails again is not rebuilt. */
+	if (atomic64_fetch_andnot(BIT_ULL(dev), &h->rebuilding) & BIT_ULL(dev))
+		DMERR("%s: member %u failed again while rebuilt (error %d)",
+		      h->name, dev, blk_status_to_errno(st));
 	swarm_health_fail(h, dev, blk_status_to_errno(st));
 	return true;
 }

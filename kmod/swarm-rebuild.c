@@ -123,13 +123,18 @@ static unsigned long swarm_rb_delay(struct swarm_rebuild *rb)
 						rate)));
 }
 
-/* Writes leave the member out again, or (@ok) it is ok for reads too. */
-static void swarm_rb_detach(struct swarm_c *sc, bool ok)
+/*
+ * Writes leave the member out again, or (@ok) it is ok for reads too,
+ * unless a write to it failed meanwhile. Return: whether it is ok.
+ */
+static bool swarm_rb_detach(struct swarm_c *sc, bool ok)
 {
 	struct swarm_health *h = &sc->health;
 	u64 bit = BIT_ULL(sc->rb->dev);
 
 	swarm_gate_close(&sc->maps);
+	/* No write is in flight: none can fail it after this. */
+	ok = ok && swarm_health_write_ok(h, sc->rb->dev);
 	if (ok) {
 		atomic64_andnot(bit, &h->stale);
 		atomic_set(&h->errors[sc->rb->dev], 0);
@@ -141,6 +146,7 @@ static void swarm_rb_detach(struct swarm_c *sc, bool ok)
 	WRITE_ONCE(sc->migrating, false);
 	swarm_gate_open(&sc->maps);
 	swarm_io_requeue(sc, &sc->maps.held);
+	return ok;
 }
 
 static void swarm_rb_end(struct swarm_c *sc, u32 state, int error)
@@ -177,7 +183,13 @@ static void swarm_rb_finish(struct swarm_c *sc)
 		swarm_rb_fail(sc, r);
 		return;
 	}
-	swarm_rb_detach(sc, true);
+	if (!swarm_rb_detach(sc, true)) {
+		swarm_meta_set_rebuild(sc, 0, 0);
+		swarm_rb_end(sc, SWARM_RB_FAILED, -EIO);
+		DMERR("%s: member %u failed at the end of its rebuild",
+		      swarm_name(sc), rb->dev);
+		return;
+	}
 	swarm_meta_set_rebuild(sc, 0, 0);
 	swarm_rb_end(sc, SWARM_RB_DONE, 0);
 	DMINFO("%s: member %u rebuilt: %llu entries copied (%llu MiB), %llu lost, in %llu ms",
