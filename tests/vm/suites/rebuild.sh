@@ -175,7 +175,7 @@ expect_eq rebuild-lost "$NLOST" "$(rb lost)"
 expect_eq rebuild-next-total "$(rb total)" "$(rb next)"
 expect_eq rebuilt-ok "ok ok ok ok" "$(swarm_members sw)"
 expect_eq rebuilt-health ok "$(swarm_st sw health)"
-expect_eq rebuilt-not-stale 0 "$(rb stale)"
+expect_eq rebuilt-not-stale 0x0 "$(rb stale)"
 check rebuilt-logged sh -c 'dmesg | grep -q "sw: member 1 rebuilt"'
 swarm-bench verify "$DM" --seed 7 --keep-going >/tmp/v2.txt 2>/tmp/v2.err
 cat /tmp/v2.txt
