@@ -513,26 +513,24 @@ static int swarm_format(struct swarm_c *sc)
  * flag any of them has; *@stale when the members it does not say failed
  * differ (a crash during a superblock write).
  */
-static struct swarm_sb swarm_newest_sb(struct swarm_c *sc,
-				       const struct swarm_sb *sbs, u64 absent,
-				       bool *stale)
+static void swarm_newest_sb(struct swarm_c *sc, const struct swarm_sb *sbs,
+			    u64 absent, struct swarm_sb *newest, bool *stale)
 {
 	u64 all = BIT_ULL(sc->geom.nr_devs) - 1;
-	struct swarm_sb newest = *swarm_newest_of(sc, sbs, all & ~absent);
 	u32 i;
 
+	*newest = *swarm_newest_of(sc, sbs, all & ~absent);
 	for (i = 0; i < sc->geom.nr_devs; i++)
 		if (!(absent & BIT_ULL(i)))
-			newest.flags |= sbs[i].flags;
+			newest->flags |= sbs[i].flags;
 	*stale = false;
 	for (i = 0; i < sc->geom.nr_devs; i++) {
-		if ((absent | newest.failed) & BIT_ULL(i))
+		if ((absent | newest->failed) & BIT_ULL(i))
 			continue;
-		if (sbs[i].generation != newest.generation ||
-		    sbs[i].seq != newest.seq || sbs[i].flags != newest.flags)
+		if (sbs[i].generation != newest->generation ||
+		    sbs[i].seq != newest->seq || sbs[i].flags != newest->flags)
 			*stale = true;
 	}
-	return newest;
 }
 
 /*
@@ -562,49 +560,51 @@ static void swarm_load_health(struct swarm_c *sc, struct swarm_sb *sb,
 		       sc->meta->replaced, rebuilding, sb->rebuild_next);
 }
 
-/* An existing set: its committed map, its flags, its superblocks made whole. */
+/*
+ * An existing set: its committed map, its flags, its health, its
+ * superblocks made whole. The newest superblock goes to @sc->meta->sb.
+ */
 static int swarm_load_set(struct swarm_c *sc, const struct swarm_sb *sbs,
 			  u64 absent, u64 dead)
 {
+	struct swarm_sb *newest = &sc->meta->sb;
 	struct swarm_live_map *lm = NULL;
-	struct swarm_sb newest;
 	bool stale;
 	int r;
 
-	newest = swarm_newest_sb(sc, sbs, absent, &stale);
-	memcpy(sc->uuid, newest.uuid, sizeof(sc->uuid));
-	if (newest.generation) {
-		lm = swarm_live_adopt(sc, newest.generation);
+	swarm_newest_sb(sc, sbs, absent, newest, &stale);
+	memcpy(sc->uuid, newest->uuid, sizeof(sc->uuid));
+	if (newest->generation) {
+		lm = swarm_live_adopt(sc, newest->generation);
 		if (!lm) {
-			r = swarm_load_map(sc, &newest, &lm);
+			r = swarm_load_map(sc, newest, &lm);
 			if (r)
 				return r;
 		}
 	}
-	swarm_load_health(sc, &newest, absent, dead);
-	sc->meta->sb = newest;
+	swarm_load_health(sc, newest, absent, dead);
+	WRITE_ONCE(sc->has_data, newest->flags & SWARM_SB_HAS_DATA);
 	/* The table's features are the ones assemble restores next time. */
-	if (newest.max_copies != sc->feat.max_copies ||
-	    newest.spare_pct != sc->feat.spare_pct) {
-		sc->meta->sb.max_copies = sc->feat.max_copies;
-		sc->meta->sb.spare_pct = sc->feat.spare_pct;
+	if (newest->max_copies != sc->feat.max_copies ||
+	    newest->spare_pct != sc->feat.spare_pct) {
+		newest->max_copies = sc->feat.max_copies;
+		newest->spare_pct = sc->feat.spare_pct;
 		stale = true;
 	}
 	if (stale) {
 		DMINFO("%s: rewriting superblocks to generation %llu",
-		       swarm_name(sc), newest.generation);
+		       swarm_name(sc), newest->generation);
 		r = swarm_write_sbs(sc);
 		if (r) {
 			swarm_live_put(lm);
 			return r;
 		}
 	}
-	WRITE_ONCE(sc->has_data, newest.flags & SWARM_SB_HAS_DATA);
 	/* No I/O reaches a table before its first resume. */
 	swarm_live_put(swarm_live_publish(&sc->maps, lm));
 	if (lm)
 		DMINFO("%s: set %pU: map generation %llu, %llu copies of %llu entries",
-		       swarm_name(sc), newest.uuid, lm->generation,
+		       swarm_name(sc), newest->uuid, lm->generation,
 		       lm->pl.nr_copies, lm->pl.nr_entries);
 	return 0;
 }

@@ -448,7 +448,7 @@ static int swarm_message_member(struct swarm_c *sc, unsigned int argc,
  *	"force" when it missed writes while failed: those copies are stale)
  * dmsetup message <dev> 0 rebuild <index> (copy every entry it holds from
  *	the other copies, then trust it again; swarm-rebuild.c)
- * dmsetup message <dev> 0 rebuild_rate <MiB/s, 0 = no cap>
+ * dmsetup message <dev> 0 rebuild_rate <KiB/s, 0 = no cap>
  */
 static int swarm_message(struct dm_target *ti, unsigned int argc, char **argv,
 			 char *result, unsigned int maxlen)
@@ -530,13 +530,13 @@ static int swarm_message(struct dm_target *ti, unsigned int argc, char **argv,
 		return swarm_rb_message(sc, dev);
 	}
 	if (argc == 2 && !strcasecmp(argv[0], "rebuild_rate")) {
-		u32 mib;
+		u32 kib;
 
-		if (kstrtou32(argv[1], 10, &mib) || mib > 1U << 20) {
-			DMWARN("rebuild_rate takes MiB/s, 0 (no cap) to %u", 1U << 20);
+		if (kstrtou32(argv[1], 10, &kib) || kib > 1U << 30) {
+			DMWARN("rebuild_rate takes KiB/s, 0 (no cap) to %u", 1U << 30);
 			return -EINVAL;
 		}
-		swarm_rb_set_rate(sc, (u64)mib << 20);
+		swarm_rb_set_rate(sc, (u64)kib << 10);
 		return 0;
 	}
 	if ((argc == 2 || argc == 3) && (!strcasecmp(argv[0], "fail_member") ||

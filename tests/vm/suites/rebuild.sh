@@ -199,11 +199,11 @@ done
 # Make the device whole again for what follows.
 check repopulate swarm-bench populate "$DM" --seed 7
 
-# Member 2, failed by message, rebuilt at 1 MiB/s, a reload in the middle:
+# Member 2, failed by message, rebuilt at 256 KiB/s, a reload in the middle:
 # the superblocks say where it was, and it goes on from there.
 check fail-member-2 dmsetup message sw 0 fail_member 2
 check rebuild-ok-member-refused sh -c '! dmsetup message sw 0 rebuild 0'
-check rebuild-rate dmsetup message sw 0 rebuild_rate 1
+check rebuild-rate dmsetup message sw 0 rebuild_rate 256
 check rebuild-2 dmsetup message sw 0 rebuild 2
 check rebuild-busy-refused sh -c '! dmsetup message sw 0 rebuild 2'
 expect_eq rebuild-2-running running "$(rb state)"
