@@ -16,10 +16,52 @@
 static void swarm_health_event(struct work_struct *work)
 {
 	struct swarm_health *h = container_of(work, struct swarm_health, event);
+	struct bio_list done = BIO_EMPTY_LIST;
+	blk_status_t st = BLK_STS_OK;
+	struct bio *bio;
+	int r = 0;
 
 	if (h->changed)
-		h->changed(h);
+		r = h->changed(h);
+	spin_lock_irq(&h->lock);
+	/* A failure newer than the record queued us again. */
+	if (r || !(swarm_health_failed(h) & ~(u64)atomic64_read(&h->recorded))) {
+		bio_list_merge(&done, &h->held);
+		bio_list_init(&h->held);
+	}
+	spin_unlock_irq(&h->lock);
+	if (r)
+		st = BLK_STS_IOERR;	/* no superblock left to write */
+	while ((bio = bio_list_pop(&done))) {
+		bio->bi_status = st;
+		bio_endio(bio);
+	}
 	dm_table_event(h->ti->table);
+}
+
+/**
+ * swarm_health_hold() - hold a write until the failures are recorded.
+ * @h: the health.
+ * @bio: a write that left out a copy on a failed member, done.
+ *
+ * Any context.
+ *
+ * Return: true if @bio is held (the event work completes it), false if
+ * every failed member is recorded already.
+ */
+bool swarm_health_hold(struct swarm_health *h, struct bio *bio)
+{
+	unsigned long flags;
+	bool hold;
+
+	spin_lock_irqsave(&h->lock, flags);
+	hold = swarm_health_failed(h) & ~(u64)atomic64_read(&h->recorded);
+	if (hold)
+		bio_list_add(&h->held, bio);
+	spin_unlock_irqrestore(&h->lock, flags);
+	if (hold)
+		swarm_health_changed(h);
+	return hold;
 }
 
 /* The health changed: record it and raise an event. Any context. */
@@ -43,6 +85,7 @@ void swarm_health_set(struct swarm_health *h, u64 failed, u64 stale,
 	atomic64_set(&h->failed, failed);
 	atomic64_set(&h->stale, stale);
 	atomic64_set(&h->rebuilding, rebuilding);
+	atomic64_set(&h->recorded, failed);
 }
 
 void swarm_health_init(struct swarm_health *h, struct dm_target *ti,
@@ -53,6 +96,9 @@ void swarm_health_init(struct swarm_health *h, struct dm_target *ti,
 	atomic64_set(&h->failed, 0);
 	atomic64_set(&h->stale, 0);
 	atomic64_set(&h->rebuilding, 0);
+	atomic64_set(&h->recorded, 0);
+	spin_lock_init(&h->lock);
+	bio_list_init(&h->held);
 	h->changed = NULL;
 	for (i = 0; i < SWARM_MAX_DEVS; i++)
 		atomic_set(&h->errors[i], 0);

@@ -19,7 +19,10 @@
  * Every change raises a dm event (dmsetup wait), from a work item since
  * failures are seen in end_io; the work item first calls @changed, which
  * records the failed and stale members in the superblocks (swarm-meta.c)
- * so that a reload or a reboot does not trust them again.
+ * so that a reload or a reboot does not trust them again. A write that
+ * left out a copy on a failed member completes only once that failure is
+ * recorded (as md raid1 holds such writes until its superblock is
+ * written): a crash before cannot bring the stale copy back.
  */
 #ifndef DM_SWARM_HEALTH_H
 #define DM_SWARM_HEALTH_H
@@ -46,7 +49,9 @@ static inline u32 swarm_ok_mask(const u32 *devs, u32 n, u64 failed)
 
 #ifdef __KERNEL__
 #include <linux/atomic.h>
+#include <linux/bio.h>
 #include <linux/blk_types.h>
+#include <linux/spinlock.h>
 #include <linux/workqueue.h>
 
 struct dm_target;
@@ -99,19 +104,27 @@ static inline bool swarm_status_fails_member(blk_status_t st)
  * @nr_devs: members.
  * @name: the device's name, for the log.
  * @ti: the target, whose table gets the events.
- * @event: calls @changed, then raises a dm event.
- * @changed: records the health (set by the owner; process context).
+ * @recorded: the failed members the superblocks record.
+ * @lock: protects @held.
+ * @held: writes that left out a copy on a failed member not yet
+ *	recorded: they complete when it is (swarm_health_hold()).
+ * @event: calls @changed, completes @held, then raises a dm event.
+ * @changed: records the health (set by the owner; process context);
+ *	returns 0, or an errno when no superblock could be written.
  */
 struct swarm_health {
 	atomic64_t failed;
 	atomic64_t stale;
 	atomic64_t rebuilding;
+	atomic64_t recorded;
+	spinlock_t lock;	/* protects held */
+	struct bio_list held;
 	atomic_t errors[SWARM_MAX_DEVS];
 	u32 nr_devs;
 	const char *name;
 	struct dm_target *ti;
 	struct work_struct event;
-	void (*changed)(struct swarm_health *h);
+	int (*changed)(struct swarm_health *h);
 };
 
 void swarm_health_init(struct swarm_health *h, struct dm_target *ti,
@@ -123,6 +136,7 @@ int swarm_health_clear(struct swarm_health *h, u32 dev, bool force);
 void swarm_health_set(struct swarm_health *h, u64 failed, u64 stale,
 		      u64 rebuilding);
 void swarm_health_changed(struct swarm_health *h);
+bool swarm_health_hold(struct swarm_health *h, struct bio *bio);
 
 /* Failed members, bit i for member i. Never sleeps. */
 static inline u64 swarm_health_failed(struct swarm_health *h)

@@ -75,6 +75,9 @@ struct swarm_plug {
  * @error: first error of those clones.
  * @tries: times a read was sent again after an error.
  * @lost: a read met an entry with no copy left: it is not sent again.
+ * @degraded: a write that left out a copy on a failed member: it
+ *	completes once the superblocks record the failure
+ *	(swarm_health_hold()).
  * @iter: a read's position and size in map(), to send it again.
  * @flags: its bi_flags then.
  * @plug: the plug of the reads held with this one, when it was the first.
@@ -84,6 +87,7 @@ struct swarm_io {
 	u32 bytes;
 	bool entered;
 	bool lost;
+	bool degraded;
 	u8 tries;
 	atomic_t pending;
 	atomic_t error;
@@ -669,12 +673,16 @@ struct swarm_parts {
 	gfp_t gfp;
 };
 
-static void swarm_io_put(struct bio *orig)
+static void swarm_io_put(struct swarm_c *sc, struct bio *orig)
 {
 	struct swarm_io *io = swarm_io(orig);
 
 	if (atomic_dec_and_test(&io->pending)) {
 		orig->bi_status = (__force blk_status_t)atomic_read(&io->error);
+		/* Not before the superblocks say its skipped copies are bad. */
+		if (unlikely(io->degraded) && !orig->bi_status &&
+		    swarm_health_hold(&sc->health, orig))
+			return;
 		bio_endio(orig);
 	}
 }
@@ -704,6 +712,7 @@ static bool swarm_clone_failed(struct swarm_c *sc, struct swarm_clone *c,
 	    !swarm_health_any_ok(&sc->health, c->others))
 		return false;
 	swarm_health_stale(&sc->health, c->dev);
+	swarm_io(c->orig)->degraded = true;
 	this_cpu_inc(sc->stats.pcpu->degraded_writes);
 	return true;
 }
@@ -718,7 +727,7 @@ static void swarm_clone_endio(struct bio *clone)
 	if (st && !swarm_clone_failed(c->sc, c, st))
 		atomic_cmpxchg(&swarm_io(orig)->error, 0, (__force int)st);
 	bio_put(clone);
-	swarm_io_put(orig);
+	swarm_io_put(c->sc, orig);
 }
 
 /* Parts bypass dm's clone: integrity data and crypto contexts do not split. */
@@ -875,7 +884,7 @@ static void swarm_parts_send(struct swarm_c *sc, struct swarm_parts *ps)
 		swarm_parts_close(sc, ps, 0);
 	while ((p = bio_list_pop(&ps->done)))
 		swarm_parts_submit(sc, ps->orig, p);
-	swarm_io_put(ps->orig);
+	swarm_io_put(sc, ps->orig);
 }
 
 /* Free the parts of a failed build in map(); nothing was sent. */
@@ -1042,6 +1051,7 @@ static int swarm_write_parts(struct swarm_c *sc, struct bio *bio,
 			if (unlikely(failed & BIT_ULL(l.dev))) {
 				/* Its copy there is stale from now on. */
 				swarm_health_stale(&sc->health, l.dev);
+				swarm_io(bio)->degraded = true;
 				if (ok)
 					this_cpu_inc(sc->stats.pcpu->degraded_writes);
 				continue;
@@ -1234,6 +1244,7 @@ int swarm_io_map(struct dm_target *ti, struct bio *bio)
 	io->dev = SWARM_IO_NONE;
 	io->entered = false;
 	io->lost = false;
+	io->degraded = false;
 	io->tries = 0;
 	if (unlikely(bio->bi_opf & REQ_PREFLUSH)) {
 		/* An empty flush: dm core sends one per member. */

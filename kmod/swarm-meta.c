@@ -131,6 +131,7 @@ again:
 		}
 	}
 	sc->meta->sb = sb;
+	atomic64_set(&sc->health.recorded, sb.failed);
 	return 0;
 dead:
 	/* The members may now disagree: no more writes. */
@@ -318,14 +319,14 @@ static int swarm_identify(struct swarm_c *sc, struct swarm_sb *sbs,
 		u64 bit = BIT_ULL(i);
 		char *err = errs[i];
 
-		r = 0;
 		if ((valid & bit) || !err)
 			r = swarm_check_member(sc, i, &sbs[i], f, first, &err);
+		else
+			r = dead & bit ? -EIO : -EINVAL;
 		if (!r)
 			continue;
 		if (!(failed & bit)) {
 			*error = err;
-			r = r ?: (dead & bit ? -EIO : -EINVAL);
 			goto out;
 		}
 		/* A failed member: dead, or a new device to rebuild. */
@@ -787,19 +788,25 @@ out:
  * From the health's work item after a member failed, went stale or was
  * cleared; process context. Does nothing before the metadata is loaded,
  * or when the superblocks already say so.
+ *
+ * Return: 0, or -EIO when no member's superblock can be written.
  */
-void swarm_meta_sync_health(struct swarm_c *sc)
+int swarm_meta_sync_health(struct swarm_c *sc)
 {
 	struct swarm_meta *meta = sc->meta;
 	u64 failed, stale;
+	int r = 0;
 
 	mutex_lock(&meta->lock);
 	failed = swarm_health_failed(&sc->health);
 	stale = (u64)atomic64_read(&sc->health.stale) & failed;
-	if (meta->loaded && !READ_ONCE(sc->meta_failed) &&
-	    (meta->sb.failed != failed || meta->sb.stale != stale))
-		swarm_write_sbs(sc);
+	if (READ_ONCE(sc->meta_failed))
+		r = -EIO;
+	else if (meta->loaded &&
+		 (meta->sb.failed != failed || meta->sb.stale != stale))
+		r = swarm_write_sbs(sc);
 	mutex_unlock(&meta->lock);
+	return r;
 }
 
 /**

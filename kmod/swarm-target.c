@@ -83,9 +83,9 @@ bad:
 static void swarm_tput_work(struct work_struct *work);
 
 /* The health changed: the superblocks record it (swarm-health.h). */
-static void swarm_health_record(struct swarm_health *h)
+static int swarm_health_record(struct swarm_health *h)
 {
-	swarm_meta_sync_health(container_of(h, struct swarm_c, health));
+	return swarm_meta_sync_health(container_of(h, struct swarm_c, health));
 }
 
 /* Everything but the members; undone by swarm_free_state(). */

@@ -170,7 +170,7 @@ int swarm_meta_commit(struct swarm_c *sc, const struct swarm_placement *m,
 		      u64 generation, u32 flags);
 u64 swarm_meta_generation(struct swarm_c *sc);
 u32 swarm_meta_flags(struct swarm_c *sc);
-void swarm_meta_sync_health(struct swarm_c *sc);
+int swarm_meta_sync_health(struct swarm_c *sc);
 int swarm_meta_set_rebuild(struct swarm_c *sc, u32 dev, u64 next);
 u64 swarm_meta_rebuild_pos(struct swarm_c *sc, u32 *dev, u64 *next);
 int swarm_meta_rebuild_records(struct swarm_c *sc,
