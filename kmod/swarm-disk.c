@@ -96,6 +96,10 @@ void swarm_sb_encode(const struct swarm_sb *sb, void *block)
 	for (i = 0; i < SWARM_MAX_DEVS; i++)
 		d->area_crc[i] = cpu_to_le32(sb->area_crc[i]);
 	d->run_shift = cpu_to_le32(sb->run_shift);
+	d->rebuild_dev = cpu_to_le32(sb->rebuild_dev);
+	d->failed = cpu_to_le64(sb->failed);
+	d->stale = cpu_to_le64(sb->stale);
+	d->rebuild_next = cpu_to_le64(sb->rebuild_next);
 	d->crc = cpu_to_le32(swarm_sb_crc(block));
 }
 
@@ -120,7 +124,12 @@ static bool swarm_sb_sane(const struct swarm_sb *sb)
 	    sb->flags & ~SWARM_SB_FLAGS_ALL || !sb->dev_slots ||
 	    sb->dev_slots > SWARM_LOC_SLOT_MASK || !sb->max_copies ||
 	    sb->max_copies > SWARM_MAX_COPIES || sb->spare_pct > 100 ||
-	    sb->run_shift > SWARM_MAX_RUN_SHIFT)
+	    sb->run_shift > SWARM_MAX_RUN_SHIFT ||
+	    sb->rebuild_dev > sb->nr_members ||
+	    (sb->failed | sb->stale) >> 1 >> (sb->nr_members - 1) ||
+	    sb->stale & ~sb->failed ||
+	    (sb->rebuild_dev && !(sb->failed & BIT_ULL(sb->rebuild_dev - 1))) ||
+	    sb->rebuild_next > sb->nr_entries)
 		return false;
 	if ((u64)sb->area_sectors << 9 < 2 * swarm_part_bytes(sb->dev_slots))
 		return false;
@@ -175,6 +184,12 @@ enum swarm_sb_kind swarm_sb_decode(const void *block, struct swarm_sb *sb)
 	for (i = 0; i < SWARM_MAX_DEVS; i++)
 		sb->area_crc[i] = le32_to_cpu(d->area_crc[i]);
 	sb->run_shift = sb->version >= 2 ? le32_to_cpu(d->run_shift) : 0;
+	if (sb->version >= 3) {
+		sb->rebuild_dev = le32_to_cpu(d->rebuild_dev);
+		sb->failed = le64_to_cpu(d->failed);
+		sb->stale = le64_to_cpu(d->stale);
+		sb->rebuild_next = le64_to_cpu(d->rebuild_next);
+	}
 	return swarm_sb_sane(sb) ? SWARM_SB_VALID : SWARM_SB_CORRUPT;
 }
 

@@ -26,7 +26,7 @@
 #include "swarm-place.h"
 
 #define SWARM_SB_MAGIC		0x4d525753U	/* "SWRM" little-endian */
-#define SWARM_SB_VERSION	2U	/* 2: run_shift */
+#define SWARM_SB_VERSION	3U	/* 2: run_shift; 3: member health */
 #define SWARM_SB_BYTES		4096U
 #define SWARM_SB_SECTORS	8U
 #define SWARM_SB_COPIES		2U
@@ -61,6 +61,16 @@
  *	in the committed area.
  * @run_shift: log2 of the run of striped entries (version 2; version 1
  *	sets stripe entry by entry: 0).
+ * @failed: members not trusted, bit i for member i (version 3): their
+ *	copies are never read until a rebuild or clear_member.
+ * @stale: failed members that missed writes (version 3).
+ * @rebuild_dev: the member being rebuilt + 1, 0 = none (version 3).
+ * @rebuild_next: the entries below it are rebuilt (version 3).
+ *
+ * A superblock is written as version 3 only when one of the version 3
+ * fields is set, so that a module that does not know them refuses a
+ * degraded set instead of trusting its stale copies, and still reads a
+ * healthy one.
  */
 struct swarm_disk_sb {
 	__le32 magic;
@@ -83,6 +93,10 @@ struct swarm_disk_sb {
 	__le64 nr_copies;
 	__le32 area_crc[SWARM_MAX_DEVS];
 	__le32 run_shift;
+	__le32 rebuild_dev;
+	__le64 failed;
+	__le64 stale;
+	__le64 rebuild_next;
 };
 
 /**
@@ -108,7 +122,17 @@ struct swarm_sb {
 	u64 nr_copies;
 	u32 area_crc[SWARM_MAX_DEVS];
 	u32 run_shift;
+	u32 rebuild_dev;
+	u64 failed;
+	u64 stale;
+	u64 rebuild_next;
 };
+
+/* Does @sb need version 3 (member health)? */
+static inline bool swarm_sb_has_health(const struct swarm_sb *sb)
+{
+	return sb->failed || sb->stale || sb->rebuild_dev;
+}
 
 /* What a member's first superblock block holds. */
 enum swarm_sb_kind {

@@ -16,8 +16,76 @@
 static void swarm_health_event(struct work_struct *work)
 {
 	struct swarm_health *h = container_of(work, struct swarm_health, event);
+	struct bio_list done = BIO_EMPTY_LIST;
+	blk_status_t st = BLK_STS_OK;
+	struct bio *bio;
+	int r = 0;
 
+	if (h->changed)
+		r = h->changed(h);
+	spin_lock_irq(&h->lock);
+	/* A failure newer than the record queued us again. */
+	if (r || !(swarm_health_failed(h) & ~(u64)atomic64_read(&h->recorded))) {
+		bio_list_merge(&done, &h->held);
+		bio_list_init(&h->held);
+	}
+	spin_unlock_irq(&h->lock);
+	if (r)
+		st = BLK_STS_IOERR;	/* no superblock left to write */
+	while ((bio = bio_list_pop(&done))) {
+		bio->bi_status = st;
+		bio_endio(bio);
+	}
 	dm_table_event(h->ti->table);
+}
+
+/**
+ * swarm_health_hold() - hold a write until the failures are recorded.
+ * @h: the health.
+ * @bio: a write that left out a copy on a failed member, done.
+ *
+ * Any context.
+ *
+ * Return: true if @bio is held (the event work completes it), false if
+ * every failed member is recorded already.
+ */
+bool swarm_health_hold(struct swarm_health *h, struct bio *bio)
+{
+	unsigned long flags;
+	bool hold;
+
+	spin_lock_irqsave(&h->lock, flags);
+	hold = swarm_health_failed(h) & ~(u64)atomic64_read(&h->recorded);
+	if (hold)
+		bio_list_add(&h->held, bio);
+	spin_unlock_irqrestore(&h->lock, flags);
+	if (hold)
+		swarm_health_changed(h);
+	return hold;
+}
+
+/* The health changed: record it and raise an event. Any context. */
+void swarm_health_changed(struct swarm_health *h)
+{
+	schedule_work(&h->event);
+}
+
+/**
+ * swarm_health_set() - the health the superblocks recorded.
+ * @h: the health.
+ * @failed: failed members.
+ * @stale: failed members that missed writes.
+ * @rebuilding: failed members being rebuilt.
+ *
+ * Before the first resume, when no I/O runs.
+ */
+void swarm_health_set(struct swarm_health *h, u64 failed, u64 stale,
+		      u64 rebuilding)
+{
+	atomic64_set(&h->failed, failed);
+	atomic64_set(&h->stale, stale);
+	atomic64_set(&h->rebuilding, rebuilding);
+	atomic64_set(&h->recorded, failed);
 }
 
 void swarm_health_init(struct swarm_health *h, struct dm_target *ti,
@@ -27,6 +95,11 @@ void swarm_health_init(struct swarm_health *h, struct dm_target *ti,
 
 	atomic64_set(&h->failed, 0);
 	atomic64_set(&h->stale, 0);
+	atomic64_set(&h->rebuilding, 0);
+	atomic64_set(&h->recorded, 0);
+	spin_lock_init(&h->lock);
+	bio_list_init(&h->held);
+	h->changed = NULL;
 	for (i = 0; i < SWARM_MAX_DEVS; i++)
 		atomic_set(&h->errors[i], 0);
 	h->nr_devs = nr_devs;
@@ -65,7 +138,7 @@ bool swarm_health_fail(struct swarm_health *h, u32 dev, int err)
 		      h->name, dev, err);
 	else
 		DMWARN("%s: member %u failed by message", h->name, dev);
-	schedule_work(&h->event);
+	swarm_health_changed(h);
 	return true;
 }
 
@@ -85,6 +158,10 @@ bool swarm_health_io_error(struct swarm_health *h, u32 dev, blk_status_t st)
 	if (!swarm_status_fails_member(st))
 		return false;
 	atomic_inc(&h->errors[dev]);
+	/* A member being rebuilt that fails again is not rebuilt. */
+	if (atomic64_fetch_andnot(BIT_ULL(dev), &h->rebuilding) & BIT_ULL(dev))
+		DMERR("%s: member %u failed again while rebuilt (error %d)",
+		      h->name, dev, blk_status_to_errno(st));
 	swarm_health_fail(h, dev, blk_status_to_errno(st));
 	return true;
 }
@@ -95,7 +172,8 @@ bool swarm_health_io_error(struct swarm_health *h, u32 dev, blk_status_t st)
  * @dev: the member.
  * @force: even though it missed writes (its copies of them are stale).
  *
- * Return: 0, or -EBUSY for a stale member without @force.
+ * Return: 0, or -EBUSY for a stale member without @force or a member
+ * being rebuilt.
  */
 int swarm_health_clear(struct swarm_health *h, u32 dev, bool force)
 {
@@ -103,6 +181,10 @@ int swarm_health_clear(struct swarm_health *h, u32 dev, bool force)
 
 	if (!(swarm_health_failed(h) & bit))
 		return 0;
+	if (atomic64_read(&h->rebuilding) & bit) {
+		DMWARN("%s: member %u is being rebuilt", h->name, dev);
+		return -EBUSY;
+	}
 	if ((atomic64_read(&h->stale) & bit) && !force) {
 		DMWARN("%s: member %u missed writes while failed (clear_member %u force)",
 		       h->name, dev, dev);
@@ -113,6 +195,6 @@ int swarm_health_clear(struct swarm_health *h, u32 dev, bool force)
 	atomic64_andnot(bit, &h->failed);
 	DMINFO("%s: member %u cleared%s", h->name, dev,
 	       force ? " (forced: copies may be stale)" : "");
-	schedule_work(&h->event);
+	swarm_health_changed(h);
 	return 0;
 }

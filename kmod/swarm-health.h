@@ -13,12 +13,16 @@
  *
  * A failed member gets no more reads, and no writes: its copies of the
  * entries written meanwhile are stale (the member is then "stale" too,
- * and clear_member refuses it without "force"). The failure is not yet
- * recorded in the superblocks: after a table reload every member is
- * trusted again.
+ * and clear_member refuses it without "force"). A member being rebuilt
+ * (swarm-rebuild.c) stays failed for reads but gets the writes again.
  *
  * Every change raises a dm event (dmsetup wait), from a work item since
- * failures are seen in end_io.
+ * failures are seen in end_io; the work item first calls @changed, which
+ * records the failed and stale members in the superblocks (swarm-meta.c)
+ * so that a reload or a reboot does not trust them again. A write that
+ * left out a copy on a failed member completes only once that failure is
+ * recorded (as md raid1 holds such writes until its superblock is
+ * written): a crash before cannot bring the stale copy back.
  */
 #ifndef DM_SWARM_HEALTH_H
 #define DM_SWARM_HEALTH_H
@@ -45,7 +49,9 @@ static inline u32 swarm_ok_mask(const u32 *devs, u32 n, u64 failed)
 
 #ifdef __KERNEL__
 #include <linux/atomic.h>
+#include <linux/bio.h>
 #include <linux/blk_types.h>
+#include <linux/spinlock.h>
 #include <linux/workqueue.h>
 
 struct dm_target;
@@ -93,20 +99,32 @@ static inline bool swarm_status_fails_member(blk_status_t st)
  * struct swarm_health - the health of a swarm's members.
  * @failed: failed members, bit i for member i.
  * @stale: members that missed a write while failed.
+ * @rebuilding: failed members being rebuilt: they get writes, not reads.
  * @errors: errors counted on each member (swarm_status_fails_member()).
  * @nr_devs: members.
  * @name: the device's name, for the log.
  * @ti: the target, whose table gets the events.
- * @event: raises a dm event.
+ * @recorded: the failed members the superblocks record.
+ * @lock: protects @held.
+ * @held: writes that left out a copy on a failed member not yet
+ *	recorded: they complete when it is (swarm_health_hold()).
+ * @event: calls @changed, completes @held, then raises a dm event.
+ * @changed: records the health (set by the owner; process context);
+ *	returns 0, or an errno when no superblock could be written.
  */
 struct swarm_health {
 	atomic64_t failed;
 	atomic64_t stale;
+	atomic64_t rebuilding;
+	atomic64_t recorded;
+	spinlock_t lock;	/* protects held */
+	struct bio_list held;
 	atomic_t errors[SWARM_MAX_DEVS];
 	u32 nr_devs;
 	const char *name;
 	struct dm_target *ti;
 	struct work_struct event;
+	int (*changed)(struct swarm_health *h);
 };
 
 void swarm_health_init(struct swarm_health *h, struct dm_target *ti,
@@ -115,11 +133,28 @@ void swarm_health_exit(struct swarm_health *h);
 bool swarm_health_io_error(struct swarm_health *h, u32 dev, blk_status_t st);
 bool swarm_health_fail(struct swarm_health *h, u32 dev, int err);
 int swarm_health_clear(struct swarm_health *h, u32 dev, bool force);
+void swarm_health_set(struct swarm_health *h, u64 failed, u64 stale,
+		      u64 rebuilding);
+void swarm_health_changed(struct swarm_health *h);
+bool swarm_health_hold(struct swarm_health *h, struct bio *bio);
 
 /* Failed members, bit i for member i. Never sleeps. */
 static inline u64 swarm_health_failed(struct swarm_health *h)
 {
 	return (u64)atomic64_read(&h->failed);
+}
+
+/* Members writes leave out: failed and not being rebuilt. */
+static inline u64 swarm_health_wfailed(struct swarm_health *h)
+{
+	return (u64)(atomic64_read(&h->failed) &
+		     ~atomic64_read(&h->rebuilding));
+}
+
+/* Does member @dev get writes? */
+static inline bool swarm_health_write_ok(struct swarm_health *h, u32 dev)
+{
+	return !(swarm_health_wfailed(h) & BIT_ULL(dev));
 }
 
 /* Is member @dev ok? */
@@ -134,11 +169,15 @@ static inline bool swarm_health_any_ok(struct swarm_health *h, u64 devs)
 	return devs & ~swarm_health_failed(h);
 }
 
-/* Member @dev missed a write while failed: its copies are stale. */
+/*
+ * Member @dev missed a write while failed: its copies are stale. The first
+ * time, the superblocks are told (swarm_health_changed()).
+ */
 static inline void swarm_health_stale(struct swarm_health *h, u32 dev)
 {
-	if (!(atomic64_read(&h->stale) & BIT_ULL(dev)))
-		atomic64_or(BIT_ULL(dev), &h->stale);
+	if (!(atomic64_read(&h->stale) & BIT_ULL(dev)) &&
+	    !(atomic64_fetch_or(BIT_ULL(dev), &h->stale) & BIT_ULL(dev)))
+		swarm_health_changed(h);
 }
 #endif /* __KERNEL__ */
 

@@ -75,6 +75,9 @@ struct swarm_plug {
  * @error: first error of those clones.
  * @tries: times a read was sent again after an error.
  * @lost: a read met an entry with no copy left: it is not sent again.
+ * @degraded: a write that left out a copy on a failed member: it
+ *	completes once the superblocks record the failure
+ *	(swarm_health_hold()).
  * @iter: a read's position and size in map(), to send it again.
  * @flags: its bi_flags then.
  * @plug: the plug of the reads held with this one, when it was the first.
@@ -84,6 +87,7 @@ struct swarm_io {
 	u32 bytes;
 	bool entered;
 	bool lost;
+	bool degraded;
 	u8 tries;
 	atomic_t pending;
 	atomic_t error;
@@ -711,12 +715,16 @@ struct swarm_parts {
 	gfp_t gfp;
 };
 
-static void swarm_io_put(struct bio *orig)
+static void swarm_io_put(struct swarm_c *sc, struct bio *orig)
 {
 	struct swarm_io *io = swarm_io(orig);
 
 	if (atomic_dec_and_test(&io->pending)) {
 		orig->bi_status = (__force blk_status_t)atomic_read(&io->error);
+		/* Not before the superblocks say its skipped copies are bad. */
+		if (unlikely(io->degraded) && !orig->bi_status &&
+		    swarm_health_hold(&sc->health, orig))
+			return;
 		bio_endio(orig);
 	}
 }
@@ -746,6 +754,7 @@ static bool swarm_clone_failed(struct swarm_c *sc, struct swarm_clone *c,
 	    !swarm_health_any_ok(&sc->health, c->others))
 		return false;
 	swarm_health_stale(&sc->health, c->dev);
+	swarm_io(c->orig)->degraded = true;
 	this_cpu_inc(sc->stats.pcpu->degraded_writes);
 	return true;
 }
@@ -760,7 +769,7 @@ static void swarm_clone_endio(struct bio *clone)
 	if (st && !swarm_clone_failed(c->sc, c, st))
 		atomic_cmpxchg(&swarm_io(orig)->error, 0, (__force int)st);
 	bio_put(clone);
-	swarm_io_put(orig);
+	swarm_io_put(c->sc, orig);
 }
 
 /* Parts bypass dm's clone: integrity data and crypto contexts do not split. */
@@ -917,7 +926,7 @@ static void swarm_parts_send(struct swarm_c *sc, struct swarm_parts *ps)
 		swarm_parts_close(sc, ps, 0);
 	while ((p = bio_list_pop(&ps->done)))
 		swarm_parts_submit(sc, ps->orig, p);
-	swarm_io_put(ps->orig);
+	swarm_io_put(sc, ps->orig);
 }
 
 /* Free the parts of a failed build in map(); nothing was sent. */
@@ -1058,7 +1067,7 @@ static int swarm_write_parts(struct swarm_c *sc, struct bio *bio,
 			     sector_t in_entry, u32 nr, gfp_t gfp,
 			     struct swarm_parts *ps)
 {
-	u64 failed = swarm_health_failed(&sc->health);
+	u64 failed = swarm_health_wfailed(&sc->health);
 	const struct swarm_geom *g = &sc->geom;
 	u64 copies[2 * SWARM_MAX_COPIES];
 	struct bvec_iter it = bio->bi_iter;
@@ -1084,6 +1093,7 @@ static int swarm_write_parts(struct swarm_c *sc, struct bio *bio,
 			if (unlikely(failed & BIT_ULL(l.dev))) {
 				/* Its copy there is stale from now on. */
 				swarm_health_stale(&sc->health, l.dev);
+				swarm_io(bio)->degraded = true;
 				if (ok)
 					this_cpu_inc(sc->stats.pcpu->degraded_writes);
 				continue;
@@ -1250,8 +1260,8 @@ static int swarm_map_write(struct swarm_c *sc, struct bio *bio, u64 entry,
 		swarm_gate_exit(&sc->maps);
 		goto defer;
 	}
-	if (unlikely(!swarm_health_ok(&sc->health,
-				      swarm_loc_decode(copies[0]).dev))) {
+	if (unlikely(!swarm_health_write_ok(&sc->health,
+					    swarm_loc_decode(copies[0]).dev))) {
 		/* Its only copy is on a failed member. */
 		io->entered = false;
 		swarm_gate_exit(&sc->maps);
@@ -1276,6 +1286,7 @@ int swarm_io_map(struct dm_target *ti, struct bio *bio)
 	io->dev = SWARM_IO_NONE;
 	io->entered = false;
 	io->lost = false;
+	io->degraded = false;
 	io->tries = 0;
 	if (swarm_cache_map(sc->cache, READ_ONCE(sc->cache->on), bio,
 			    swarm_cache_pb(bio, sizeof(*io))))
@@ -1284,7 +1295,7 @@ int swarm_io_map(struct dm_target *ti, struct bio *bio)
 		/* An empty flush: dm core sends one per member. */
 		u32 dev = dm_bio_get_target_bio_nr(bio);
 
-		if (unlikely(!swarm_health_ok(&sc->health, dev))) {
+		if (unlikely(!swarm_health_write_ok(&sc->health, dev))) {
 			/* Nothing on a failed member is read again. */
 			bio_endio(bio);
 			return DM_MAPIO_SUBMITTED;

@@ -33,6 +33,8 @@
  * @lock: serialises superblock writes.
  * @io: dm-io client.
  * @buf: SWARM_SB_COPIES superblock blocks.
+ * @replaced: failed members found with a new device in their place, to
+ *	rebuild (swarm-rebuild.c).
  */
 struct swarm_meta {
 	struct swarm_sb sb;
@@ -41,6 +43,7 @@ struct swarm_meta {
 	struct mutex lock;	/* superblock writes */
 	struct dm_io_client *io;
 	void *buf;
+	u64 replaced;
 };
 
 static int swarm_meta_io(struct swarm_c *sc, u32 dev, blk_opf_t opf,
@@ -77,35 +80,64 @@ static int swarm_read_sbs(struct swarm_c *sc, u32 dev, void *blocks)
 }
 
 /*
- * Write the superblock of every member from @sc->meta->sb, copy 0 of all
- * members first, then copy 1, each with FUA: a crash tears at most one
- * copy of one member.
+ * Write the superblock of every member from @sc->meta->sb, with the
+ * members' health, copy 0 of all members first, then copy 1, each with
+ * FUA: a crash tears at most one copy of one member. Failed members (not
+ * being rebuilt) are left out; a member whose write fails is failed, and
+ * the others are written again, so that they record it. Only when no
+ * member is left does the device stop taking writes.
  */
 static int swarm_write_sbs(struct swarm_c *sc)
 {
 	struct swarm_sb sb = sc->meta->sb;
+	u64 skip;
 	u32 copy, dev;
 	int r;
 
+again:
+	skip = swarm_health_wfailed(&sc->health);
+	sb.failed = swarm_health_failed(&sc->health);
+	sb.stale = (u64)atomic64_read(&sc->health.stale) & sb.failed;
+	if (sb.rebuild_dev && !(sb.failed & BIT_ULL(sb.rebuild_dev - 1)))
+		sb.rebuild_dev = 0;
+	if (!sb.rebuild_dev)
+		sb.rebuild_next = 0;
+	if (swarm_sb_has_health(&sb))
+		sb.version = SWARM_SB_VERSION;
+	else
+		sb.version = min(sb.version, 2U);
 	sb.seq++;
+	if (!(~skip & (BIT_ULL(sc->geom.nr_devs) - 1))) {
+		r = -EIO;
+		goto dead;
+	}
 	for (copy = 0; copy < SWARM_SB_COPIES; copy++) {
 		for (dev = 0; dev < sc->geom.nr_devs; dev++) {
+			if (skip & BIT_ULL(dev))
+				continue;
 			sb.member = dev;
 			swarm_sb_encode(&sb, sc->meta->buf);
 			r = swarm_meta_io(sc, dev, REQ_OP_WRITE | REQ_FUA,
 					  copy * SWARM_SB_SECTORS,
 					  SWARM_SB_BYTES, sc->meta->buf, false);
 			if (r) {
-				/* The members may now disagree: no more writes. */
-				WRITE_ONCE(sc->meta_failed, true);
 				DMERR("%s: cannot write the superblock of member %u (%d)",
 				      swarm_name(sc), dev, r);
-				return r;
+				atomic64_andnot(BIT_ULL(dev),
+						&sc->health.rebuilding);
+				swarm_health_fail(&sc->health, dev, r);
+				goto again;
 			}
 		}
 	}
-	sc->meta->sb.seq = sb.seq;
+	sc->meta->sb = sb;
+	atomic64_set(&sc->health.recorded, sb.failed);
 	return 0;
+dead:
+	/* The members may now disagree: no more writes. */
+	WRITE_ONCE(sc->meta_failed, true);
+	DMERR("%s: no member left to write the superblocks to", swarm_name(sc));
+	return r;
 }
 
 static void swarm_sb_fill(struct swarm_c *sc, struct swarm_sb *sb)
@@ -134,46 +166,57 @@ static const char *const swarm_kind_names[] = {
 };
 
 /*
- * Read every member's superblock into @sbs. Return: 0 with the number of
- * valid ones in *@nr_valid and the first in *@first, or an errno with
- * @error set when a member holds something else.
+ * Read every member's superblock into @sbs. Return: 0 with the valid ones
+ * in *@valid, the members that cannot be read in *@dead, and the first
+ * error of each other member in @errs; an errno for a member that holds
+ * something else is only returned (with @error set) when no member is
+ * valid, since a failed member may have been replaced by a new device.
  */
 static int swarm_read_kinds(struct swarm_c *sc, struct swarm_sb *sbs,
-			    u32 *nr_valid, u32 *first, char **error)
+			    u64 *valid, u64 *dead, char **errs, char **error)
 {
+	static const char *const newer =
+		"A member has an on-disk format version this module does not know";
 	const char *name = swarm_name(sc);
 	bool format = sc->feat.given & SWARM_FEAT_FORMAT;
 	enum swarm_sb_kind k;
 	u32 i;
 	int r;
 
-	*nr_valid = 0;
-	*first = 0;
+	*valid = 0;
+	*dead = 0;
 	for (i = 0; i < sc->geom.nr_devs; i++) {
+		errs[i] = NULL;
 		r = swarm_read_sbs(sc, i, sc->meta->buf);
 		if (r) {
 			DMERR("%s: cannot read the superblock of %s (%d)", name,
 			      sc->devs[i].dm_dev->name, r);
-			*error = "Cannot read a member's superblock";
-			return r;
+			errs[i] = "Cannot read a member's superblock";
+			*dead |= BIT_ULL(i);
+			continue;
 		}
 		k = swarm_sb_pick(sc->meta->buf, &sbs[i]);
 		if (k == SWARM_SB_VALID) {
-			if (!(*nr_valid)++)
-				*first = i;
+			*valid |= BIT_ULL(i);
 			continue;
 		}
+		memset(&sbs[i], 0, sizeof(sbs[i]));
 		if (k == SWARM_SB_BLANK || (k == SWARM_SB_FOREIGN && format))
 			continue;
-		DMERR("%s: %s holds %s", name, sc->devs[i].dm_dev->name,
-		      swarm_kind_names[k]);
+		DMWARN("%s: %s holds %s", name, sc->devs[i].dm_dev->name,
+		       swarm_kind_names[k]);
 		if (k == SWARM_SB_FOREIGN)
-			*error = "A member holds other data (the format feature overwrites it)";
+			errs[i] = "A member holds other data (the format feature overwrites it)";
 		else if (k == SWARM_SB_NEWER)
-			*error = "A member has an on-disk format version this module does not know";
+			errs[i] = (char *)newer;
 		else
-			*error = "A member's superblocks are damaged";
-		return -EINVAL;
+			errs[i] = "A member's superblocks are damaged";
+	}
+	for (i = 0; i < sc->geom.nr_devs && !*valid; i++) {
+		if (errs[i]) {
+			*error = errs[i];
+			return *dead & BIT_ULL(i) ? -EIO : -EINVAL;
+		}
 	}
 	return 0;
 }
@@ -209,9 +252,7 @@ static int swarm_check_member(struct swarm_c *sc, u32 i, const struct swarm_sb *
 		*error = "The table's geometry differs from the set's";
 	} else if (s->dev_slots != f->dev_slots || s->data_start != f->data_start ||
 		   s->area_sectors != f->area_sectors ||
-		   s->run_shift != f->run_shift ||
-		   bdev_nr_sectors(sc->devs[i].dm_dev->bdev) <
-		   s->data_start + (s->dev_slots << g->entry_shift)) {
+		   s->run_shift != f->run_shift) {
 		DMERR("%s: %s is smaller than set %pU's layout", name,
 		      dev, s->uuid);
 		*error = "A member is smaller than the set's layout";
@@ -221,28 +262,94 @@ static int swarm_check_member(struct swarm_c *sc, u32 i, const struct swarm_sb *
 	return -EINVAL;
 }
 
+/* The newest superblock of the members in @valid. */
+static const struct swarm_sb *swarm_newest_of(struct swarm_c *sc,
+					      const struct swarm_sb *sbs,
+					      u64 valid)
+{
+	const struct swarm_sb *newest = NULL;
+	u32 i;
+
+	for (i = 0; i < sc->geom.nr_devs; i++) {
+		const struct swarm_sb *s = &sbs[i];
+
+		if (!(valid & BIT_ULL(i)))
+			continue;
+		if (!newest || s->generation > newest->generation ||
+		    (s->generation == newest->generation && s->seq > newest->seq))
+			newest = s;
+	}
+	return newest;
+}
+
 /*
  * Read every member's superblock and check that they form the set this
- * table describes. @sbs gets one per member. Return: 0 with *@fresh true
- * for members to format, 0 with *@fresh false for an existing set, or an
- * errno with @error set.
+ * table describes. @sbs gets one per member. A member the newest
+ * superblock says failed may be unreadable, blank or hold anything else
+ * (a new device in its place): it is then in *@absent, its superblock
+ * zeroed; *@deadp are the members that cannot be read. Return: 0 with
+ * *@fresh true for members to format, 0 with
+ * *@fresh false for an existing set, or an errno with @error set.
  */
 static int swarm_identify(struct swarm_c *sc, struct swarm_sb *sbs,
-			  bool *fresh, char **error)
+			  bool *fresh, u64 *absent, u64 *deadp, char **error)
 {
-	u32 i, nr_valid, first;
+	const struct swarm_geom *g = &sc->geom;
+	const struct swarm_sb *f;
+	char **errs;
+	u64 valid, dead, failed;
+	u32 i, first;
 	int r;
 
-	r = swarm_read_kinds(sc, sbs, &nr_valid, &first, error);
-	if (r)
-		return r;
-	*fresh = !nr_valid;
-	for (i = 0; i < sc->geom.nr_devs && nr_valid; i++) {
-		r = swarm_check_member(sc, i, &sbs[i], &sbs[first], first, error);
-		if (r)
-			return r;
+	errs = kcalloc(g->nr_devs, sizeof(*errs), GFP_KERNEL);
+	if (!errs) {
+		*error = "Cannot allocate memory";
+		return -ENOMEM;
 	}
-	return 0;
+	*absent = 0;
+	r = swarm_read_kinds(sc, sbs, &valid, &dead, errs, error);
+	*deadp = dead;
+	*fresh = !valid;
+	if (r || !valid)
+		goto out;
+	f = swarm_newest_of(sc, sbs, valid);
+	first = f - sbs;
+	failed = f->failed;
+	for (i = 0; i < g->nr_devs; i++) {
+		u64 bit = BIT_ULL(i);
+		char *err = errs[i];
+
+		if ((valid & bit) || !err)
+			r = swarm_check_member(sc, i, &sbs[i], f, first, &err);
+		else
+			r = dead & bit ? -EIO : -EINVAL;
+		if (!r)
+			continue;
+		if (!(failed & bit)) {
+			*error = err;
+			goto out;
+		}
+		/* A failed member: dead, or a new device to rebuild. */
+		DMWARN("%s: failed member %u (%s) is %s", swarm_name(sc), i,
+		       sc->devs[i].dm_dev->name,
+		       dead & bit ? "unreadable" : "a new device");
+		*absent |= bit;
+		memset(&sbs[i], 0, sizeof(sbs[i]));
+	}
+	r = 0;
+	for (i = 0; i < g->nr_devs; i++) {
+		if (bdev_nr_sectors(sc->devs[i].dm_dev->bdev) <
+		    f->data_start + (f->dev_slots << g->entry_shift)) {
+			DMERR("%s: %s is smaller than set %pU's layout",
+			      swarm_name(sc), sc->devs[i].dm_dev->name, f->uuid);
+			*error = "A member is smaller than the set's layout";
+			r = -EINVAL;
+			break;
+		}
+	}
+out:
+	kfree(errs);
+	return r;
 }
 
 /**
@@ -259,6 +366,7 @@ int swarm_meta_check(struct swarm_c *sc)
 	struct swarm_geom *g = &sc->geom;
 	struct swarm_sb *sbs;
 	bool fresh;
+	u64 absent, dead;
 	int r;
 
 	sbs = kcalloc(g->nr_devs, sizeof(*sbs), GFP_KERNEL);
@@ -268,16 +376,19 @@ int swarm_meta_check(struct swarm_c *sc)
 	}
 	/* The layout a new set gets; an existing one brings its own. */
 	swarm_disk_layout(g, &sc->meta->area_sectors);
-	r = swarm_identify(sc, sbs, &fresh, &sc->ti->error);
+	r = swarm_identify(sc, sbs, &fresh, &absent, &dead, &sc->ti->error);
 	if (r)
 		goto out;
 	if (!fresh) {
-		g->dev_slots = sbs[0].dev_slots;
-		g->data_start = sbs[0].data_start;
-		swarm_geom_set_run(g, sbs[0].run_shift);
-		sc->meta->area_sectors = sbs[0].area_sectors;
-		memcpy(sc->meta->sb.uuid, sbs[0].uuid, sizeof(sbs[0].uuid));
-		memcpy(sc->uuid, sbs[0].uuid, sizeof(sc->uuid));
+		const struct swarm_sb *f;
+
+		f = swarm_newest_of(sc, sbs, ~absent & (BIT_ULL(g->nr_devs) - 1));
+		g->dev_slots = f->dev_slots;
+		g->data_start = f->data_start;
+		swarm_geom_set_run(g, f->run_shift);
+		sc->meta->area_sectors = f->area_sectors;
+		memcpy(sc->meta->sb.uuid, f->uuid, sizeof(f->uuid));
+		memcpy(sc->uuid, f->uuid, sizeof(sc->uuid));
 	}
 	if (!g->dev_slots ||
 	    div_u64(g->nr_entries + g->nr_devs - 1, g->nr_devs) > g->dev_slots) {
@@ -299,17 +410,22 @@ static int swarm_read_part(struct swarm_c *sc, const struct swarm_sb *sb,
 	u32 next = dev + 1 == g->nr_devs ? 0 : dev + 1;
 	int r;
 
-	r = swarm_meta_io(sc, dev, REQ_OP_READ, area, bytes, part, true);
-	if (!r && swarm_crc32c(part, bytes) == sb->area_crc[dev])
-		return 0;
+	if (sb->failed & BIT_ULL(dev)) {
+		r = -ENODEV;	/* not trusted */
+	} else {
+		r = swarm_meta_io(sc, dev, REQ_OP_READ, area, bytes, part, true);
+		if (!r && swarm_crc32c(part, bytes) == sb->area_crc[dev])
+			return 0;
+	}
 	DMWARN("%s: map records of member %u are %s, using the copy on member %u",
 	       swarm_name(sc), dev, r ? "unreadable" : "damaged", next);
-	if (next == dev)
-		return -EUCLEAN;
+	if (next == dev || (sb->failed & BIT_ULL(next)))
+		goto lost;
 	r = swarm_meta_io(sc, next, REQ_OP_READ, area + (bytes >> SECTOR_SHIFT),
 			  bytes, part, true);
 	if (!r && swarm_crc32c(part, bytes) == sb->area_crc[dev])
 		return 0;
+lost:
 	DMERR("%s: both copies of member %u's map records are lost",
 	      swarm_name(sc), dev);
 	return -EUCLEAN;
@@ -394,72 +510,102 @@ static int swarm_format(struct swarm_c *sc)
 }
 
 /*
- * The newest of the members' superblocks, with every flag any of them
- * has; *@stale when they differ (a crash during a superblock write).
+ * The newest of the members' superblocks but @absent ones, with every
+ * flag any of them has; *@stale when the members it does not say failed
+ * differ (a crash during a superblock write).
  */
-static struct swarm_sb swarm_newest_sb(struct swarm_c *sc,
-				       const struct swarm_sb *sbs, bool *stale)
+static void swarm_newest_sb(struct swarm_c *sc, const struct swarm_sb *sbs,
+			    u64 absent, struct swarm_sb *newest, bool *stale)
 {
-	struct swarm_sb newest = sbs[0];
+	u64 all = BIT_ULL(sc->geom.nr_devs) - 1;
 	u32 i;
 
-	for (i = 1; i < sc->geom.nr_devs; i++) {
-		const struct swarm_sb *s = &sbs[i];
-
-		if (s->generation > newest.generation ||
-		    (s->generation == newest.generation && s->seq > newest.seq))
-			newest = *s;
-		newest.flags |= s->flags;
-	}
-	*stale = false;
+	*newest = *swarm_newest_of(sc, sbs, all & ~absent);
 	for (i = 0; i < sc->geom.nr_devs; i++)
-		if (sbs[i].generation != newest.generation ||
-		    sbs[i].seq != newest.seq || sbs[i].flags != newest.flags)
+		if (!(absent & BIT_ULL(i)))
+			newest->flags |= sbs[i].flags;
+	*stale = false;
+	for (i = 0; i < sc->geom.nr_devs; i++) {
+		if ((absent | newest->failed) & BIT_ULL(i))
+			continue;
+		if (sbs[i].generation != newest->generation ||
+		    sbs[i].seq != newest->seq || sbs[i].flags != newest->flags)
 			*stale = true;
-	return newest;
+	}
 }
 
-/* An existing set: its committed map, its flags, its superblocks made whole. */
-static int swarm_load_set(struct swarm_c *sc, const struct swarm_sb *sbs)
+/*
+ * The health the superblocks recorded. A member being rebuilt that was
+ * replaced again starts over.
+ */
+static void swarm_load_health(struct swarm_c *sc, struct swarm_sb *sb,
+			      u64 absent, u64 dead)
 {
+	u64 rebuilding = 0;
+
+	if (sb->rebuild_dev) {
+		rebuilding = BIT_ULL(sb->rebuild_dev - 1);
+		if (dead & rebuilding) {
+			rebuilding = 0;
+			sb->rebuild_dev = 0;
+			sb->rebuild_next = 0;
+		} else if (absent & rebuilding) {
+			sb->rebuild_next = 0;
+		}
+	}
+	sc->meta->replaced = absent & ~dead & sb->failed & ~rebuilding;
+	swarm_health_set(&sc->health, sb->failed, sb->stale, rebuilding);
+	if (sb->failed)
+		DMWARN("%s: failed %#llx (stale %#llx, new %#llx), rebuilding %#llx from %llu",
+		       swarm_name(sc), sb->failed, sb->stale,
+		       sc->meta->replaced, rebuilding, sb->rebuild_next);
+}
+
+/*
+ * An existing set: its committed map, its flags, its health, its
+ * superblocks made whole. The newest superblock goes to @sc->meta->sb.
+ */
+static int swarm_load_set(struct swarm_c *sc, const struct swarm_sb *sbs,
+			  u64 absent, u64 dead)
+{
+	struct swarm_sb *newest = &sc->meta->sb;
 	struct swarm_live_map *lm = NULL;
-	struct swarm_sb newest;
 	bool stale;
 	int r;
 
-	newest = swarm_newest_sb(sc, sbs, &stale);
-	memcpy(sc->uuid, newest.uuid, sizeof(sc->uuid));
-	if (newest.generation) {
-		lm = swarm_live_adopt(sc, newest.generation);
+	swarm_newest_sb(sc, sbs, absent, newest, &stale);
+	memcpy(sc->uuid, newest->uuid, sizeof(sc->uuid));
+	if (newest->generation) {
+		lm = swarm_live_adopt(sc, newest->generation);
 		if (!lm) {
-			r = swarm_load_map(sc, &newest, &lm);
+			r = swarm_load_map(sc, newest, &lm);
 			if (r)
 				return r;
 		}
 	}
-	sc->meta->sb = newest;
+	swarm_load_health(sc, newest, absent, dead);
+	WRITE_ONCE(sc->has_data, newest->flags & SWARM_SB_HAS_DATA);
 	/* The table's features are the ones assemble restores next time. */
-	if (newest.max_copies != sc->feat.max_copies ||
-	    newest.spare_pct != sc->feat.spare_pct) {
-		sc->meta->sb.max_copies = sc->feat.max_copies;
-		sc->meta->sb.spare_pct = sc->feat.spare_pct;
+	if (newest->max_copies != sc->feat.max_copies ||
+	    newest->spare_pct != sc->feat.spare_pct) {
+		newest->max_copies = sc->feat.max_copies;
+		newest->spare_pct = sc->feat.spare_pct;
 		stale = true;
 	}
 	if (stale) {
 		DMINFO("%s: rewriting superblocks to generation %llu",
-		       swarm_name(sc), newest.generation);
+		       swarm_name(sc), newest->generation);
 		r = swarm_write_sbs(sc);
 		if (r) {
 			swarm_live_put(lm);
 			return r;
 		}
 	}
-	WRITE_ONCE(sc->has_data, newest.flags & SWARM_SB_HAS_DATA);
 	/* No I/O reaches a table before its first resume. */
 	swarm_live_put(swarm_live_publish(&sc->maps, lm));
 	if (lm)
 		DMINFO("%s: set %pU: map generation %llu, %llu copies of %llu entries",
-		       swarm_name(sc), newest.uuid, lm->generation,
+		       swarm_name(sc), newest->uuid, lm->generation,
 		       lm->pl.nr_copies, lm->pl.nr_entries);
 	return 0;
 }
@@ -479,6 +625,7 @@ static int swarm_load_set(struct swarm_c *sc, const struct swarm_sb *sbs)
 int swarm_meta_load(struct swarm_c *sc)
 {
 	struct swarm_sb *sbs;
+	u64 absent, dead;
 	char *err = "";
 	bool fresh;
 	int r;
@@ -493,13 +640,13 @@ int swarm_meta_load(struct swarm_c *sc)
 	 * reaches this table. An old table may have committed since our
 	 * constructor looked.
 	 */
-	r = swarm_identify(sc, sbs, &fresh, &err);
+	r = swarm_identify(sc, sbs, &fresh, &absent, &dead, &err);
 	if (r)
 		DMERR("%s: %s", swarm_name(sc), err);
 	else if (fresh)
 		r = swarm_format(sc);
 	else
-		r = swarm_load_set(sc, sbs);
+		r = swarm_load_set(sc, sbs, absent, dead);
 	if (!r)
 		sc->meta->loaded = true;
 	kfree(sbs);
@@ -528,6 +675,53 @@ int swarm_meta_set_flags(struct swarm_c *sc, u32 flags)
 	}
 	mutex_unlock(&sc->meta->lock);
 	return r;
+}
+
+/*
+ * Write the map records @parts to area sector @area of the members in
+ * @devs that get writes, each member's beside its predecessor's, and
+ * flush them. A member that fails is failed. Return: 0 when every
+ * member's records are on a member written and flushed; -EIO otherwise.
+ */
+static int swarm_write_areas(struct swarm_c *sc, u64 area, __le64 **parts,
+			     u64 devs)
+{
+	const struct swarm_geom *g = &sc->geom;
+	u64 bytes = swarm_part_bytes(g->dev_slots), done = 0;
+	u32 i;
+	int r;
+
+	for (i = 0; i < g->nr_devs; i++) {
+		u32 prev = i ? i - 1 : g->nr_devs - 1;
+
+		if (!(devs & BIT_ULL(i)) || !swarm_health_write_ok(&sc->health, i))
+			continue;
+		r = swarm_meta_io(sc, i, REQ_OP_WRITE, area, bytes, parts[i], true);
+		if (!r && prev != i)
+			r = swarm_meta_io(sc, i, REQ_OP_WRITE,
+					  area + (bytes >> SECTOR_SHIFT), bytes,
+					  parts[prev], true);
+		if (!r)
+			r = blkdev_issue_flush(sc->devs[i].dm_dev->bdev);
+		if (r) {
+			DMERR("%s: cannot write the map records of member %u (%d)",
+			      swarm_name(sc), i, r);
+			atomic64_andnot(BIT_ULL(i), &sc->health.rebuilding);
+			swarm_health_fail(&sc->health, i, r);
+			continue;
+		}
+		done |= BIT_ULL(i);
+	}
+	for (i = 0; i < g->nr_devs; i++) {
+		u32 next = i + 1 == g->nr_devs ? 0 : i + 1;
+
+		if ((devs & BIT_ULL(i)) && !(done & (BIT_ULL(i) | BIT_ULL(next)))) {
+			DMERR("%s: no member holds the map records of member %u",
+			      swarm_name(sc), i);
+			return -EIO;
+		}
+	}
+	return 0;
 }
 
 /**
@@ -567,17 +761,7 @@ int swarm_meta_commit(struct swarm_c *sc, const struct swarm_placement *m,
 			goto out;
 		sc->meta->sb.area_crc[i] = swarm_crc32c(parts[i], bytes);
 	}
-	for (i = 0; i < g->nr_devs && !r; i++) {
-		u32 prev = i ? i - 1 : g->nr_devs - 1;
-
-		r = swarm_meta_io(sc, i, REQ_OP_WRITE, area, bytes, parts[i], true);
-		if (!r && prev != i)
-			r = swarm_meta_io(sc, i, REQ_OP_WRITE,
-					  area + (bytes >> SECTOR_SHIFT), bytes,
-					  parts[prev], true);
-	}
-	for (i = 0; i < g->nr_devs && !r; i++)
-		r = blkdev_issue_flush(sc->devs[i].dm_dev->bdev);
+	r = swarm_write_areas(sc, area, parts, BIT_ULL(g->nr_devs) - 1);
 	if (r)
 		goto out;
 	sc->meta->sb.generation = generation;
@@ -592,6 +776,109 @@ out:
 		old.seq = sc->meta->sb.seq;
 		sc->meta->sb = old;
 	}
+	mutex_unlock(&sc->meta->lock);
+	swarm_free_parts(parts, g->nr_devs);
+	return r;
+}
+
+/**
+ * swarm_meta_sync_health() - record the members' health in the superblocks.
+ * @sc: the target.
+ *
+ * From the health's work item after a member failed, went stale or was
+ * cleared; process context. Does nothing before the metadata is loaded,
+ * or when the superblocks already say so.
+ *
+ * Return: 0, or -EIO when no member's superblock can be written.
+ */
+int swarm_meta_sync_health(struct swarm_c *sc)
+{
+	struct swarm_meta *meta = sc->meta;
+	u64 failed, stale;
+	int r = 0;
+
+	mutex_lock(&meta->lock);
+	failed = swarm_health_failed(&sc->health);
+	stale = (u64)atomic64_read(&sc->health.stale) & failed;
+	if (READ_ONCE(sc->meta_failed))
+		r = -EIO;
+	else if (meta->loaded &&
+		 (meta->sb.failed != failed || meta->sb.stale != stale))
+		r = swarm_write_sbs(sc);
+	mutex_unlock(&meta->lock);
+	return r;
+}
+
+/**
+ * swarm_meta_set_rebuild() - record where a rebuild is.
+ * @sc: the target.
+ * @dev: the member being rebuilt + 1, 0 when none.
+ * @next: the entries below are rebuilt.
+ *
+ * Return: 0 or an I/O error.
+ */
+int swarm_meta_set_rebuild(struct swarm_c *sc, u32 dev, u64 next)
+{
+	int r;
+
+	mutex_lock(&sc->meta->lock);
+	sc->meta->sb.rebuild_dev = dev;
+	sc->meta->sb.rebuild_next = next;
+	r = swarm_write_sbs(sc);
+	mutex_unlock(&sc->meta->lock);
+	return r;
+}
+
+/**
+ * swarm_meta_rebuild_pos() - the rebuild the superblocks recorded.
+ * @sc: the target, loaded.
+ * @dev: set to the member being rebuilt + 1, 0 when none.
+ * @next: set to the entries rebuilt.
+ *
+ * Return: the failed members found with a new device in their place.
+ */
+u64 swarm_meta_rebuild_pos(struct swarm_c *sc, u32 *dev, u64 *next)
+{
+	*dev = sc->meta->sb.rebuild_dev;
+	*next = sc->meta->sb.rebuild_next;
+	return sc->meta->replaced;
+}
+
+/**
+ * swarm_meta_rebuild_records() - write a rebuilt member's map records.
+ * @sc: the target.
+ * @m: the committed map (NULL: none).
+ * @dev: the member, which gets writes again.
+ *
+ * Its records and its predecessor's go to the committed area on @dev,
+ * which is flushed: the member's copy of the map is whole again.
+ *
+ * Return: 0, -ENOMEM or an I/O error.
+ */
+int swarm_meta_rebuild_records(struct swarm_c *sc,
+			       const struct swarm_placement *m, u32 dev)
+{
+	const struct swarm_geom *g = &sc->geom;
+	u32 prev = dev ? dev - 1 : g->nr_devs - 1;
+	__le64 **parts;
+	u64 area;
+	int r;
+
+	if (!m)
+		return 0;
+	parts = swarm_alloc_parts(g);
+	if (!parts)
+		return -ENOMEM;
+	mutex_lock(&sc->meta->lock);
+	area = swarm_area_sector(sc->meta->area_sectors,
+				 sc->meta->sb.generation & 1);
+	r = swarm_placement_to_records(g, m, dev, parts[dev]);
+	if (!r)
+		r = swarm_placement_to_records(g, m, prev, parts[prev]);
+	if (!r)
+		r = swarm_write_areas(sc, area, parts, BIT_ULL(dev));
+	if (!r && !swarm_health_write_ok(&sc->health, dev))
+		r = -EIO;
 	mutex_unlock(&sc->meta->lock);
 	swarm_free_parts(parts, g->nr_devs);
 	return r;

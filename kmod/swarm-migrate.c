@@ -351,12 +351,16 @@ void swarm_mig_resume(struct swarm_c *sc)
 	queue_delayed_work(sc->wq, &mig->step, 0);
 }
 
-/* Is a migration running or paused? A commit must wait for it. */
+/*
+ * Is a migration or a rebuild (swarm-rebuild.c) running or paused? A
+ * commit must wait for it.
+ */
 bool swarm_mig_busy(struct swarm_c *sc)
 {
 	u32 state = READ_ONCE(sc->mig->state);
 
-	return state == DM_SWARM_MIGRATE_RUNNING || state == DM_SWARM_MIGRATE_PAUSED;
+	return state == DM_SWARM_MIGRATE_RUNNING ||
+	       state == DM_SWARM_MIGRATE_PAUSED || swarm_rb_busy(sc);
 }
 
 void swarm_mig_set_rate(struct swarm_c *sc, u64 bytes_per_sec)

@@ -82,12 +82,19 @@ bad:
 
 static void swarm_tput_work(struct work_struct *work);
 
+/* The health changed: the superblocks record it (swarm-health.h). */
+static int swarm_health_record(struct swarm_health *h)
+{
+	return swarm_meta_sync_health(container_of(h, struct swarm_c, health));
+}
+
 /* Everything but the members; undone by swarm_free_state(). */
 static int swarm_alloc_state(struct swarm_c *sc)
 {
 	int r;
 
 	swarm_health_init(&sc->health, sc->ti, sc->name, sc->feat.nr_devs);
+	sc->health.changed = swarm_health_record;
 	sc->placement = SWARM_PLACE_COACTIVATION;
 	INIT_DELAYED_WORK(&sc->tput_work, swarm_tput_work);
 	INIT_LIST_HEAD(&sc->reg.list);
@@ -100,7 +107,7 @@ static int swarm_alloc_state(struct swarm_c *sc)
 	if (r)
 		return r;
 	sc->io_ready = true;
-	if (swarm_meta_init(sc) || swarm_mig_init(sc) ||
+	if (swarm_meta_init(sc) || swarm_mig_init(sc) || swarm_rb_init(sc) ||
 	    swarm_sel_init(&sc->sel, sc->feat.nr_devs) ||
 	    swarm_stats_init(&sc->stats, sc->feat.nr_devs))
 		return -ENOMEM;
@@ -115,6 +122,7 @@ static void swarm_free_state(struct swarm_c *sc)
 	swarm_cache_destroy(sc);
 	swarm_health_exit(&sc->health);
 	swarm_trace_stop(&sc->trace);
+	swarm_rb_exit(sc);
 	swarm_mig_exit(sc);
 	swarm_stats_exit(&sc->stats);
 	swarm_sel_exit(&sc->sel);
@@ -237,6 +245,23 @@ static const char *const swarm_mig_state_names[] = {
 	[DM_SWARM_MIGRATE_FAILED] = "failed",
 };
 
+/* The rebuild's part of the INFO status. */
+static void swarm_status_rebuild(struct swarm_c *sc, char *result,
+				 unsigned int maxlen)
+{
+	struct swarm_rb_info ri;
+	unsigned int sz = 0;
+
+	swarm_rb_info(sc, &ri);
+	DMEMIT(" %s", swarm_rb_state_name(ri.state));
+	if (ri.state == SWARM_RB_IDLE)
+		DMEMIT(" -");
+	else
+		DMEMIT(" %u", ri.dev);
+	DMEMIT(" %llu %llu %llu %llu %#llx", ri.next, ri.total, ri.copied,
+	       ri.lost, (u64)atomic64_read(&sc->health.stale));
+}
+
 /*
  * <nr_devs> (<dev> <reads> <writes> <read_sect> <write_sect>)...
  * <generation> <clusters> <copies> <reads> <writes> <multi_copy_reads>
@@ -246,6 +271,8 @@ static const char *const swarm_mig_state_names[] = {
  * (<member ok|failed>)...
  * <cache policy cb|lru> <cache bytes> <cache entries>
  * (<hits> <misses> <hit bytes> <evictions>) for cb, then for lru
+ * <rebuild state> <member|-> <entries rebuilt> <entries total>
+ * <entries copied> <entries lost> <stale members>
  */
 static void swarm_status_info(struct swarm_c *sc, char *result,
 			      unsigned int maxlen)
@@ -299,6 +326,7 @@ static void swarm_status_info(struct swarm_c *sc, char *result,
 		DMEMIT(" %llu %llu %llu %llu", ci.hits[i], ci.misses[i],
 		       ci.hit_bytes[i], ci.evictions[i]);
 	kfree(sum);
+	swarm_status_rebuild(sc, result + sz, maxlen - sz);
 }
 
 static void swarm_status(struct dm_target *ti, status_type_t type,
@@ -441,6 +469,9 @@ static int swarm_message_member(struct swarm_c *sc, unsigned int argc,
  *	<entries> <T_base ns> <T_transfer ns>")
  * dmsetup message <dev> 0 cache_policy cb|lru (a new, empty DRAM tier
  *	under that policy)
+ * dmsetup message <dev> 0 rebuild <index> (copy every entry it holds from
+ *	the other copies, then trust it again; swarm-rebuild.c)
+ * dmsetup message <dev> 0 rebuild_rate <KiB/s, 0 = no cap>
  */
 static int swarm_message(struct dm_target *ti, unsigned int argc, char **argv,
 			 char *result, unsigned int maxlen)
@@ -511,6 +542,26 @@ static int swarm_message(struct dm_target *ti, unsigned int argc, char **argv,
 	}
 	if (argc == 1 && !strcasecmp(argv[0], "gaps"))
 		return swarm_message_gaps(sc, result, maxlen);
+	if (argc == 2 && !strcasecmp(argv[0], "rebuild")) {
+		u32 dev;
+
+		if (kstrtou32(argv[1], 10, &dev) || dev >= sc->geom.nr_devs) {
+			DMWARN("rebuild takes a member index, 0 to %u",
+			       sc->geom.nr_devs - 1);
+			return -EINVAL;
+		}
+		return swarm_rb_message(sc, dev);
+	}
+	if (argc == 2 && !strcasecmp(argv[0], "rebuild_rate")) {
+		u32 kib;
+
+		if (kstrtou32(argv[1], 10, &kib) || kib > 1U << 30) {
+			DMWARN("rebuild_rate takes KiB/s, 0 (no cap) to %u", 1U << 30);
+			return -EINVAL;
+		}
+		swarm_rb_set_rate(sc, (u64)kib << 10);
+		return 0;
+	}
 	if ((argc == 2 || argc == 3) && (!strcasecmp(argv[0], "fail_member") ||
 					 !strcasecmp(argv[0], "clear_member")))
 		return swarm_message_member(sc, argc, argv);
@@ -518,14 +569,19 @@ static int swarm_message(struct dm_target *ti, unsigned int argc, char **argv,
 					 !strcasecmp(argv[0], "cache_policy")))
 		return swarm_cache_message(sc, argc, argv, result, maxlen);
 	DMWARN("unknown message '%s' (selector placement trace migrate_rate load read_gap gaps %s)",
-	       argc ? argv[0] : "", "fail_member clear_member cache cache_policy");
+	       argc ? argv[0] : "",
+	       "fail_member clear_member rebuild rebuild_rate cache cache_policy");
 	return -EINVAL;
 }
 
 /* The metadata is read here, once the table it replaces is suspended. */
 static int swarm_preresume(struct dm_target *ti)
 {
-	return swarm_meta_load(ti->private);
+	int r = swarm_meta_load(ti->private);
+
+	if (!r)
+		swarm_rb_load(ti->private);
+	return r;
 }
 
 static void swarm_resume(struct dm_target *ti)
@@ -534,17 +590,20 @@ static void swarm_resume(struct dm_target *ti)
 
 	swarm_registry_resume(sc);
 	swarm_mig_resume(sc);
+	swarm_rb_resume(sc);
 	queue_delayed_work(sc->wq, &sc->tput_work, HZ);
 }
 
 static void swarm_presuspend(struct dm_target *ti)
 {
 	swarm_mig_pause(ti->private);
+	swarm_rb_pause(ti->private);
 }
 
 static void swarm_presuspend_undo(struct dm_target *ti)
 {
 	swarm_mig_resume(ti->private);
+	swarm_rb_resume(ti->private);
 }
 
 static void swarm_postsuspend(struct dm_target *ti)
@@ -553,6 +612,8 @@ static void swarm_postsuspend(struct dm_target *ti)
 
 	cancel_delayed_work_sync(&sc->tput_work);
 	flush_workqueue(sc->wq);
+	/* The next table reads the health from the superblocks. */
+	flush_work(&sc->health.event);
 }
 
 static int swarm_iterate_devices(struct dm_target *ti,

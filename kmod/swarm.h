@@ -17,7 +17,8 @@
  *                 the module).
  *   metadata      swarm-meta.c (superblocks and map records).
  *   I/O           swarm-io.c (dm's map() and end_io, batching, fan-out).
- *   commit        swarm-migrate.c (publishing a map, moving the data).
+ *   commit        swarm-migrate.c (publishing a map, moving the data),
+ *                 swarm-rebuild.c (copying the data to a failed member).
  *   control       swarm-ctl.c (/dev/dm-swarm-control).
  *   target glue   swarm-target.c (ctr/dtr, status, messages, suspend).
  *
@@ -47,6 +48,7 @@
 
 struct swarm_meta;
 struct swarm_mig;
+struct swarm_rebuild;
 
 /**
  * struct swarm_reg_node - a target in the registry (swarm-registry.c).
@@ -106,6 +108,7 @@ struct swarm_member {
  * @cache: the DRAM tier (swarm-cache.c); always there, on or off.
  * @meta: the on-disk state (private to swarm-meta.c).
  * @mig: the migration (private to swarm-migrate.c).
+ * @rb: the rebuild of a failed member (private to swarm-rebuild.c).
  * @devs: the members.
  */
 struct swarm_c {
@@ -140,6 +143,7 @@ struct swarm_c {
 	struct swarm_cache *cache;
 	struct swarm_meta *meta;
 	struct swarm_mig *mig;
+	struct swarm_rebuild *rb;
 	struct swarm_member devs[];
 };
 
@@ -171,6 +175,11 @@ int swarm_meta_commit(struct swarm_c *sc, const struct swarm_placement *m,
 		      u64 generation, u32 flags);
 u64 swarm_meta_generation(struct swarm_c *sc);
 u32 swarm_meta_flags(struct swarm_c *sc);
+int swarm_meta_sync_health(struct swarm_c *sc);
+int swarm_meta_set_rebuild(struct swarm_c *sc, u32 dev, u64 next);
+u64 swarm_meta_rebuild_pos(struct swarm_c *sc, u32 *dev, u64 *next);
+int swarm_meta_rebuild_records(struct swarm_c *sc,
+			       const struct swarm_placement *m, u32 dev);
 
 /* swarm-io.c: the bio path. */
 int swarm_io_init(struct swarm_c *sc);
@@ -213,6 +222,49 @@ void swarm_mig_resume(struct swarm_c *sc);
 bool swarm_mig_busy(struct swarm_c *sc);
 void swarm_mig_set_rate(struct swarm_c *sc, u64 bytes_per_sec);
 void swarm_mig_info(struct swarm_c *sc, struct swarm_mig_info *info);
+
+/* Rebuild states (status). */
+enum {
+	SWARM_RB_IDLE,		/* none since the table loaded */
+	SWARM_RB_RUNNING,
+	SWARM_RB_PAUSED,	/* by a suspend */
+	SWARM_RB_DONE,
+	SWARM_RB_FAILED,
+};
+
+/**
+ * struct swarm_rb_info - what a rebuild did, for status.
+ * @state: SWARM_RB_*.
+ * @dev: the member.
+ * @next: entries below are rebuilt.
+ * @total: entries of the device.
+ * @copied: entries copied (since the last start or resume from disk).
+ * @lost: entries on the member with no copy on a member that is ok.
+ * @bytes: bytes copied.
+ * @ms: time it ran (so far, while it runs).
+ */
+struct swarm_rb_info {
+	u32 state;
+	u32 dev;
+	u64 next;
+	u64 total;
+	u64 copied;
+	u64 lost;
+	u64 bytes;
+	u64 ms;
+};
+
+/* swarm-rebuild.c: rebuilding a failed member. */
+int swarm_rb_init(struct swarm_c *sc);
+void swarm_rb_exit(struct swarm_c *sc);
+int swarm_rb_message(struct swarm_c *sc, u32 dev);
+void swarm_rb_load(struct swarm_c *sc);
+void swarm_rb_resume(struct swarm_c *sc);
+void swarm_rb_pause(struct swarm_c *sc);
+bool swarm_rb_busy(struct swarm_c *sc);
+void swarm_rb_set_rate(struct swarm_c *sc, u64 bytes_per_sec);
+void swarm_rb_info(struct swarm_c *sc, struct swarm_rb_info *info);
+const char *swarm_rb_state_name(u32 state);
 
 /* swarm-ctl.c: the control device. */
 int swarm_ctl_init(void);

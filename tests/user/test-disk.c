@@ -33,7 +33,11 @@ _Static_assert(offsetof(struct swarm_disk_sb, spare_pct) == 94, "spare");
 _Static_assert(offsetof(struct swarm_disk_sb, nr_copies) == 96, "copies");
 _Static_assert(offsetof(struct swarm_disk_sb, area_crc) == 104, "area_crc");
 _Static_assert(offsetof(struct swarm_disk_sb, run_shift) == 360, "run_shift");
-_Static_assert(sizeof(struct swarm_disk_sb) == 368, "size (4 bytes of tail padding)");
+_Static_assert(offsetof(struct swarm_disk_sb, rebuild_dev) == 364, "rebuild_dev");
+_Static_assert(offsetof(struct swarm_disk_sb, failed) == 368, "failed");
+_Static_assert(offsetof(struct swarm_disk_sb, stale) == 376, "stale");
+_Static_assert(offsetof(struct swarm_disk_sb, rebuild_next) == 384, "rebuild_next");
+_Static_assert(sizeof(struct swarm_disk_sb) == 392, "size");
 
 /* A valid superblock of member 2 of 4 with every field distinct. */
 static void good_sb(struct swarm_sb *sb)
@@ -61,6 +65,10 @@ static void good_sb(struct swarm_sb *sb)
 	for (i = 0; i < SWARM_MAX_DEVS; i++)
 		sb->area_crc[i] = 0x11111111U * (i % 15) + i;
 	sb->run_shift = 7;
+	sb->failed = 0x9;
+	sb->stale = 0x8;
+	sb->rebuild_dev = 1;
+	sb->rebuild_next = 4321;
 }
 
 static u32 get32(const u8 *b, size_t off)
@@ -102,7 +110,10 @@ static void sb_round_trip(void)
 	for (i = 0; i < SWARM_MAX_DEVS; i++)
 		EXPECT(get32(block, 104 + 4 * i) == a.area_crc[i], "area_crc %u", i);
 	EXPECT(get32(block, 360) == 7, "run_shift");
-	for (i = 364; i < SWARM_SB_BYTES; i++)
+	EXPECT(get32(block, 364) == 1, "rebuild_dev");
+	EXPECT(get64(block, 368) == 9 && get64(block, 376) == 8, "failed, stale");
+	EXPECT(get64(block, 384) == 4321, "rebuild_next");
+	for (i = 392; i < SWARM_SB_BYTES; i++)
 		if (block[i])
 			break;
 	EXPECT(i == SWARM_SB_BYTES, "byte %u after the fields is not zero", i);
@@ -131,6 +142,30 @@ static void sb_version1(void)
 	EXPECT(get32(block, 360) == 7, "encoded as given");
 	EXPECT(swarm_sb_decode(block, &b) == SWARM_SB_VALID, "v1 decodes");
 	EXPECT(b.version == 1 && b.run_shift == 0, "v1 run_shift %u", b.run_shift);
+	EXPECT(!b.failed && !b.stale && !b.rebuild_dev && !b.rebuild_next,
+	       "v1 has no health");
+	good_sb(&a);
+	a.version = 2;
+	swarm_sb_encode(&a, block);
+	EXPECT(swarm_sb_decode(block, &b) == SWARM_SB_VALID, "v2 decodes");
+	EXPECT(b.run_shift == 7 && !b.failed && !b.rebuild_dev, "v2 has no health");
+	/* Version 3: health that cannot be. */
+	good_sb(&a);
+	a.failed = 1ULL << 4;	/* 4 members */
+	swarm_sb_encode(&a, block);
+	EXPECT(swarm_sb_decode(block, &b) == SWARM_SB_CORRUPT, "failed beyond");
+	good_sb(&a);
+	a.stale = 0x2;		/* stale, not failed */
+	swarm_sb_encode(&a, block);
+	EXPECT(swarm_sb_decode(block, &b) == SWARM_SB_CORRUPT, "stale not failed");
+	good_sb(&a);
+	a.rebuild_dev = 2;	/* member 1: not failed */
+	swarm_sb_encode(&a, block);
+	EXPECT(swarm_sb_decode(block, &b) == SWARM_SB_CORRUPT, "rebuild not failed");
+	good_sb(&a);
+	a.rebuild_next = a.nr_entries + 1;
+	swarm_sb_encode(&a, block);
+	EXPECT(swarm_sb_decode(block, &b) == SWARM_SB_CORRUPT, "rebuild beyond");
 	good_sb(&a);
 	a.run_shift = SWARM_MAX_RUN_SHIFT + 1;
 	swarm_sb_encode(&a, block);
@@ -152,6 +187,10 @@ static void sb_every_field(void)
 			a.nr_members = 64;
 			a.nr_entries = 64 * a.dev_slots;
 			a.nr_copies = a.nr_entries;
+			a.failed = U64_MAX;
+			a.stale = U64_MAX;
+			a.rebuild_dev = 64;
+			a.rebuild_next = a.nr_entries;
 			break;
 		case 1:
 			a.entry_sectors = 2048;
@@ -176,6 +215,10 @@ static void sb_every_field(void)
 			a.member = 0;
 			a.nr_entries = 1;
 			a.nr_copies = 1;
+			a.failed = 0;
+			a.stale = 0;
+			a.rebuild_dev = 0;
+			a.rebuild_next = 0;
 			break;
 		case 6:
 			memset(a.uuid, 0xff, sizeof(a.uuid));

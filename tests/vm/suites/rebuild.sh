@@ -1,0 +1,225 @@
+# shellcheck shell=sh
+# A failed member recorded in the superblocks, replaced and rebuilt
+# (issue 13), on 4 emulated NVMe SSDs each under a dm-linear device fl<i>
+# (swapped for dm-error to fail a member):
+#   - a map with max_copies 2 (about 2,000 entries with two copies), the
+#     whole device written with a pattern;
+#   - member 1 becomes dm-error; K entries with a copy on member 1 and
+#     one elsewhere are written with new data (member 1 goes stale);
+#   - a table reload, member 1 still dm-error: it stays failed and stale;
+#   - member 1's device comes back (its old copies): a reload, then a new
+#     device (dmsetup remove, create: the map read from the members) keep
+#     it failed, no read goes to it, the K entries read the new data;
+#   - a new device in its place (zeroed), by a table reload: the rebuild
+#     starts at resume, copies every entry with a surviving copy, counts
+#     the lost ones (their only copy was on member 1), and member 1 is
+#     ok: the device verifies but exactly the lost entries (zeros now) and
+#     the K entries (new data), and with every other member failed the
+#     entries member 1 holds read right from it alone;
+#   - member 2, failed by message, rebuilt under a rate cap, with a
+#     reload in the middle: the rebuild goes on from where it was.
+#
+#   rebuild.sh
+. /tests/lib.sh
+. /tests/check-kernel-log.sh
+. /tests/swarm-lib.sh
+SUITE=rebuild
+kernel_log_begin
+
+check load modprobe dm-swarm
+members
+L=""
+for i in 0 1 2 3; do
+	eval "d=\$D$i"
+	s=$(dev_sectors "/dev/$d")
+	check "linear-$i" dmsetup create "fl$i" --table "0 $s linear /dev/$d 0"
+	L="$L $(dm_node "fl$i")"
+	dd if=/dev/zero of="$(dm_node "fl$i")" bs=4k count=2 conv=fsync 2>/dev/null
+done
+S1=$(dev_sectors "$(dm_node fl1)")
+set -- $(swarm_layout "$S1" 8)
+NE=$(($1 * 4 * 2 / 5 / 512 * 512))
+LEN=$((NE * 8))
+check create dmsetup create sw --table "0 $LEN swarm 8 4$L 4 max_copies 2 spare 50"
+DM=$(dm_node sw)
+awk 'BEGIN {
+	for (c = 0; c < 64; c++) {
+		s = 32 * c
+		printf "%d %d %d", c, s, 10 + c
+		for (i = 0; i < 64; i++) printf " %d", s + i
+		printf "\n"
+	}
+}' >/tmp/fmap.txt
+check upload swarmctl map upload --wait "$DM" /tmp/fmap.txt
+check populate swarm-bench populate "$DM" --seed 7
+check verify-healthy swarm-bench verify "$DM" --seed 7
+
+# swap I TABLE...: a new table under member I (fl<I>).
+swap() {
+	_i=$1
+	shift
+	dmsetup load "fl$_i" --table "$*" && dmsetup suspend "fl$_i" &&
+		dmsetup resume "fl$_i"
+}
+# reload [TABLE]: the swarm's table again (or TABLE), through a reload.
+reload() {
+	dmsetup load sw --table "${1:-$(dmsetup table sw)}" &&
+		dmsetup suspend sw && dmsetup resume sw
+}
+# rb FIELD: a field of the rebuild part of the status.
+rb() {
+	dmsetup status sw | awk -v f="$1" '{
+		b = 4 + $4 * 5 + 18 + $4 + 11	# after the DRAM tier fields
+		split("state member next total copied lost stale", n, " ")
+		for (i = 1; i <= 7; i++) if (n[i] == f) { print $(b + i); exit }
+		print "no-field-" f
+	}'
+}
+member_reads() {
+	dmsetup status sw | awk -v i="$1" '{ print $(6 + i * 5) }'
+}
+# wait_rebuild: until the rebuild is over; true when it is done.
+wait_rebuild() {
+	t=0
+	while [ $t -lt 1200 ]; do
+		case $(rb state) in
+		done) return 0 ;;
+		failed|idle) return 1 ;;
+		esac
+		sleep 0.1
+		t=$((t + 1))
+	done
+	return 1
+}
+# mismatches FILE: entries a verify's stderr says do not match (0: none).
+mismatches() {
+	sed -n 's/^swarm-bench: \([0-9]*\) entries do not match/\1/p' "$1" | grep . || echo 0
+}
+
+swarmctl map show "$DM" "0-$((NE - 1))" >/tmp/place.txt
+awk '{ on1 = 0; other = 0
+	for (i = 2; i <= NF; i++) { split($i, a, "/"); if (a[1] == 1) on1 = 1; else other = 1 }
+	sub(":", "", $1)
+	if (on1 && !other) print $1 > "/tmp/lost.txt"
+	if (on1 && other) print $1 > "/tmp/rep1.txt"
+	if (!on1) print $1 > "/tmp/not1.txt"
+}' /tmp/place.txt
+NLOST=$(wc -l </tmp/lost.txt)
+NREP1=$(wc -l </tmp/rep1.txt)
+NNOT1=$(wc -l </tmp/not1.txt)
+echo "member 1 holds $NLOST entries alone and $NREP1 with another copy; $NNOT1 are elsewhere"
+check some-replicated-on-1 test "$NREP1" -ge 200
+
+# Member 1 fails; K entries it shares get new data.
+swap 1 "0 $S1 error"
+swarm-bench verify "$DM" --seed 7 --io-size 4k --keep-going >/dev/null 2>&1
+expect_eq member1-failed "ok failed ok ok" "$(swarm_members sw)"
+dd if=/dev/urandom of=/tmp/pat bs=4k count=1 2>/dev/null
+awk -v n="$NREP1" 'NR % int(n / 16) == 1' /tmp/rep1.txt | head -n 16 >/tmp/k.txt
+K=$(wc -l </tmp/k.txt)
+w_ok=0
+for e in $(cat /tmp/k.txt); do
+	dd if=/tmp/pat of="$DM" bs=4k seek="$e" count=1 oflag=direct conv=notrunc 2>/dev/null &&
+		w_ok=$((w_ok + 1))
+done
+expect_eq new-data-written "$K" "$w_ok"
+expect_eq member1-stale 0x2 "$(rb stale)"
+# read_k: how many of the K entries read the new data.
+read_k() {
+	n=0
+	for e in $(cat /tmp/k.txt); do
+		dd if="$DM" of=/tmp/back bs=4k skip="$e" count=1 iflag=direct 2>/dev/null &&
+			cmp -s /tmp/pat /tmp/back && n=$((n + 1))
+	done
+	echo "$n"
+}
+
+# A reload with member 1 still dead: failed and stale, from the superblocks.
+check reload-dead-member reload
+expect_eq reload-keeps-failed "ok failed ok ok" "$(swarm_members sw)"
+expect_eq reload-keeps-stale 0x2 "$(rb stale)"
+expect_eq reload-degraded degraded "$(swarm_st sw health)"
+expect_eq reload-new-data "$K" "$(read_k)"
+
+# Member 1's device comes back, with its stale copies: not trusted.
+check swap-1-back swap 1 "0 $S1 linear /dev/$D1 0"
+check reload-member-back reload
+expect_eq back-still-failed "ok failed ok ok" "$(swarm_members sw)"
+TABLE=$(dmsetup table sw)
+check remove-swarm dmsetup remove sw
+check create-again dmsetup create sw --table "$TABLE"
+expect_eq recreate-still-failed "ok failed ok ok" "$(swarm_members sw)"
+expect_eq recreate-still-stale 0x2 "$(rb stale)"
+b1=$(member_reads 1)
+expect_eq recreate-new-data "$K" "$(read_k)"
+swarm-bench verify "$DM" --seed 7 --io-size 4k --keep-going >/tmp/v1.txt 2>/tmp/v1.err
+cat /tmp/v1.txt
+expect_eq recreate-mismatches-are-k "$K" "$(mismatches /tmp/v1.err)"
+expect_eq recreate-unreadable-are-lost "unreadable $NLOST" "$(awk '/^unreadable/ { print $1, $2 }' /tmp/v1.txt)"
+expect_eq no-reads-to-stale-member "$b1" "$(member_reads 1)"
+check clear-stale-refused sh -c '! dmsetup message sw 0 clear_member 1'
+
+# A new device in member 1's place (zeroed; dm-linear over the same
+# namespace), by a table reload: the rebuild starts at resume.
+check new-device dmsetup create nw1 --table "0 $S1 linear /dev/$D1 0"
+dd if=/dev/zero of="$(dm_node nw1)" bs=1M conv=fsync 2>/dev/null
+OLD=$(dmsetup info -c --noheadings -o major,minor fl1 | tr -d ' ')
+NEW=$(dmsetup info -c --noheadings -o major,minor nw1 | tr -d ' ')
+t0=$(date +%s)
+check reload-replaced reload "$(dmsetup table sw | sed "s/ $OLD / $NEW /")"
+check rebuild-done wait_rebuild
+echo "figure: rebuild of member 1 took $(($(date +%s) - t0)) s (status ms not kept); $(rb copied) entries copied, $(rb lost) lost"
+expect_eq rebuild-member 1 "$(rb member)"
+expect_eq rebuild-copied "$NREP1" "$(rb copied)"
+expect_eq rebuild-lost "$NLOST" "$(rb lost)"
+expect_eq rebuild-next-total "$(rb total)" "$(rb next)"
+expect_eq rebuilt-ok "ok ok ok ok" "$(swarm_members sw)"
+expect_eq rebuilt-health ok "$(swarm_st sw health)"
+expect_eq rebuilt-not-stale 0x0 "$(rb stale)"
+check rebuilt-logged sh -c 'dmesg | grep -q "sw: member 1 rebuilt"'
+swarm-bench verify "$DM" --seed 7 --keep-going >/tmp/v2.txt 2>/tmp/v2.err
+cat /tmp/v2.txt
+# The lost entries read the new device's zeros: the engine was told
+# (lost reads) and rewrites them; the K entries hold their new data.
+expect_eq rebuilt-mismatches "$((NLOST + K))" "$(mismatches /tmp/v2.err)"
+expect_eq rebuilt-readable "unreadable 0" "$(awk '/^unreadable/ { print $1, $2 }' /tmp/v2.txt)"
+# Member 1 alone: every entry with a copy on it reads right from it.
+for i in 0 2 3; do
+	dmsetup message sw 0 fail_member $i
+done
+expect_eq only-member1 "failed ok failed failed" "$(swarm_members sw)"
+expect_eq from-member1-new-data "$K" "$(read_k)"
+swarm-bench verify "$DM" --seed 7 --io-size 4k --keep-going >/tmp/v3.txt 2>/tmp/v3.err
+cat /tmp/v3.txt
+expect_eq from-member1-mismatches "$((NLOST + K))" "$(mismatches /tmp/v3.err)"
+expect_eq from-member1-unreadable "unreadable $NNOT1" "$(awk '/^unreadable/ { print $1, $2 }' /tmp/v3.txt)"
+for i in 0 2 3; do
+	check "clear-member-$i" dmsetup message sw 0 clear_member $i
+done
+# Make the device whole again for what follows.
+check repopulate swarm-bench populate "$DM" --seed 7
+
+# Member 2, failed by message, rebuilt at 256 KiB/s, a reload in the middle:
+# the superblocks say where it was, and it goes on from there.
+check fail-member-2 dmsetup message sw 0 fail_member 2
+check rebuild-ok-member-refused sh -c '! dmsetup message sw 0 rebuild 0'
+check rebuild-rate dmsetup message sw 0 rebuild_rate 256
+check rebuild-2 dmsetup message sw 0 rebuild 2
+check rebuild-busy-refused sh -c '! dmsetup message sw 0 rebuild 2'
+expect_eq rebuild-2-running running "$(rb state)"
+check rebuild-2-no-commit sh -c "! swarmctl map upload --wait $DM /tmp/fmap.txt"
+sleep 2
+check reload-mid-rebuild reload
+check resumed-logged sh -c 'dmesg | grep -q "sw: rebuilding member 2 from entry [1-9]"'
+dmesg | grep "rebuilding member 2" | tail -n 2
+check rebuild-2-done wait_rebuild
+expect_eq rebuilt-2-ok "ok ok ok ok" "$(swarm_members sw)"
+check verify-after-resume swarm-bench verify "$DM" --seed 7
+
+check remove dmsetup remove sw
+for i in 0 1 2 3; do
+	dmsetup remove "fl$i"
+done
+dmsetup remove nw1
+kernel_log_clean
+finish
