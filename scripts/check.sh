@@ -9,7 +9,8 @@
 #      stock ones
 #   4. KUnit suites in the test kernel (KASAN, lockdep, kmemleak)
 #   5. VM integration, I/O-path, cluster-map, trace-capture,
-#      persistence and member-failure tests on 4 emulated NVMe SSDs: the
+#      persistence, member-failure, rebuild and DRAM-tier tests on 4
+#      emulated NVMe SSDs: the
 #      test kernel and stock 6.12, several suites to a boot
 #      (tests/vm/tools/run-suites.sh); the integration test alone (a smoke
 #      run) on stock 6.1; the client API test on stock 6.12
@@ -90,8 +91,8 @@ for k in $kernels; do
 		vm_step suites-a-test test tests/vm/tools/run-suites.sh \
 			--disk-mib 8 --timeout 1800 -- kunit integration trace
 		vm_step suites-b-test test tests/vm/tools/run-suites.sh \
-			--disk-mib 16 --timeout 2400 -- clustermap iopath:1 \
-			persist:all:5 failure:50 cache
+			--disk-mib 16 --timeout 3000 -- clustermap iopath:1 \
+			persist:all:5 failure:50 cache rebuild
 	elif [ "$k" = 6.1 ]; then
 		vm_step "integration-$k" "$k" tests/vm/suites/integration.sh --disk-mib 64
 	else
@@ -99,7 +100,8 @@ for k in $kernels; do
 			--disk-mib 64 --timeout 1800 -- integration iopath \
 			clustermap trace cache
 		vm_step "suites-b-$k" "$k" tests/vm/tools/run-suites.sh \
-			--disk-mib 32 --timeout 1800 -- persist:all:20 failure
+			--disk-mib 32 --timeout 1800 -- persist:all:20 failure \
+			rebuild
 		# The client API (libswarm.so) beside swarm-bench, IOPS-bound SSDs.
 		vm_step "client-$k" "$k" tests/vm/suites/client.sh --disk-mib 64 \
 			--bps $((50 << 20)) --iops 2000
