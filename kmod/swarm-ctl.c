@@ -334,7 +334,7 @@ static int swarm_place_commit(struct swarm_c *sc, struct swarm_staged *st,
 			return -ENOMEM;
 		live = swarm_live_get(&sc->maps);
 		if (migrate)
-			r = swarm_place_beside(&sc->geom, live ? &live->pl : NULL,
+			r = swarm_place_stable(&sc->geom, live ? &live->pl : NULL,
 					       &st->up, &p, &lm->pl, err);
 		else
 			r = swarm_place(&sc->geom, &st->up, &p, &lm->pl, err);

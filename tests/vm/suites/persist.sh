@@ -75,7 +75,7 @@ gen_map 1 >/tmp/map1.txt
 check migrate-upload swarmctl map upload "$DM" /tmp/map1.txt
 check migrate-done wait_migration swarm0
 expect_eq migrate-generation 1 "$(swarm_st swarm0 generation)"
-check migrate-moved test "$(swarm_st swarm0 moved)" = "$NE"
+check migrate-moved test "$(swarm_st swarm0 moved)" = "$(swarm_st swarm0 total)"
 check migrate-log sh -c 'dmesg | grep -q "swarm0: migrated to generation 1"'
 check verify-after-migration fio_verify "$DM"
 
