@@ -154,9 +154,8 @@ static void swarm_mig_fail(struct swarm_c *sc, int error)
 {
 	struct swarm_live_map *to;
 
-	DMERR("%s: migration to generation %llu failed (%d) at entry %llu (%llu of %llu moved); old map kept",
-	      swarm_name(sc), sc->mig->generation, error, sc->maps.copied,
-	      sc->mig->moved, sc->mig->total);
+	DMERR("%s: migration to generation %llu failed (%d) at entry %llu; old map kept",
+	      swarm_name(sc), sc->mig->generation, error, sc->maps.copied);
 	to = swarm_mig_detach(sc);
 	swarm_mig_end(sc, DM_SWARM_MIGRATE_FAILED, error);
 	swarm_mig_release_held(sc);
@@ -192,10 +191,9 @@ static void swarm_mig_finish(struct swarm_c *sc)
 	swarm_live_put(old);
 
 	ms = max_t(u64, mig->ms, 1);
-	DMINFO("%s: migrated to generation %llu: %llu of %llu entries moved, %llu KiB in %llu ms, %llu MiB/s",
+	DMINFO("%s: migrated to generation %llu: %llu of %llu entries moved, %llu KiB, %llu ms",
 	       swarm_name(sc), mig->generation, mig->moved,
-	       sc->geom.nr_entries, mig->bytes >> 10, mig->ms,
-	       div64_u64(mig->bytes * 1000, ms) >> 20);
+	       sc->geom.nr_entries, mig->bytes >> 10, ms);
 }
 
 static void swarm_mig_copied(int read_err, unsigned long write_err, void *context)
@@ -374,9 +372,9 @@ static int swarm_mig_start(struct swarm_c *sc, struct swarm_live_map *to)
 	mig->start_ns = ktime_get_ns();
 	WRITE_ONCE(mig->state, DM_SWARM_MIGRATE_RUNNING);
 	WRITE_ONCE(sc->migrating, true);
-	DMINFO("%s: migrating %llu of %llu entries to map generation %llu (%llu new copies of %llu)",
+	DMINFO("%s: migrating %llu of %llu entries to generation %llu (%llu new copies)",
 	       swarm_name(sc), mig->total, sc->geom.nr_entries, to->generation,
-	       to->pl.nr_new, to->pl.nr_copies);
+	       to->pl.nr_new);
 	/* The caller queues the first step once the gate is open again. */
 	return 0;
 }
@@ -517,7 +515,7 @@ void swarm_mig_exit(struct swarm_c *sc)
 	if (!mig)
 		return;
 	if (sc->maps.next)
-		DMINFO("%s: migration to map generation %llu abandoned at %llu of %llu entries to move",
+		DMINFO("%s: migration to map generation %llu abandoned at %llu of %llu entries",
 		       swarm_name(sc), mig->generation, mig->moved,
 		       mig->total);
 	swarm_live_put(sc->maps.next);

@@ -171,6 +171,10 @@ int swarm_place_stable(const struct swarm_geom *g, const struct swarm_placement 
 		       const struct swarm_upload *u,
 		       const struct swarm_place_params *p, struct swarm_placement *m,
 		       char **error);
+int swarm_upload_merge(const struct swarm_upload *base,
+		       const struct swarm_upload *d, struct swarm_upload *out,
+		       char **error);
+void swarm_upload_free(struct swarm_upload *u);
 void swarm_placement_free(struct swarm_placement *m);
 
 #endif /* DM_SWARM_PLACE_H */

@@ -36,6 +36,7 @@ RUN(case_stable_same)
 RUN(case_stable_80)
 RUN(case_stable_striped)
 RUN(case_stable_random)
+RUN(case_merge)
 
 int main(void)
 {
@@ -49,6 +50,7 @@ int main(void)
 		CASE(case_disk_beside_records),
 		CASE(case_stable_same), CASE(case_stable_80),
 		CASE(case_stable_striped), CASE(case_stable_random),
+		CASE(case_merge),
 	};
 
 	return utest_run("place", cases, ARRAY_SIZE(cases));
