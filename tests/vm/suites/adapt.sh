@@ -84,11 +84,21 @@ check unchanged-entries-stay test $((again * 10)) -le "$moved"
 check verify-after-delta fio_verify "$DM"
 check migrate-log sh -c 'dmesg | grep -q "swarma: migrated to generation 2: '"$moved"' of '"$NE"' entries moved"'
 
+# Deltas are checked as whole maps: an entry twice in a cluster, an id
+# that names no cluster.
+m0=$(head -n 1 /tmp/map1.txt | cut -d' ' -f4)
+echo "0 $m0 7 $m0" >/tmp/bad1.txt
+check delta-dup-refused sh -c "! swarmctl map upload --delta $DM /tmp/bad1.txt 2>/tmp/bad1.out"
+check delta-dup-eexist grep -q "File exists" /tmp/bad1.out
+echo "drop $((32 + NEW + 1))" >/tmp/bad2.txt
+check delta-range-refused sh -c "! swarmctl map upload --delta $DM /tmp/bad2.txt 2>/tmp/bad2.out"
+check delta-range-erange grep -q "Numerical result out of range" /tmp/bad2.out
+expect_eq delta-refused-generation 2 "$(swarm_st swarma generation)"
+
 # A reload in the middle of a slow migration abandons it: the old map
-# stays, no byte is lost; the same change then goes through. Map 3 adds
+# stays, no byte is lost; the same change then goes through. Delta 3 adds
 # clusters over 16% more entries (more than one 4 MiB window moves).
 NEW3=$((NE * 16 / 100 / 64))
-cp /tmp/map2.txt /tmp/map3.txt
 awk -v h="$((H + NEW * 64))" -v n="$NEW3" -v f="$((32 + NEW))" 'BEGIN {
 	for (c = 0; c < n; c++) {
 		s = h + c * 64
@@ -96,9 +106,9 @@ awk -v h="$((H + NEW * 64))" -v n="$NEW3" -v f="$((32 + NEW))" 'BEGIN {
 		for (i = 0; i < 64; i++) printf " %d", s + i
 		printf "\n"
 	}
-}' >>/tmp/map3.txt
+}' >/tmp/delta3.txt
 check rate-cap dmsetup message swarma 0 migrate_rate 1
-check upload-3 swarmctl map upload "$DM" /tmp/map3.txt
+check upload-3 swarmctl map upload --delta "$DM" /tmp/delta3.txt
 sleep 1
 check slow-running test "$(swarm_st swarma migration)" = running
 check reload dmsetup reload swarma --table "$TABLE"
@@ -107,17 +117,31 @@ check abandoned-log sh -c 'dmesg | grep -q "swarma: migration to map generation 
 expect_eq abandoned-generation 2 "$(swarm_st swarma generation)"
 expect_eq abandoned-idle idle "$(swarm_st swarma migration)"
 check verify-after-abandon fio_verify "$DM"
-check upload-3-again swarmctl map upload --wait "$DM" /tmp/map3.txt
+# The reloaded table keeps the cluster map in memory: the delta applies.
+check upload-3-again swarmctl map upload --delta --wait "$DM" /tmp/delta3.txt
 expect_eq generation-3 3 "$(swarm_st swarma generation)"
+expect_eq clusters-3 $((32 + NEW + NEW3)) "$(swarm_st swarma clusters)"
 check verify-after-map3 fio_verify "$DM"
-# Dropping the new clusters moves nothing: their entries keep a copy.
+# Dropping the new clusters (a delta) moves nothing: their entries keep
+# a copy.
 swarmctl map show "$DM" 0-$((NE - 1)) >/tmp/before.txt 2>&1
-check upload-4-drop swarmctl map upload --wait "$DM" /tmp/map1.txt
+awk -v a=32 -v b=$((32 + NEW + NEW3)) 'BEGIN { for (c = a; c < b; c++) print "drop", c }' >/tmp/delta4.txt
+check upload-4-drop swarmctl map upload --delta --wait "$DM" /tmp/delta4.txt
 expect_eq generation-4 4 "$(swarm_st swarma generation)"
+expect_eq clusters-4 32 "$(swarm_st swarma clusters)"
 expect_eq drop-moves-nothing 0 "$(swarm_st swarma moved)"
 swarmctl map show "$DM" 0-$((NE - 1)) >/tmp/after.txt 2>&1
 check drop-keeps-slots cmp -s /tmp/before.txt /tmp/after.txt
 check verify-after-drop fio_verify "$DM"
 check remove dmsetup remove swarma
+# After a module reload the map comes from the members, without its
+# cluster map: a delta is refused (ENODATA), a whole map is needed.
+check rmmod rmmod dm-swarm
+check modprobe modprobe dm-swarm
+check recreate dmsetup create swarma --table "$TABLE"
+DM=$(dm_node swarma)
+check delta-after-rmmod-refused sh -c "! swarmctl map upload --delta $DM /tmp/delta4.txt 2>/tmp/nodata.out"
+check delta-after-rmmod-enodata grep -q "No data available" /tmp/nodata.out
+check remove-again dmsetup remove swarma
 kernel_log_clean
 finish
