@@ -5,7 +5,7 @@
  * swarm_commit() publishes an uploaded, placed map: on a device without
  * data (or when the upload drops it) the map is written to the members
  * and made live with the write gate closed; on a device with data it was
- * placed beside the live map and a migration moves the data first.
+ * placed over the live map and a migration moves the data first.
  *
  * A map committed on a device that holds data is placed over the live map
  * (swarm_place_stable()): an entry keeps the copies that can stay, and
