@@ -106,7 +106,9 @@ check verify-with-mirror fio_verify "$DM"
 # Suspend and resume in the middle of a slow migration; a second commit
 # is refused meanwhile. Only entries whose copies change move (stable
 # placement), so map 2 has 4 clusters, one of the entries striped on
-# each member: 3/4 of every entry moves, more than one 4 MiB window.
+# each member (3/4 of them move), and 4 more, entry e in cluster 4 + e % 4
+# (a second copy of every entry): several windows of about 7 MiB, even
+# on 8 MiB members.
 check rate-cap dmsetup message swarm0 0 migrate_rate 1
 awk -v ne="$NE" 'BEGIN {
 	f = ne - ne % 512
@@ -115,8 +117,11 @@ awk -v ne="$NE" 'BEGIN {
 		m[d] = m[d] " " e
 		if (!(d in first))
 			first[d] = e
+		m[4 + e % 4] = m[4 + e % 4] " " e
+		if (!((4 + e % 4) in first))
+			first[4 + e % 4] = e
 	}
-	for (d = 0; d < 4; d++)
+	for (d = 0; d < 8; d++)
 		print d, first[d], 10 + d m[d]
 }' >/tmp/map2.txt
 check slow-upload swarmctl map upload "$DM" /tmp/map2.txt
