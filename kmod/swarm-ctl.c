@@ -127,7 +127,9 @@ static int swarm_map_begin(struct file *f, void __user *u)
 	r = swarm_devt_of(b.dev_major, b.dev_minor, &dev);
 	if (r)
 		return r;
-	if (!b.nr_clusters || !b.nr_members || b.nr_clusters > b.nr_members)
+	/* A delta may only drop clusters: records without members. */
+	if (!b.nr_clusters || (!(b.flags & DM_SWARM_MAP_DELTA) &&
+			       (!b.nr_members || b.nr_clusters > b.nr_members)))
 		return -EINVAL;
 	if (b.nr_clusters > DM_SWARM_MAX_CLUSTERS ||
 	    b.nr_members > DM_SWARM_MAX_MEMBERS ||
@@ -157,7 +159,8 @@ static int swarm_map_begin(struct file *f, void __user *u)
 	st->want_weights = b.nr_weights;
 	st->up.clusters = kvcalloc(b.nr_clusters, sizeof(*st->up.clusters),
 				   GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
-	st->up.members = kvcalloc(b.nr_members, sizeof(u64), GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
+	st->up.members = kvcalloc(max_t(u64, b.nr_members, 1), sizeof(u64),
+				  GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
 	if (b.nr_weights)
 		st->up.weights = kvcalloc(b.nr_weights, sizeof(*st->up.weights),
 					  GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
@@ -197,7 +200,8 @@ static int swarm_map_add(struct file *f, void __user *u)
 	struct swarm_cluster *cl;
 	struct dm_swarm_cluster dc;
 	u64 *mem, first, sum = 0, k;
-	u32 i;
+	u32 i, ids;
+	bool delta;
 	int r;
 
 	r = swarm_get_req(&a, sizeof(a), u);
@@ -211,6 +215,9 @@ static int swarm_map_add(struct file *f, void __user *u)
 	if (a.nr_clusters > st->want_clusters - st->up.nr_clusters ||
 	    a.nr_members > st->want_members - st->up.nr_members)
 		return -EINVAL;	/* more than MAP_BEGIN announced */
+	/* A delta names clusters of the live map: ids are checked at commit. */
+	delta = st->flags & DM_SWARM_MAP_DELTA;
+	ids = delta ? DM_SWARM_MAX_CLUSTERS : st->want_clusters;
 
 	/* Stage past the end of what has arrived; commit the counts last. */
 	cl = st->up.clusters + st->up.nr_clusters;
@@ -219,11 +226,11 @@ static int swarm_map_add(struct file *f, void __user *u)
 		if (copy_from_user(&dc, u64_to_user_ptr(a.clusters) + i * sizeof(dc),
 				   sizeof(dc)))
 			return -EFAULT;
-		if (!dc.nr_members)
+		if (!dc.nr_members && !delta)
 			return -EINVAL;
 		if (dc.nr_members > DM_SWARM_MAX_CLUSTER_SIZE)
 			return -E2BIG;
-		if (dc.id >= st->want_clusters || dc.medoid >= st->nr_entries)
+		if (dc.id >= ids || (dc.nr_members && dc.medoid >= st->nr_entries))
 			return -ERANGE;
 		cl[i].id = dc.id;
 		cl[i].nr_members = dc.nr_members;
@@ -253,7 +260,7 @@ static int swarm_map_weights(struct file *f, void __user *u)
 	struct swarm_staged *st;
 	struct swarm_weight *sw;
 	struct dm_swarm_weight dw;
-	u32 i;
+	u32 i, ids;
 	int r;
 
 	r = swarm_get_req(&w, sizeof(w), u);
@@ -266,11 +273,12 @@ static int swarm_map_weights(struct file *f, void __user *u)
 	    w.nr_weights > st->want_weights - st->up.nr_weights)
 		return -EINVAL;
 	sw = st->up.weights + st->up.nr_weights;
+	ids = st->flags & DM_SWARM_MAP_DELTA ? DM_SWARM_MAX_CLUSTERS : st->want_clusters;
 	for (i = 0; i < w.nr_weights; i++) {
 		if (copy_from_user(&dw, u64_to_user_ptr(w.weights) + i * sizeof(dw),
 				   sizeof(dw)))
 			return -EFAULT;
-		if (dw.a >= st->want_clusters || dw.b >= st->want_clusters)
+		if (dw.a >= ids || dw.b >= ids)
 			return -ERANGE;
 		if (dw.a == dw.b)
 			return -EINVAL;
@@ -315,11 +323,12 @@ static void swarm_staged_put(struct swarm_staged *st)
 }
 
 /*
- * Place an upload and commit it. The device's control lock is held: no
+ * Place the validated cluster map @up and commit it; on success the new
+ * live map owns @up's arrays. The device's control lock is held: no
  * other commit changes the live map meanwhile.
  */
 static int swarm_place_commit(struct swarm_c *sc, struct swarm_staged *st,
-			      char **err)
+			      struct swarm_upload *up, char **err)
 {
 	bool drop = st->flags & DM_SWARM_MAP_DROP_DATA;
 	bool migrate = READ_ONCE(sc->has_data) && !drop;
@@ -337,15 +346,17 @@ static int swarm_place_commit(struct swarm_c *sc, struct swarm_staged *st,
 			return -ENOMEM;
 		live = swarm_live_get(&sc->maps);
 		if (migrate)
-			r = swarm_place_beside(&sc->geom, live ? &live->pl : NULL,
-					       &st->up, &p, &lm->pl, err);
+			r = swarm_place_stable(&sc->geom, live ? &live->pl : NULL,
+					       up, &p, &lm->pl, err);
 		else
-			r = swarm_place(&sc->geom, &st->up, &p, &lm->pl, err);
+			r = swarm_place(&sc->geom, up, &p, &lm->pl, err);
 		swarm_live_put(live);
+		lm->up = *up;	/* the live map keeps its cluster map */
 		if (!r)
 			r = swarm_commit(sc, lm, drop, migrate);
 		if (!r)
 			break;
+		memset(&lm->up, 0, sizeof(lm->up));
 		swarm_live_free(lm);
 		if (r != -EAGAIN)
 			return r;
@@ -358,11 +369,46 @@ static int swarm_place_commit(struct swarm_c *sc, struct swarm_staged *st,
 	       swarm_name(sc), lm->generation,
 	       migrate ? " (migrating)" : "", lm->pl.nr_clusters,
 	       lm->pl.nr_copies, lm->pl.nr_entries, swarm_placement_bytes(&lm->pl));
+	memset(up, 0, sizeof(*up));
 	return 0;
+}
+
+/*
+ * The cluster map a staged upload makes, validated, in @up: the upload
+ * itself (its arrays move to @up), or a delta applied to the live map's.
+ */
+static int swarm_staged_map(struct swarm_c *sc, struct swarm_staged *st,
+			    struct swarm_upload *up, char **err)
+{
+	struct swarm_live_map *live;
+	int r;
+
+	if (!(st->flags & DM_SWARM_MAP_DELTA)) {
+		r = swarm_upload_validate(&st->up, st->nr_entries, err);
+		if (!r) {
+			*up = st->up;
+			memset(&st->up, 0, sizeof(st->up));
+		}
+		return r;
+	}
+	live = swarm_live_get(&sc->maps);
+	if (!live || !live->up.nr_clusters) {
+		swarm_live_put(live);
+		*err = "No cluster map in memory for a delta: upload a whole map";
+		return -ENODATA;
+	}
+	r = swarm_upload_merge(&live->up, &st->up, up, err);
+	swarm_live_put(live);
+	if (!r)
+		r = swarm_upload_validate(up, st->nr_entries, err);
+	if (r)
+		swarm_upload_free(up);
+	return r;
 }
 
 static int swarm_map_commit(struct file *f, void __user *u)
 {
+	struct swarm_upload up = { 0 };
 	struct swarm_staged *st;
 	struct swarm_c *sc;
 	char *err = "";
@@ -387,13 +433,14 @@ static int swarm_map_commit(struct file *f, void __user *u)
 	if (sc->geom.nr_entries != st->nr_entries) {
 		r = -ESTALE;	/* the table changed under the upload */
 	} else {
-		r = swarm_upload_validate(&st->up, st->nr_entries, &err);
+		r = swarm_staged_map(sc, st, &up, &err);
 		if (!r && swarm_mig_busy(sc)) {
 			err = "A migration is in progress: commit again when it is done";
 			r = -EBUSY;
 		}
 		if (!r)
-			r = swarm_place_commit(sc, st, &err);
+			r = swarm_place_commit(sc, st, &up, &err);
+		swarm_upload_free(&up);
 		if (r && r != -EAGAIN && !*err)
 			err = "Cannot write the map to the members";
 	}

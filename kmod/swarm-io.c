@@ -1047,9 +1047,19 @@ static u32 swarm_write_copies(struct swarm_c *sc, u64 entry, u64 *copies)
 	u32 n = swarm_entry_copies(&sc->geom,
 				   rcu_dereference_protected(mp->live, 1),
 				   entry, copies);
+	u64 more[SWARM_MAX_COPIES];
+	u32 i, j, k;
 
-	if (mp->next && entry < mp->copied)
-		n += swarm_entry_copies(&sc->geom, mp->next, entry, copies + n);
+	if (!mp->next || entry >= mp->copied)
+		return n;
+	/* The new map's copies, but not those it keeps of the live map. */
+	k = swarm_entry_copies(&sc->geom, mp->next, entry, more);
+	for (i = 0; i < k; i++) {
+		for (j = 0; j < n && copies[j] != more[i]; j++)
+			;
+		if (j == n)
+			copies[n++] = more[i];
+	}
 	return n;
 }
 

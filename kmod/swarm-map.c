@@ -65,6 +65,7 @@ void swarm_live_free(struct swarm_live_map *lm)
 	if (!lm)
 		return;
 	swarm_placement_free(&lm->pl);
+	swarm_upload_free(&lm->up);
 	kfree(lm);
 }
 

@@ -26,12 +26,15 @@ struct swarm_c;
  * @rcu: frees it after the readers in map() are gone.
  * @generation: > 0, the committed generation it has on disk.
  * @pl: the placement.
+ * @up: the cluster map it was placed from, that a delta upload applies
+ *	to; empty when the map was read from the members.
  */
 struct swarm_live_map {
 	struct kref kref;
 	struct rcu_head rcu;
 	u64 generation;
 	struct swarm_placement pl;
+	struct swarm_upload up;
 };
 
 /**

@@ -5,17 +5,19 @@
  * swarm_commit() publishes an uploaded, placed map: on a device without
  * data (or when the upload drops it) the map is written to the members
  * and made live with the write gate closed; on a device with data it was
- * placed beside the live map and a migration moves the data first.
+ * placed over the live map and a migration moves the data first.
  *
- * A map committed on a device that holds data is placed in the slots the
- * live map leaves free (swarm_place_beside()), so moving the data never
- * overwrites a slot the live map uses: the old map stays whole on disk
- * until the new one is committed, and a crash at any point leaves one of
- * the two fully valid.
+ * A map committed on a device that holds data is placed over the live map
+ * (swarm_place_stable()): an entry keeps the copies that can stay, and
+ * its new copies take slots the live map leaves free, so moving the data
+ * never overwrites a slot the live map uses for another entry: the old
+ * map stays whole on disk until the new one is committed, and a crash at
+ * any point leaves one of the two fully valid. Only the entries with a
+ * new copy are copied (struct swarm_placement @nr_moved of them).
  *
- * The entries are copied in windows of about SWARM_MIG_WINDOW bytes, in
- * entry order, with dm-kcopyd (one job per entry, one destination per new
- * copy). For each window:
+ * The entries are copied in windows of about SWARM_MIG_WINDOW bytes of
+ * entries that move, in entry order, with dm-kcopyd (one job per entry,
+ * one destination per new copy). For each window:
  *
  *   1. step: writes to the window's entries are parked from now on, and
  *      the step waits for writes already sent to complete;
@@ -57,7 +59,8 @@
  * @error: 0 or the errno that stopped it.
  * @jobs: copies in flight, plus one while they are issued.
  * @generation: the generation it moves to.
- * @total: entries to copy.
+ * @total: entries to copy: those with a new copy.
+ * @moved: entries copied so far.
  * @bytes: bytes copied.
  * @start_ns: when it started.
  * @ms: time it ran, set when it ends.
@@ -78,6 +81,7 @@ struct swarm_mig {
 	atomic_t jobs;
 	u64 generation;
 	u64 total;
+	u64 moved;
 	u64 bytes;
 	u64 start_ns;
 	u64 ms;
@@ -87,6 +91,34 @@ struct swarm_mig {
 static u64 swarm_mig_window_entries(const struct swarm_geom *g)
 {
 	return max_t(u64, 1, SWARM_MIG_WINDOW >> (g->entry_shift + SECTOR_SHIFT));
+}
+
+/*
+ * The copies of @new not in @old (@n_old of them), moved to the front of
+ * @new. Return: how many.
+ */
+static u32 swarm_mig_fresh(const u64 *old, u32 n_old, u64 *new, u32 n_new)
+{
+	u32 i, j, k = 0;
+
+	for (i = 0; i < n_new; i++) {
+		for (j = 0; j < n_old && old[j] != new[i]; j++)
+			;
+		if (j == n_old)
+			new[k++] = new[i];
+	}
+	return k;
+}
+
+/* Does @e get a copy the live map @lm does not have? */
+static bool swarm_mig_moves(struct swarm_c *sc, const struct swarm_live_map *lm,
+			    u64 e)
+{
+	u64 old[SWARM_MAX_COPIES], new[SWARM_MAX_COPIES];
+	u32 n_old = swarm_entry_copies(&sc->geom, lm, e, old);
+	u32 n_new = swarm_entry_copies(&sc->geom, sc->maps.next, e, new);
+
+	return swarm_mig_fresh(old, n_old, new, n_new) > 0;
 }
 
 static void swarm_mig_release_held(struct swarm_c *sc)
@@ -122,9 +154,8 @@ static void swarm_mig_fail(struct swarm_c *sc, int error)
 {
 	struct swarm_live_map *to;
 
-	DMERR("%s: migration to generation %llu failed (%d) at entry %llu of %llu; old map kept",
-	      swarm_name(sc), sc->mig->generation, error, sc->maps.copied,
-	      sc->mig->total);
+	DMERR("%s: migration to generation %llu failed (%d) at entry %llu; old map kept",
+	      swarm_name(sc), sc->mig->generation, error, sc->maps.copied);
 	to = swarm_mig_detach(sc);
 	swarm_mig_end(sc, DM_SWARM_MIGRATE_FAILED, error);
 	swarm_mig_release_held(sc);
@@ -160,9 +191,9 @@ static void swarm_mig_finish(struct swarm_c *sc)
 	swarm_live_put(old);
 
 	ms = max_t(u64, mig->ms, 1);
-	DMINFO("%s: migrated to generation %llu: %llu entries, %llu MiB in %llu ms, %llu MiB/s",
-	       swarm_name(sc), mig->generation, mig->total,
-	       mig->bytes >> 20, mig->ms, div64_u64(mig->bytes * 1000, ms) >> 20);
+	DMINFO("%s: migrated to generation %llu: %llu of %llu entries moved, %llu KiB, %llu ms",
+	       swarm_name(sc), mig->generation, mig->moved,
+	       sc->geom.nr_entries, mig->bytes >> 10, ms);
 }
 
 static void swarm_mig_copied(int read_err, unsigned long write_err, void *context)
@@ -190,7 +221,10 @@ static unsigned long swarm_mig_delay(struct swarm_mig *mig)
 		     nsecs_to_jiffies(div64_u64((mig->bytes - allowed) * NSEC_PER_SEC, rate)));
 }
 
-/* Copy the window's entries: one kcopyd job per entry, to every new copy. */
+/*
+ * Copy the window's entries that move: one kcopyd job per entry, from a
+ * live copy to each of its new copies.
+ */
 static void swarm_mig_copy_window(struct swarm_c *sc)
 {
 	struct swarm_mig *mig = sc->mig;
@@ -205,12 +239,16 @@ static void swarm_mig_copy_window(struct swarm_c *sc)
 	lm = rcu_dereference_protected(sc->maps.live, 1);
 	atomic_set(&mig->jobs, 1);
 	for (e = sc->maps.hold_lo; e < sc->maps.hold_hi; e++) {
-		swarm_entry_copies(g, lm, e, old);
+		u32 n_old = swarm_entry_copies(g, lm, e, old);
+
+		n = swarm_entry_copies(g, sc->maps.next, e, new);
+		n = swarm_mig_fresh(old, n_old, new, n);
+		if (!n)
+			continue;	/* it keeps its copies */
 		src = swarm_loc_decode(old[0]);
 		from.bdev = sc->devs[src.dev].dm_dev->bdev;
 		from.sector = swarm_slot_sector(g, src.slot);
 		from.count = g->entry_sectors;
-		n = swarm_entry_copies(g, sc->maps.next, e, new);
 		for (i = 0; i < n; i++) {
 			struct swarm_loc dst = swarm_loc_decode(new[i]);
 
@@ -220,10 +258,31 @@ static void swarm_mig_copy_window(struct swarm_c *sc)
 		}
 		atomic_inc(&mig->jobs);
 		dm_kcopyd_copy(mig->kc, &from, n, dests, 0, swarm_mig_copied, sc);
+		mig->moved++;
 		mig->bytes += (u64)n << (g->entry_shift + SECTOR_SHIFT);
 	}
 	if (atomic_dec_and_test(&mig->jobs))
 		queue_work(sc->wq, &mig->window_done);
+}
+
+/*
+ * The end of the window from @lo: a window's worth of entries that move,
+ * over at most SWARM_MIG_SPAN windows of entries (writes to the entries
+ * in between wait for the window too).
+ */
+#define SWARM_MIG_SPAN	16
+
+static u64 swarm_mig_window_end(struct swarm_c *sc, u64 lo)
+{
+	u64 want = swarm_mig_window_entries(&sc->geom), got = 0, e;
+	u64 end = min(sc->geom.nr_entries, lo + want * SWARM_MIG_SPAN);
+	struct swarm_live_map *lm;
+
+	/* The live map cannot change during a migration: commits are refused. */
+	lm = rcu_dereference_protected(sc->maps.live, 1);
+	for (e = lo; e < end && got < want; e++)
+		got += swarm_mig_moves(sc, lm, e);
+	return e;
 }
 
 static void swarm_mig_step(struct work_struct *work)
@@ -233,6 +292,7 @@ static void swarm_mig_step(struct work_struct *work)
 	struct swarm_c *sc = mig->sc;
 	struct swarm_maps *mp = &sc->maps;
 	unsigned long delay;
+	u64 hi;
 
 	/* A window in flight queues us again when it is done. */
 	if (mig->state != DM_SWARM_MIGRATE_RUNNING || mp->hold_hi != mp->hold_lo)
@@ -242,7 +302,7 @@ static void swarm_mig_step(struct work_struct *work)
 		wake_up_all(&mig->wait);
 		return;
 	}
-	if (mp->copied >= mig->total) {
+	if (mp->copied >= sc->geom.nr_entries) {
 		swarm_mig_finish(sc);
 		return;
 	}
@@ -253,10 +313,10 @@ static void swarm_mig_step(struct work_struct *work)
 	}
 
 	/* Writes sent before the window was set must land before we copy. */
+	hi = swarm_mig_window_end(sc, mp->copied);
 	swarm_gate_close(mp);
 	mp->hold_lo = mp->copied;
-	mp->hold_hi = min(mig->total,
-			  mp->hold_lo + swarm_mig_window_entries(&sc->geom));
+	mp->hold_hi = hi;
 	swarm_gate_open(mp);
 	swarm_io_kick(sc);
 	swarm_mig_copy_window(sc);
@@ -303,7 +363,8 @@ static int swarm_mig_start(struct swarm_c *sc, struct swarm_live_map *to)
 	sc->maps.hold_lo = 0;
 	sc->maps.hold_hi = 0;
 	mig->generation = to->generation;
-	mig->total = sc->geom.nr_entries;
+	mig->total = to->pl.nr_moved;
+	mig->moved = 0;
 	mig->bytes = 0;
 	mig->error = 0;
 	mig->ms = 0;
@@ -311,9 +372,9 @@ static int swarm_mig_start(struct swarm_c *sc, struct swarm_live_map *to)
 	mig->start_ns = ktime_get_ns();
 	WRITE_ONCE(mig->state, DM_SWARM_MIGRATE_RUNNING);
 	WRITE_ONCE(sc->migrating, true);
-	DMINFO("%s: migrating %llu entries to map generation %llu (%llu copies)",
-	       swarm_name(sc), mig->total, to->generation,
-	       to->pl.nr_copies);
+	DMINFO("%s: migrating %llu of %llu entries to generation %llu (%llu new copies)",
+	       swarm_name(sc), mig->total, sc->geom.nr_entries, to->generation,
+	       to->pl.nr_new);
 	/* The caller queues the first step once the gate is open again. */
 	return 0;
 }
@@ -375,7 +436,7 @@ void swarm_mig_info(struct swarm_c *sc, struct swarm_mig_info *info)
 
 	info->state = READ_ONCE(mig->state);
 	info->generation = READ_ONCE(mig->generation);
-	info->copied = READ_ONCE(sc->maps.copied);
+	info->copied = READ_ONCE(mig->moved);
 	info->total = READ_ONCE(mig->total);
 	info->bytes = READ_ONCE(mig->bytes);
 	info->ms = info->state == DM_SWARM_MIGRATE_RUNNING ?
@@ -392,7 +453,7 @@ void swarm_mig_info(struct swarm_c *sc, struct swarm_mig_info *info)
  * @sc: the target, with its control lock held.
  * @lm: the new map; on success the target owns the reference.
  * @drop: the upload allows the data on the device to be lost.
- * @migrate: @lm was placed beside the live map (swarm_place_beside()) to
+ * @migrate: @lm was placed over the live map (swarm_place_stable()) to
  *	move the data the device holds.
  *
  * Writes arriving meanwhile wait, and go by the new map. Without data (or
@@ -459,7 +520,7 @@ void swarm_mig_exit(struct swarm_c *sc)
 		return;
 	if (sc->maps.next)
 		DMINFO("%s: migration to map generation %llu abandoned at %llu of %llu entries",
-		       swarm_name(sc), mig->generation, sc->maps.copied,
+		       swarm_name(sc), mig->generation, mig->moved,
 		       mig->total);
 	swarm_live_put(sc->maps.next);
 	sc->maps.next = NULL;

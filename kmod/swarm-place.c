@@ -673,11 +673,490 @@ int swarm_place_beside(const struct swarm_geom *g, const struct swarm_placement 
 			w[s] = swarm_loc_encode(l.dev, b->free_slot[l.dev][l.slot]);
 		}
 	}
+	m->nr_moved = m->nr_entries;	/* every copy is new */
+	m->nr_new = m->nr_copies;
 out:
 	for (d = 0; d < g->nr_devs; d++) {
 		swarm_free(b->used[d]);
 		swarm_free(b->free_slot[d]);
 	}
 	swarm_free(b);
+	return r;
+}
+
+/*
+ * Stable placement: a new map placed over a live one keeps every copy it
+ * can and moves only what changed.
+ *
+ * Each cluster, hot first, wants its granted copies spread over the
+ * members, at most cap = ceil(granted / N) on any one. A granted copy
+ * keeps a copy the entry has in the live map when that copy's member is
+ * below the cap for the cluster; the others get a new slot on the member
+ * the cluster has fewest copies on (that does not hold a copy of the
+ * entry yet), from the slots the live map leaves free, lowest first,
+ * unless a live copy is on a member with no more copies of the cluster
+ * than that one (then it stays: a move must improve the spread, so that
+ * placing the same map again moves nothing): the changed part of a cluster is
+ * contiguous where the free slots are. A cluster whose members and
+ * copies did not change thus keeps all of its copies. Entries in no
+ * cluster keep their first live copy. Live copies not kept are dropped;
+ * their slots stay untouched until the new map is committed.
+ */
+struct stable_state {
+	struct place_state s;
+	const struct swarm_placement *old;	/* NULL: striped */
+	u8 *used[SWARM_MAX_DEVS];	/* slots of the live map */
+	u64 cursor[SWARM_MAX_DEVS];	/* next slot to look for a free one */
+	u64 nfree[SWARM_MAX_DEVS];	/* free slots left */
+	u64 *devs;			/* per entry: members of its new copies */
+	u8 *kept;			/* per entry: live copies kept, a bit each */
+	u8 *fresh;			/* per entry: has a new copy */
+};
+
+static u32 stable_old_copies(const struct stable_state *t, u64 e, u64 *w)
+{
+	const u64 *c;
+	u32 n;
+
+	if (!t->old) {
+		struct swarm_loc l = swarm_striped_loc(t->s.g, e);
+
+		w[0] = swarm_loc_encode(l.dev, l.slot);
+		return 1;
+	}
+	n = swarm_placement_copies(t->old, e, &c);
+	n = min_t(u32, n, SWARM_MAX_COPIES);
+	memcpy(w, c, n * sizeof(*w));
+	return n;
+}
+
+/* Record copy @w of @e in the new map. */
+static void stable_add(struct stable_state *t, u64 e, u64 w)
+{
+	struct swarm_placement *m = t->s.m;
+	u32 dev = swarm_loc_decode(w).dev;
+
+	t->devs[e] |= 1ULL << dev;
+	t->s.next[dev]++;	/* here: slots used on the member */
+	m->nr_copies++;
+	if (t->s.want[e] <= 1) {
+		m->loc[e] = w;
+		return;
+	}
+	m->extra[(m->loc[e] & SWARM_LOC_IDX_MASK) +
+		 ((m->loc[e] >> SWARM_LOC_CNT_SHIFT) & 0xff)] = w;
+	m->loc[e] += 1ULL << SWARM_LOC_CNT_SHIFT;
+}
+
+/*
+ * Keep a live copy of @e on a member below @cap: the first one not kept
+ * yet. Copies are stored in the order their clusters were placed, hot
+ * first, as here, so an unchanged map keeps each copy for the cluster it
+ * was placed for. Return: its member or -1.
+ */
+static int stable_keep(struct stable_state *t, u64 e, const u64 *cnt, u64 cap)
+{
+	u64 w[SWARM_MAX_COPIES];
+	u32 n = stable_old_copies(t, e, w), i, best = U32_MAX;
+
+	for (i = 0; i < n && best == U32_MAX; i++) {
+		u32 d = swarm_loc_decode(w[i]).dev;
+
+		if (!(t->kept[e] & (1U << i)) && !(t->devs[e] & (1ULL << d)) &&
+		    cnt[d] < cap)
+			best = i;
+	}
+	if (best == U32_MAX)
+		return -1;
+	t->kept[e] |= 1U << best;
+	stable_add(t, e, w[best]);
+	return swarm_loc_decode(w[best]).dev;
+}
+
+/* A free slot of member @d for a new copy of @e. */
+static void stable_new(struct stable_state *t, u64 e, u32 d)
+{
+	while (t->used[d][t->cursor[d]])
+		t->cursor[d]++;
+	t->used[d][t->cursor[d]] = 1;
+	t->nfree[d]--;
+	t->fresh[e] = 1;
+	t->s.m->nr_new++;
+	stable_add(t, e, swarm_loc_encode(d, t->cursor[d]));
+}
+
+/*
+ * The member for a new copy of @e in a cluster with @cnt copies a member:
+ * the fewest, with a free slot, not holding a copy of @e; ties from @rot.
+ */
+static u32 stable_pick(struct stable_state *t, u64 e, const u64 *cnt, u32 rot)
+{
+	u32 n = t->s.g->nr_devs, i, best = U32_MAX;
+
+	for (i = 0; i < n; i++) {
+		u32 d = (rot + i) % n;
+
+		if (!t->nfree[d] || (t->devs[e] & (1ULL << d)))
+			continue;
+		if (best == U32_MAX || cnt[d] < cnt[best])
+			best = d;
+	}
+	return best;
+}
+
+/*
+ * One granted copy of @e in a cluster with @cnt copies a member. @place
+ * false: keep a live copy on a member below @cap. @place true: a new copy
+ * on the member with the fewest, unless a live copy's member has no more
+ * (a move must improve the spread: else the same map placed again would
+ * move it again). Return: true when the copy is placed.
+ */
+static bool stable_one(struct stable_state *t, u64 e, u64 *cnt, u64 cap,
+		       bool place, u32 *rot)
+{
+	u32 d = U32_MAX;
+	int kd;
+
+	if (place)
+		d = stable_pick(t, e, cnt, *rot);
+	if (place)
+		cap = d == U32_MAX ? U64_MAX : cnt[d] + 1;
+	kd = stable_keep(t, e, cnt, cap);
+	if (kd >= 0) {
+		cnt[kd]++;
+		return true;
+	}
+	if (d == U32_MAX)
+		return false;	/* no room: checked once all are placed */
+	stable_new(t, e, d);
+	cnt[d]++;
+	*rot = d + 1;
+	return true;
+}
+
+static void stable_cluster(struct stable_state *t, u32 idx)
+{
+	const struct swarm_cluster *c = &t->s.u->clusters[idx];
+	const u64 *mem = t->s.u->members;
+	u32 n = t->s.g->nr_devs, rot = 0, pass;
+	u64 cnt[SWARM_MAX_DEVS] = { 0 }, k, granted = 0, cap;
+	u8 *gr = t->s.granted;
+
+	for (k = c->first; k < c->first + c->nr_members; k++)
+		granted += gr[k];
+	cap = div_u64(granted + n - 1, n);
+	/* First keep what can stay, then place the rest. */
+	for (pass = 0; pass < 2; pass++)
+		for (k = c->first; k < c->first + c->nr_members; k++)
+			if (gr[k] == 1 &&
+			    stable_one(t, mem[k], cnt, cap, pass, &rot))
+				gr[k] = 2;
+}
+
+static int stable_alloc(struct stable_state *t)
+{
+	const struct swarm_geom *g = t->s.g;
+	struct place_state *s = &t->s;
+	u32 d;
+
+	s->m->loc = swarm_zalloc(g->nr_entries, sizeof(u64));
+	s->want = swarm_zalloc(g->nr_entries, sizeof(u8));
+	s->granted = swarm_zalloc(s->u->nr_members, sizeof(u8));
+	s->order = swarm_zalloc(s->u->nr_clusters, sizeof(*s->order));
+	t->devs = swarm_zalloc(g->nr_entries, sizeof(u64));
+	t->kept = swarm_zalloc(g->nr_entries, sizeof(u8));
+	t->fresh = swarm_zalloc(g->nr_entries, sizeof(u8));
+	if (!s->m->loc || !s->want || !s->granted || !s->order || !t->devs ||
+	    !t->kept || !t->fresh)
+		return -ENOMEM;
+	for (d = 0; d < g->nr_devs; d++) {
+		/* One more: stable_new() stops on it when the member is full. */
+		t->used[d] = swarm_zalloc(g->dev_slots + 1, 1);
+		if (!t->used[d])
+			return -ENOMEM;
+		t->used[d][g->dev_slots] = 1;
+	}
+	return 0;
+}
+
+static void stable_free(struct stable_state *t)
+{
+	u32 d;
+
+	swarm_free(t->s.want);
+	swarm_free(t->s.granted);
+	swarm_free(t->s.order);
+	swarm_free(t->devs);
+	swarm_free(t->kept);
+	swarm_free(t->fresh);
+	for (d = 0; d < SWARM_MAX_DEVS; d++)
+		swarm_free(t->used[d]);
+}
+
+/**
+ * swarm_place_stable() - place an upload over a live map, keeping the
+ * copies that can stay and moving only the entries whose copies change.
+ * @g: geometry of the device.
+ * @old: the live map, or NULL when entries are striped.
+ * @u: the upload, checked by swarm_upload_validate().
+ * @p: policy (the spread rule above replaces it) and replication budget.
+ * @m: the map to fill; swarm_placement_free() it when done.
+ * @error: set on failure.
+ *
+ * Every copy of @m is either a copy of the same entry in @old or in a
+ * slot @old leaves free, so moving the data never writes a slot @old
+ * uses for another entry. @m->nr_new counts the new copies and
+ * @m->nr_moved the entries that have one: those a migration copies.
+ *
+ * Return: 0, -EINVAL for bad parameters, -ENOMEM, or -ENOSPC when the
+ * slots the live map leaves free cannot hold the new copies.
+ */
+int swarm_place_stable(const struct swarm_geom *g, const struct swarm_placement *old,
+		       const struct swarm_upload *u,
+		       const struct swarm_place_params *p, struct swarm_placement *m,
+		       char **error)
+{
+	struct stable_state *t;
+	u64 e, s;
+	u32 i, d;
+	int r = -ENOMEM;
+
+	memset(m, 0, sizeof(*m));
+	if (!p->max_copies || p->max_copies > SWARM_MAX_COPIES ||
+	    p->spare_pct > 100 || p->policy > SWARM_PLACE_NOBALANCE) {
+		*error = "Invalid placement parameters";
+		return -EINVAL;
+	}
+	*error = "Out of memory";
+	t = swarm_zalloc(1, sizeof(*t));
+	if (!t)
+		return r;
+	t->s.g = g;
+	t->s.u = u;
+	t->s.p = p;
+	t->s.m = m;
+	t->old = old;
+	m->nr_entries = g->nr_entries;
+	m->nr_clusters = u->nr_clusters;
+	if (stable_alloc(t))
+		goto out;
+	mark_used(g, old, t->used);
+	for (d = 0; d < g->nr_devs; d++)
+		for (s = 0; s < g->dev_slots; s++)
+			t->nfree[d] += !t->used[d][s];
+
+	for (i = 0; i < u->nr_clusters; i++) {
+		t->s.order[i].frequency = u->clusters[i].frequency;
+		t->s.order[i].id = u->clusters[i].id;
+		t->s.order[i].idx = i;
+	}
+	sort(t->s.order, u->nr_clusters, sizeof(*t->s.order), cmp_hot_first, NULL);
+	grant_copies(&t->s);
+	if (reserve_runs(&t->s))
+		goto out;
+	for (i = 0; i < u->nr_clusters; i++)
+		stable_cluster(t, t->s.order[i].idx);
+	for (e = 0; e < g->nr_entries; e++) {
+		u64 w[SWARM_MAX_COPIES];
+
+		if (t->s.want[e])
+			continue;
+		stable_old_copies(t, e, w);
+		t->kept[e] = 1;
+		stable_add(t, e, w[0]);
+	}
+	/* A replica may find no room, but every entry needs a copy. */
+	for (e = 0; e < g->nr_entries; e++)
+		t->s.full |= !t->devs[e];
+	if (t->s.full) {
+		*error = "Too few free slots beside the live map for the entries that move";
+		r = -ENOSPC;
+		goto out;
+	}
+	for (e = 0; e < m->nr_entries; e++) {
+		m->nr_moved += t->fresh[e];
+		if ((m->loc[e] & SWARM_LOC_MULTI) &&
+		    ((m->loc[e] >> SWARM_LOC_CNT_SHIFT) & 0xff) > 1)
+			m->nr_multi++;
+	}
+	for (d = 0; d < g->nr_devs; d++)
+		m->dev_used[d] = t->s.next[d];
+	r = 0;
+out:
+	stable_free(t);
+	swarm_free(t);
+	if (r)
+		swarm_placement_free(m);
+	return r;
+}
+
+/**
+ * swarm_upload_free() - free the arrays of an upload built here.
+ * @u: the upload.
+ */
+void swarm_upload_free(struct swarm_upload *u)
+{
+	swarm_free(u->clusters);
+	swarm_free(u->members);
+	swarm_free(u->weights);
+	memset(u, 0, sizeof(*u));
+}
+
+/* Check the records of delta @d over @nb clusters; fill @rec, @keep. */
+static int merge_check(const struct swarm_upload *d, u32 nb, u32 ext,
+		       u32 *rec, u8 *keep, char **error)
+{
+	u32 i;
+
+	for (i = 0; i < d->nr_clusters; i++) {
+		const struct swarm_cluster *c = &d->clusters[i];
+
+		if (c->id >= ext) {
+			*error = "Cluster id out of range";
+			return -ERANGE;
+		}
+		if (rec[c->id]) {
+			*error = "Duplicate cluster id";
+			return -EEXIST;
+		}
+		rec[c->id] = i + 1;
+		if (!c->nr_members && c->id >= nb) {
+			*error = "Empty cluster";
+			return -EINVAL;
+		}
+		keep[c->id] = c->nr_members > 0;
+	}
+	for (i = 0; i < d->nr_weights; i++) {
+		const struct swarm_weight *w = &d->weights[i];
+
+		if (w->a >= ext || w->b >= ext || !keep[w->a] || !keep[w->b]) {
+			*error = "Weight names an unknown cluster";
+			return -ERANGE;
+		}
+		if (w->a == w->b) {
+			*error = "Weight of a cluster with itself";
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+/* Fill @out's clusters and members from @base and @d; @id: new ids. */
+static void merge_clusters(const struct swarm_upload *base,
+			   const struct swarm_upload *d, u32 ext,
+			   const u32 *rec, const u32 *id, struct swarm_upload *out)
+{
+	u32 i;
+
+	for (i = 0; i < ext; i++) {
+		const struct swarm_cluster *r = rec[i] ? &d->clusters[rec[i] - 1] : NULL;
+		struct swarm_cluster *c;
+
+		if (id[i] == U32_MAX)
+			continue;
+		c = &out->clusters[id[i]];
+		c->id = id[i];
+		c->first = out->nr_members;
+		c->nr_members = 0;
+		if (i < base->nr_clusters) {
+			const struct swarm_cluster *b = &base->clusters[i];
+
+			memcpy(out->members + out->nr_members, base->members + b->first,
+			       b->nr_members * sizeof(u64));
+			c->nr_members = b->nr_members;
+			c->medoid = b->medoid;
+			c->frequency = b->frequency;
+		}
+		if (r) {
+			memcpy(out->members + c->first + c->nr_members,
+			       d->members + r->first, r->nr_members * sizeof(u64));
+			c->nr_members += r->nr_members;
+			c->medoid = r->medoid;
+			c->frequency = r->frequency;
+		}
+		out->nr_members += c->nr_members;
+	}
+	out->nr_clusters = id[ext];
+}
+
+/**
+ * swarm_upload_merge() - apply a delta upload to a cluster map.
+ * @base: the cluster map of the live map (validated when it was uploaded).
+ * @d: the delta. A record whose id is a cluster of @base adds its members
+ *	to that cluster, whose medoid and frequency become the record's;
+ *	with no members it drops the cluster. Records with the ids
+ *	@base->nr_clusters, ... add clusters. Weights name clusters by the
+ *	same ids and add to those of @base.
+ * @out: the merged map, allocated here (swarm_upload_free()). Its
+ *	clusters keep their order, dropped ones leave, and are numbered
+ *	from 0 again; weights of dropped clusters leave too.
+ * @error: set on failure.
+ *
+ * The merged map still needs swarm_upload_validate() (an entry twice in
+ * a cluster, a medoid that is not a member).
+ *
+ * Return: 0; -ERANGE for an id beyond the clusters the delta can name or
+ * a weight naming one (or a dropped one); -EEXIST for two records of one
+ * cluster; -EINVAL for a new cluster without members, a weight of a
+ * cluster with itself, or no cluster left; -ENOMEM.
+ */
+int swarm_upload_merge(const struct swarm_upload *base,
+		       const struct swarm_upload *d, struct swarm_upload *out,
+		       char **error)
+{
+	u32 nb = base->nr_clusters, ext, i, nw = 0, *rec, *id;
+	u64 members = 0;
+	u8 *keep;
+	int r = -ENOMEM;
+
+	memset(out, 0, sizeof(*out));
+	for (i = 0, ext = nb; i < d->nr_clusters; i++)
+		ext += d->clusters[i].id >= nb;
+	*error = "Out of memory";
+	rec = swarm_zalloc((u64)ext + 1, sizeof(u32));
+	id = swarm_zalloc((u64)ext + 1, sizeof(u32));
+	keep = swarm_zalloc((u64)ext + 1, 1);
+	if (!rec || !id || !keep)
+		goto out;
+	memset(keep, 1, ext);
+	r = merge_check(d, nb, ext, rec, keep, error);
+	if (r)
+		goto out;
+	for (i = 0; i < ext; i++) {
+		id[i] = keep[i] ? id[ext]++ : U32_MAX;
+		if (keep[i] && i < nb)
+			members += base->clusters[i].nr_members;
+	}
+	if (!id[ext]) {
+		*error = "No clusters";
+		r = -EINVAL;
+		goto out;
+	}
+	for (i = 0; i < base->nr_weights; i++)
+		nw += keep[base->weights[i].a] && keep[base->weights[i].b];
+	r = -ENOMEM;
+	out->clusters = swarm_zalloc(id[ext], sizeof(*out->clusters));
+	out->members = swarm_zalloc(members + d->nr_members + 1, sizeof(u64));
+	out->weights = swarm_zalloc((u64)nw + d->nr_weights + 1, sizeof(*out->weights));
+	if (!out->clusters || !out->members || !out->weights)
+		goto out;
+	merge_clusters(base, d, ext, rec, id, out);
+	for (i = 0; i < base->nr_weights + d->nr_weights; i++) {
+		const struct swarm_weight *w = i < base->nr_weights ?
+			&base->weights[i] : &d->weights[i - base->nr_weights];
+
+		if (!keep[w->a] || !keep[w->b])
+			continue;
+		out->weights[out->nr_weights].a = id[w->a];
+		out->weights[out->nr_weights].b = id[w->b];
+		out->weights[out->nr_weights++].weight = w->weight;
+	}
+	r = 0;
+out:
+	swarm_free(rec);
+	swarm_free(id);
+	swarm_free(keep);
+	if (r)
+		swarm_upload_free(out);
 	return r;
 }

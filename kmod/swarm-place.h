@@ -100,6 +100,9 @@ struct swarm_place_params {
  * @loc: per entry, one copy or a reference into @extra.
  * @extra: copy runs of the entries that have several.
  * @dev_used: slots used on each member.
+ * @nr_moved: entries with a copy not in the live map it was placed over
+ *	(swarm_place_stable(), swarm_place_beside()): a migration copies them.
+ * @nr_new: copies not in that live map.
  */
 struct swarm_placement {
 	u64 nr_entries;
@@ -110,6 +113,8 @@ struct swarm_placement {
 	u64 *loc;
 	u64 *extra;
 	u64 dev_used[SWARM_MAX_DEVS];
+	u64 nr_moved;
+	u64 nr_new;
 };
 
 static inline u64 swarm_loc_encode(u32 dev, u64 slot)
@@ -162,6 +167,14 @@ int swarm_place_beside(const struct swarm_geom *g, const struct swarm_placement 
 		       const struct swarm_upload *u,
 		       const struct swarm_place_params *p, struct swarm_placement *m,
 		       char **error);
+int swarm_place_stable(const struct swarm_geom *g, const struct swarm_placement *old,
+		       const struct swarm_upload *u,
+		       const struct swarm_place_params *p, struct swarm_placement *m,
+		       char **error);
+int swarm_upload_merge(const struct swarm_upload *base,
+		       const struct swarm_upload *d, struct swarm_upload *out,
+		       char **error);
+void swarm_upload_free(struct swarm_upload *u);
 void swarm_placement_free(struct swarm_placement *m);
 
 #endif /* DM_SWARM_PLACE_H */

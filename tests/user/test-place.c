@@ -11,6 +11,7 @@
 #define CHECK(ctx, cond, ...) do { (void)(ctx); EXPECT(cond, __VA_ARGS__); } while (0)
 #include "../common/place-cases.h"
 #include "../common/select-cases.h"
+#include "../common/stable-cases.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #include "../common/disk-cases.h"
@@ -32,6 +33,11 @@ RUN(case_choose_ok)
 RUN(case_disk_layout)
 RUN(case_disk_superblock)
 RUN(case_disk_beside_records)
+RUN(case_stable_same)
+RUN(case_stable_80)
+RUN(case_stable_striped)
+RUN(case_stable_random)
+RUN(case_merge)
 
 int main(void)
 {
@@ -44,6 +50,9 @@ int main(void)
 		CASE(case_choose_ok),
 		CASE(case_disk_layout), CASE(case_disk_superblock),
 		CASE(case_disk_beside_records),
+		CASE(case_stable_same), CASE(case_stable_80),
+		CASE(case_stable_striped), CASE(case_stable_random),
+		CASE(case_merge),
 	};
 
 	return utest_run("place", cases, ARRAY_SIZE(cases));

@@ -56,7 +56,8 @@ struct dm_swarm_version {
 
 /* Flags of struct dm_swarm_map_begin. */
 #define DM_SWARM_MAP_DROP_DATA	_BITUL(0)	/* data on the device may be lost */
-#define DM_SWARM_MAP_FLAGS_ALL	DM_SWARM_MAP_DROP_DATA
+#define DM_SWARM_MAP_DELTA	_BITUL(1)	/* changes to the live cluster map */
+#define DM_SWARM_MAP_FLAGS_ALL	(DM_SWARM_MAP_DROP_DATA | DM_SWARM_MAP_DELTA)
 
 /**
  * struct dm_swarm_map_begin - DM_SWARM_MAP_BEGIN: start an upload.
@@ -64,9 +65,27 @@ struct dm_swarm_version {
  * @flags: DM_SWARM_MAP_* flags.
  * @dev_major: the swarm device.
  * @dev_minor: the swarm device.
- * @nr_clusters: clusters the upload will add, 1..DM_SWARM_MAX_CLUSTERS.
+ * @nr_clusters: clusters the upload will add, 1..DM_SWARM_MAX_CLUSTERS
+ *	(with DM_SWARM_MAP_DELTA: cluster records, see below).
  * @nr_weights: co-activation weights it will add, 0 if none.
- * @nr_members: members of all clusters together, 1..DM_SWARM_MAX_MEMBERS.
+ * @nr_members: members of all clusters together, 1..DM_SWARM_MAX_MEMBERS
+ *	(0 allowed for a delta that only drops clusters).
+ *
+ * With DM_SWARM_MAP_DELTA the upload is a change to the cluster map the
+ * live map was placed from, not a whole map. Each struct dm_swarm_cluster
+ * is a record: its @id names a cluster of the live map (0..K-1, K
+ * clusters), to which it adds its members (its @medoid and @frequency
+ * replace the cluster's; an entry the cluster has is refused at commit
+ * with EEXIST), or, with @nr_members 0, which it drops; or, with the ids
+ * K, K+1, ..., a new cluster. Weights name clusters by the same ids and
+ * add to the live map's. At commit the records are applied (the clusters
+ * keep their order, dropped ones and their weights leave, and the
+ * clusters are numbered from 0 again), the result is validated as a
+ * whole map, and placed and committed as one (on a device with data,
+ * only the entries whose copies change move). ENODATA at commit when the
+ * kernel has no cluster map for the device in memory: none was uploaded
+ * since the table was loaded from the members (a reboot or module
+ * reload), so a whole map must be uploaded.
  */
 struct dm_swarm_map_begin {
 	__u32 size;
@@ -425,9 +444,10 @@ struct dm_swarm_trace {
  * more clusters than members; E2BIG over the DM_SWARM_MAX_* limits.
  *
  * DM_SWARM_MAP_ADD: adds a batch. ENOENT before MAP_BEGIN; EINVAL for an
- * empty cluster, a batch over DM_SWARM_MAX_BATCH, counts that disagree
- * with the batch or exceed MAP_BEGIN's; ERANGE for an entry, medoid or
- * id out of range; E2BIG for a cluster over DM_SWARM_MAX_CLUSTER_SIZE.
+ * empty cluster (not in a delta), a batch over DM_SWARM_MAX_BATCH, counts
+ * that disagree with the batch or exceed MAP_BEGIN's; ERANGE for an
+ * entry, medoid or id out of range (a delta's ids: at commit); E2BIG for
+ * a cluster over DM_SWARM_MAX_CLUSTER_SIZE.
  * A failed batch leaves the staged upload as it was.
  *
  * DM_SWARM_MAP_WEIGHTS: adds co-activation weights. ENOENT, EINVAL and
@@ -437,7 +457,11 @@ struct dm_swarm_trace {
  * it the live map; the staged upload is used up either way. ENOENT
  * before MAP_BEGIN; EINVAL when fewer clusters, members or weights
  * arrived than announced, a cluster is empty or its medoid is not a
- * member; EEXIST for an entry twice in one cluster or a duplicate id;
+ * member (a delta: a new cluster without members, or none left); ERANGE
+ * for an id or weight that names no cluster (a delta: beyond the live
+ * map's clusters and its new ones, or a dropped one); EEXIST for an
+ * entry twice in one cluster or a duplicate id (a delta: two records of
+ * one cluster); ENODATA for a delta without a cluster map in memory;
  * ESTALE when the device's table changed size; EBUSY while a migration
  * runs (a second commit is refused, not queued: wait for
  * DM_SWARM_MIGRATE_DONE); ENOSPC when the device holds data and the new
@@ -447,12 +471,17 @@ struct dm_swarm_trace {
  *
  * On a device without data (or with DM_SWARM_MAP_DROP_DATA) the commit
  * writes the map to the members and makes it live before it returns.
- * On a device that holds data it starts a migration and returns: every
- * copy of every entry is copied (dm-kcopyd) into slots the live map does
- * not use, while reads are served by the live map and writes go to the
- * old and, once copied, the new slots. The new map is written to the
- * members and made live when every entry is copied; a crash before that
- * leaves the old map. Follow it with DM_SWARM_STATS @migrate_*.
+ * On a device that holds data it starts a migration and returns: the new
+ * map is placed over the live one (stable placement: an entry keeps the
+ * copies that stay balanced in its clusters), and only the entries that
+ * get a new copy are copied (dm-kcopyd) into slots the live map does not
+ * use, while reads are served by the live map and writes go to the old
+ * and, once copied, the new slots. The new map is written to the members
+ * and made live when every such entry is copied; a crash before that
+ * leaves the old map. A copy that finds no free slot on a member that
+ * would improve its cluster's spread stays where it is (a replica may be
+ * dropped). Follow it with DM_SWARM_STATS @migrate_* (@migrate_total: the
+ * entries that move, @migrate_bytes: the bytes of their new copies).
  *
  * DM_SWARM_MAP_ABORT: drops the staged upload. ENOENT if there is none.
  *

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * swarmctl map upload|show: upload a cluster map file (MAP-FORMAT.md) and
- * wait for the migration; show where entries live.
+ * swarmctl map upload|show: upload a cluster map file (MAP-FORMAT.md), or
+ * with --delta a change to the live one, and wait for the migration; show
+ * where entries live.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -104,6 +105,148 @@ static int upload(struct target *t, const char *file,
 	return 0;
 }
 
+/*
+ * A delta file (MAP-FORMAT.md, "Deltas"): lines "<id> <medoid> <frequency>
+ * <member>..." add members to cluster <id> of the live map, or add a
+ * cluster (ids from the live map's count on); "drop <id>" drops one;
+ * "weight <a> <b> <w>" adds a weight; '#' starts a comment. The kernel
+ * checks the ids against the live map at commit.
+ */
+static int delta_push(struct swarm_map *d, const uint64_t *v, size_t n,
+		      bool drop)
+{
+	struct swarm_map_cluster *c;
+	size_t k;
+
+	if (d->nr_clusters == d->cap_clusters) {
+		size_t cap = d->cap_clusters ? 2 * d->cap_clusters : 64;
+		void *p = realloc(d->clusters, cap * sizeof(*d->clusters));
+
+		if (!p)
+			return -ENOMEM;
+		d->clusters = p;
+		d->cap_clusters = cap;
+	}
+	if (d->nr_members + n > d->cap_members) {
+		size_t cap = 2 * (d->nr_members + n) + 64;
+		void *p = realloc(d->members, cap * sizeof(*d->members));
+
+		if (!p)
+			return -ENOMEM;
+		d->members = p;
+		d->cap_members = cap;
+	}
+	c = &d->clusters[d->nr_clusters++];
+	memset(c, 0, sizeof(*c));
+	c->id = (uint32_t)v[0];
+	c->first = d->nr_members;
+	if (drop)
+		return 0;
+	c->medoid = v[1];
+	c->frequency = v[2];
+	for (k = 3; k < n; k++)
+		d->members[d->nr_members++] = v[k];
+	c->nr_members = (uint32_t)(n - 3);
+	return 0;
+}
+
+static int delta_weight(struct swarm_map *d, const uint64_t *v)
+{
+	if (d->nr_weights == d->cap_weights) {
+		size_t cap = d->cap_weights ? 2 * d->cap_weights : 16;
+		void *p = realloc(d->weights, cap * sizeof(*d->weights));
+
+		if (!p)
+			return -ENOMEM;
+		d->weights = p;
+		d->cap_weights = cap;
+	}
+	memset(&d->weights[d->nr_weights], 0, sizeof(*d->weights));
+	d->weights[d->nr_weights].a = (uint32_t)v[0];
+	d->weights[d->nr_weights].b = (uint32_t)v[1];
+	d->weights[d->nr_weights++].weight = v[2];
+	return 0;
+}
+
+/* The numbers of line @s into @v (room for @room); -1 if one is bad. */
+static long delta_numbers(char *s, uint64_t **v, size_t *room)
+{
+	size_t n = 0;
+	char *tok, *end, *save = NULL;
+
+	for (tok = strtok_r(s, " \t\r\n", &save); tok;
+	     tok = strtok_r(NULL, " \t\r\n", &save)) {
+		if (n == *room) {
+			void *p = realloc(*v, 2 * (*room + 8) * sizeof(**v));
+
+			if (!p)
+				return -1;
+			*v = p;
+			*room = 2 * (*room + 8);
+		}
+		errno = 0;
+		(*v)[n++] = strtoull(tok, &end, 10);
+		if (*end || errno || tok[0] == '-')
+			return -1;
+	}
+	return (long)n;
+}
+
+static int parse_delta(const char *path, struct swarm_map *d)
+{
+	FILE *f = fopen(path, "r");
+	char *line = NULL, *s, *hash;
+	uint64_t *v = NULL;
+	size_t len = 0, room = 0;
+	unsigned long no = 0;
+	int r = 0;
+
+	memset(d, 0, sizeof(*d));
+	if (!f) {
+		fail("%s: %s", path, strerror(errno));
+		return -errno;
+	}
+	while (!r && getline(&line, &len, f) > 0) {
+		bool drop = false, weight = false;
+		long n;
+
+		no++;
+		hash = strchr(line, '#');
+		if (hash)
+			*hash = 0;
+		s = line + strspn(line, " \t");
+		if (!strncmp(s, "drop", 4) && (s[4] == ' ' || s[4] == '\t'))
+			drop = true, s += 4;
+		else if (!strncmp(s, "weight", 6) && (s[6] == ' ' || s[6] == '\t'))
+			weight = true, s += 6;
+		n = delta_numbers(s, &v, &room);
+		if (!n && !drop && !weight)
+			continue;	/* blank */
+		if (n < 0 || (drop && n != 1) || (weight && n != 3) ||
+		    (!drop && !weight && n < 4) || v[0] > UINT32_MAX ||
+		    (weight && v[1] > UINT32_MAX)) {
+			fail("%s:%lu: expected '<id> <medoid> <frequency> <member>...', "
+			     "'drop <id>' or 'weight <a> <b> <w>'", path, no);
+			r = -EINVAL;
+		} else {
+			r = weight ? delta_weight(d, v) :
+				delta_push(d, v, (size_t)n, drop);
+			if (r)
+				fail("%s: out of memory", path);
+		}
+	}
+	if (!r && !d->nr_clusters) {
+		fail("%s: a delta needs at least one cluster line or drop", path);
+		r = -EINVAL;
+	}
+	free(line);
+	free(v);
+	fclose(f);
+	if (r)
+		swarm_map_free(d);
+	return r;
+}
+
 static int cmd_map_upload(int argc, char **argv)
 {
 	const char *pos[2];
@@ -117,6 +260,8 @@ static int cmd_map_upload(int argc, char **argv)
 	for (i = 0; i < argc; i++) {
 		if (opts && !strcmp(argv[i], "--drop-data"))
 			flags |= DM_SWARM_MAP_DROP_DATA;
+		else if (opts && !strcmp(argv[i], "--delta"))
+			flags |= DM_SWARM_MAP_DELTA;
 		else if (opts && !strcmp(argv[i], "--wait"))
 			wait = true;
 		else if (opts && !strcmp(argv[i], "--"))
@@ -134,7 +279,10 @@ static int cmd_map_upload(int argc, char **argv)
 		return usage(swarmctl_usage,
 			     "map upload needs <dev> and <map-file>");
 	/* A bad file is reported before anything else is touched. */
-	if (swarm_map_parse_file(pos[1], &map, err, sizeof(err))) {
+	if (flags & DM_SWARM_MAP_DELTA) {
+		if (parse_delta(pos[1], &map))
+			return EXIT_FAILURE;
+	} else if (swarm_map_parse_file(pos[1], &map, err, sizeof(err))) {
 		fail("%s", err);
 		return EXIT_FAILURE;
 	}

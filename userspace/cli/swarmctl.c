@@ -20,7 +20,7 @@ const char swarmctl_usage[] =
 "usage: swarmctl <command> [arguments]\n"
 "\n"
 "  version                                 tool and kernel ABI versions\n"
-"  map upload [--drop-data] [--wait] <dev> <map>\n"
+"  map upload [--drop-data] [--delta] [--wait] <dev> <map>\n"
 "                                          upload a cluster map file\n"
 "  map show <dev> [entry|first-last]...    where entries live, or a summary\n"
 "  stats <dev> [--json]                    per-member and total statistics\n"
@@ -37,6 +37,7 @@ const char swarmctl_usage[] =
 "<dev> is a swarm device: /dev/dm-N, /dev/mapper/NAME, NAME or MAJOR:MINOR.\n"
 "The map file format is described in userspace/MAP-FORMAT.md.\n"
 "--drop-data allows a map change that loses the data on the device.\n"
+"--delta uploads changes to the live map: clusters added, dropped, grown.\n"
 "--wait waits until the data is moved to the new map (migration).\n";
 
 /* ---- version ---- */
