@@ -9,7 +9,8 @@
 #      stock ones
 #   4. KUnit suites in the test kernel (KASAN, lockdep, kmemleak)
 #   5. VM integration, I/O-path, cluster-map, trace-capture,
-#      persistence, member-failure, rebuild and DRAM-tier tests on 4
+#      persistence, member-failure, rebuild, map-change (adapt.sh) and
+#      DRAM-tier tests on 4
 #      emulated NVMe SSDs: the
 #      test kernel and stock 6.12, several suites to a boot
 #      (tests/vm/tools/run-suites.sh); the integration test alone (a smoke
@@ -89,16 +90,17 @@ for k in $kernels; do
 		# for persist, and a lost read takes ~11 ms at queue depth 1
 		# here (failure: allow 50).
 		vm_step suites-a-test test tests/vm/tools/run-suites.sh \
-			--disk-mib 8 --timeout 1800 -- kunit integration trace
+			--disk-mib 8 --timeout 2400 -- kunit integration trace \
+			persist:all:5
 		vm_step suites-b-test test tests/vm/tools/run-suites.sh \
-			--disk-mib 16 --timeout 3000 -- clustermap iopath:1 \
-			persist:all:5 failure:50 cache rebuild
+			--disk-mib 16 --timeout 3600 -- clustermap iopath:1 \
+			failure:50 cache rebuild adapt
 	elif [ "$k" = 6.1 ]; then
 		vm_step "integration-$k" "$k" tests/vm/suites/integration.sh --disk-mib 64
 	else
 		vm_step "suites-a-$k" "$k" tests/vm/tools/run-suites.sh \
 			--disk-mib 64 --timeout 1800 -- integration iopath \
-			clustermap trace cache
+			clustermap trace cache adapt
 		vm_step "suites-b-$k" "$k" tests/vm/tools/run-suites.sh \
 			--disk-mib 32 --timeout 1800 -- persist:all:20 failure \
 			rebuild
