@@ -30,7 +30,7 @@
 #define DM_SWARM_CONTROL_NAME	"dm-swarm-control"
 
 #define DM_SWARM_VERSION_MAJOR	1
-#define DM_SWARM_VERSION_MINOR	2
+#define DM_SWARM_VERSION_MINOR	3
 #define DM_SWARM_VERSION_PATCH	0
 
 /* Limits the kernel enforces. */
@@ -56,7 +56,7 @@ struct dm_swarm_version {
 
 /* Flags of struct dm_swarm_map_begin. */
 #define DM_SWARM_MAP_DROP_DATA	_BITUL(0)	/* data on the device may be lost */
-#define DM_SWARM_MAP_DELTA	_BITUL(1)	/* changes to the live cluster map */
+#define DM_SWARM_MAP_DELTA	_BITUL(1)	/* changes to the live cluster map (ABI 1.3) */
 #define DM_SWARM_MAP_FLAGS_ALL	(DM_SWARM_MAP_DROP_DATA | DM_SWARM_MAP_DELTA)
 
 /**
@@ -254,8 +254,9 @@ struct dm_swarm_dev_stats {
  *	a member that is not failed.
  * @degraded_writes: copies of writes not written because their member
  *	failed, while the write completed on another copy.
- * @cache_bytes: the DRAM tier's memory now, bytes (0 = off; the table's
- *	"cache_mb", the "cache" message, less what a shrinker took back).
+ * @cache_bytes: the DRAM tier's memory now, bytes (ABI 1.3; 0 = off;
+ *	the table's "cache_mb", the "cache" message, less what a shrinker
+ *	took back).
  * @cache_entries: entries it holds.
  * @cache_policy: DM_SWARM_CACHE_* in use.
  * @cache_pad: zero.
@@ -266,8 +267,8 @@ struct dm_swarm_dev_stats {
  * @cache_evictions: per policy, entries evicted to make room (not those
  *	invalidated by writes or dropped by a shrinker or a resize).
  *
- * A caller of ABI 1.1 may pass the size of the struct up to @uuid: the
- * kernel then fills only that much.
+ * A caller of an older ABI may pass the size of its struct (from 1.1 on,
+ * up to @uuid at least): the kernel then fills only that much.
  */
 struct dm_swarm_stats {
 	__u32 size;
@@ -307,7 +308,7 @@ struct dm_swarm_stats {
 	__u64 read_failovers;
 	__u64 lost_reads;
 	__u64 degraded_writes;
-	/* The DRAM tier (appended; see the version above) */
+	/* ABI 1.3: the DRAM tier */
 	__u64 cache_bytes;
 	__u64 cache_entries;
 	__u32 cache_policy;
