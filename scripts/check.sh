@@ -72,7 +72,7 @@ vm_step() {
 	step "$name" scripts/vm-run.sh --kernel "$kernel" --log "$log" "${opts[@]}" "$script" "$@"
 }
 
-step user-tests make -s user-test
+step user-tests make -s -j"$(nproc)" user-test
 step python-tests make -s python-test
 step checkpatch pass_if checkpatch scripts/checkpatch.sh
 for k in $kernels; do

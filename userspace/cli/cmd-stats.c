@@ -360,10 +360,14 @@ static int watch_stats(struct target *t, double interval, uint64_t count,
 static bool parse_interval(const char *s, double *v)
 {
 	char *end;
+	double d;
 
 	errno = 0;
-	*v = strtod(s, &end);
-	return *s && !*end && !errno && *v >= 0.01 && *v <= 86400;
+	d = strtod(s, &end);
+	if (!*s || *end || errno || d < 0.01 || d > 86400)
+		return false;
+	*v = d;
+	return true;
 }
 
 static bool parse_count(const char *s, uint64_t *v)
