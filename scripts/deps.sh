@@ -7,7 +7,7 @@ PKGS="build-essential make gcc bc flex bison libelf-dev libssl-dev dwarves
 cpio kmod xz-utils rsync qemu-system-x86 qemu-utils busybox-static
 linux-source-6.12 linux-image-amd64 linux-headers-amd64
 linux-image-6.12-amd64 linux-headers-6.12-amd64
-liburing-dev fio dmsetup gnuplot-nox mdadm dkms"
+liburing-dev fio dmsetup gnuplot-nox mdadm dkms python3"
 
 missing=""
 for p in $PKGS; do
