@@ -16,7 +16,8 @@
 # with its map and data; a new swarm over them is populated, a cluster map uploaded (the migration moves the
 # data over TCP) and every entry verified; fio writes and verifies (io_uring,
 # O_DIRECT); the I/O went through the TCP namespaces and the target to the
-# local SSDs (/sys/block stat); teardown leaves nothing (no controller,
+# local SSDs (/sys/block stat); a storage host lost (the target drops a
+# subsystem) fails its member and nothing read is wrong; teardown leaves nothing (no controller,
 # no configfs entry, the modules unloaded). Prints "figure:" lines:
 # swarm-bench replay of one trace over the local members and over the same
 # SSDs through NVMe/TCP (printed, not asserted: TCG timings).
@@ -126,10 +127,14 @@ else
 	fail export "$(cat /tmp/export.err)"
 fi
 
-# The host: connect to each subsystem (nvme connect's option string).
+# The host: connect to each subsystem (nvme connect's option string),
+# with a cache's timeouts: a lost host fails its I/O 1 s into the
+# reconnect (nvme connect --reconnect-delay=1 --ctrl-loss-tmo=10
+# --fast_io_fail_tmo=1).
+TMO=reconnect_delay=1,ctrl_loss_tmo=10,fast_io_fail_tmo=1
 ok=1
 for i in 0 1 2 3; do
-	echo "transport=tcp,traddr=127.0.0.1,trsvcid=4420,nqn=$NQN$i" \
+	echo "transport=tcp,traddr=127.0.0.1,trsvcid=4420,nqn=$NQN$i,$TMO" \
 		>/dev/nvme-fabrics 2>/tmp/connect.err || ok=0
 done
 if [ $ok = 1 ]; then
@@ -247,6 +252,30 @@ for w in nomap map; do
 	echo "figure: replay $w local: $(fig local $w)"
 	echo "figure: replay $w nvme-tcp: $(fig remote $w)"
 done
+
+# A storage host lost: the target drops member 3's subsystem from its
+# port (its connection closes, reconnects are refused). The member's I/O
+# fails 1 s into the reconnect, the swarm fails the member, and the whole
+# device reads back with no wrong data: the entries with a copy on another
+# member from it, the others lost, fast (cache misses).
+N=$((LEN / 2 / 2048 * 256))	# the entries fio wrote over: populate again
+check repopulate swarm-bench populate "$DM" --entries "$N" --seed 7
+rm "$NVMET/ports/$PORT/subsystems/${NQN}3"
+t0=$(date +%s)
+swarm-bench verify "$DM" --entries "$E" --seed 7 --io-size 4k --keep-going \
+	>/tmp/vf.txt 2>/tmp/vf.err
+expect_eq host-lost-no-mismatch 0 "$?"
+t=$(($(date +%s) - t0))
+cat /tmp/vf.txt
+expect_eq host-lost-member-failed "ok ok ok failed" "$(swarm_members rswarm)"
+lost=$(awk '/^unreadable/ { print $2 }' /tmp/vf.txt)
+echo "figure: storage host lost: ${lost:-0} of $E entries lost, verify took $t s"
+check host-lost-some-lost test "${lost:-0}" -gt 0
+check host-lost-rest-read test "${lost:-0}" -lt $((E / 3))
+check host-lost-bounded test "$t" -lt 30
+# The host tries to reconnect; the refusal (no such subsystem: do not
+# retry) removes the controller. Either way the member's I/O failed.
+echo "controller $C3: $(cat "/sys/class/nvme/$C3/state" 2>/dev/null || echo removed)"
 
 # Teardown: the swarm, the controllers (nvme disconnect), the target.
 check remove-remote dmsetup remove rswarm
