@@ -258,7 +258,9 @@ done
 # fails 1 s into the reconnect, the swarm fails the member, and the whole
 # device reads back with no wrong data: the entries with a copy on another
 # member from it, the others lost, fast (cache misses).
-N=$((LEN / 2 / 2048 * 256))	# the entries fio wrote over: populate again
+# fio wrote over the first LEN / 2 / 2048 whole MiB: populate them again.
+# shellcheck disable=SC2017
+N=$((LEN / 2 / 2048 * 256))
 check repopulate swarm-bench populate "$DM" --entries "$N" --seed 7
 rm "$NVMET/ports/$PORT/subsystems/${NQN}3"
 t0=$(date +%s)
