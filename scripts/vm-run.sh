@@ -117,6 +117,9 @@ if [ "$python" = 1 ]; then
 		-o -name lib2to3 -o -name pydoc_data -o -name 'config-*' \
 		-o -name site-packages -o -name dist-packages \) -prune -o -print |
 		cpio -pdm --quiet "$root/usr/lib")
+	# Not the modules that pull in big libraries (TLS, databases,
+	# terminals): about 10 MB less to unpack under TCG.
+	rm -f "$root/usr/lib/$pyv"/lib-dynload/{_ssl,_hashlib,_sqlite3,_dbm,_gdbm,_curses,_curses_panel,readline,nis}.cpython-*.so
 	for so in "$root/usr/lib/$pyv"/lib-dynload/*.so; do
 		{ ldd "$so" 2>/dev/null | grep -o '/[^ ]*' || true; } | while read -r lib; do
 			[ -e "$root$lib" ] && continue
