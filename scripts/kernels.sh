@@ -40,7 +40,9 @@ kernel_resolve() {
 		KIMAGE=/boot/vmlinuz-$KVER
 		KDIR=/lib/modules/$KVER/build
 		KMODDIR=/lib/modules/$KVER
-		STOCK_MODULES="nvme dm-mod null_blk loop dm-mirror dm-flakey dm-delay dm-dust crc32c_generic md-mod raid0"
+		# nvmet-tcp and nvme-tcp: NVMe/TCP members over the guest's
+		# loopback (tests/vm/suites/nvmf.sh); copied, not loaded.
+		STOCK_MODULES="nvme dm-mod null_blk loop dm-mirror dm-flakey dm-delay dm-dust crc32c_generic md-mod raid0 nvmet-tcp nvme-tcp"
 		STOCK_PRELOAD="nvme"
 		;;
 	*)

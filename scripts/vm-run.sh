@@ -18,6 +18,9 @@
 #   --crash-at MARK:S       SIGKILL QEMU S seconds after the console prints a
 #                           line starting with MARK; the exit status is 0
 #   --file PATH             copy PATH into the VM's /data (repeatable)
+#   --python                add Debian's python3 (the standard library less
+#                           its tests and GUI) and the dmswarm binding
+#                           (userspace/python, with build/user/libswarm.so)
 #
 # <script>: usually one of tests/vm/suites/ (the test suites) or
 # tests/vm/benches/ (benchmarks, figures, the demo); any sh script will do.
@@ -32,7 +35,7 @@ set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 kernel=test disks=4 disk_mib=256 bps=0 iops=0 mem=2048 log="" timeout=900
-images="" crash_after="" crash_at="" files=()
+images="" crash_after="" crash_at="" files=() python=0
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--kernel) kernel=$2; shift 2 ;;
@@ -47,6 +50,7 @@ while [ $# -gt 0 ]; do
 	--crash-after) crash_after=$2; shift 2 ;;
 	--crash-at) crash_at=$2; shift 2 ;;
 	--file) files+=("$2"); shift 2 ;;
+	--python) python=1; shift ;;
 	--) shift; break ;;
 	-*) echo "vm-run: unknown option $1" >&2; exit 2 ;;
 	*) break ;;
@@ -98,6 +102,37 @@ if [ -d "$top/build/user" ]; then
 	find "$top/build/user" -maxdepth 1 -type f -perm -u+x | while read -r b; do
 		add_bin "$b"
 	done
+fi
+# Python, for the binding's tests in the VM (opt-in: it makes the
+# initramfs about 20 MB bigger).
+if [ "$python" = 1 ]; then
+	py=$(readlink -f /usr/bin/python3)
+	pyv=$(basename "$py")
+	[ -x "$py" ] && [ -d "/usr/lib/$pyv" ] ||
+		{ echo "vm-run: no Debian python3 (apt-get install python3)" >&2; exit 2; }
+	add_bin "$py"
+	ln -s "$pyv" "$root/usr/bin/python3"
+	(cd /usr/lib && find "$pyv" \( -name __pycache__ -o -name test -o -name tests \
+		-o -name idlelib -o -name tkinter -o -name turtledemo -o -name ensurepip \
+		-o -name lib2to3 -o -name pydoc_data -o -name 'config-*' \
+		-o -name site-packages -o -name dist-packages \) -prune -o -print |
+		cpio -pdm --quiet "$root/usr/lib")
+	# Not the modules that pull in big libraries (TLS, databases,
+	# terminals): about 10 MB less to unpack under TCG.
+	rm -f "$root/usr/lib/$pyv"/lib-dynload/{_ssl,_hashlib,_sqlite3,_dbm,_gdbm,_curses,_curses_panel,readline,nis}.cpython-*.so
+	for so in "$root/usr/lib/$pyv"/lib-dynload/*.so; do
+		{ ldd "$so" 2>/dev/null | grep -o '/[^ ]*' || true; } | while read -r lib; do
+			[ -e "$root$lib" ] && continue
+			mkdir -p "$root$(dirname "$lib")"
+			cp -L "$lib" "$root$lib"
+		done
+	done
+	pkg=$root/usr/lib/python3/dist-packages
+	mkdir -p "$pkg"
+	cp -r "$top/userspace/python/dmswarm" "$pkg/"
+	rm -rf "$pkg/dmswarm/__pycache__"
+	cp "$top/build/user/libswarm.so" "$pkg/dmswarm/"
+	cp "$top"/userspace/examples/*.py "$root/tests/"
 fi
 # Flat: two files of one name in tests/vm/ would overwrite each other.
 while read -r f; do
