@@ -14,7 +14,8 @@
 #      emulated NVMe SSDs: the
 #      test kernel and stock 6.12, several suites to a boot
 #      (tests/vm/tools/run-suites.sh); the integration test alone (a smoke
-#      run) on stock 6.1; the client API test on stock 6.12
+#      run) on stock 6.1; the client API test on stock 6.12; on stock
+#      6.12, members over NVMe/TCP and the Python binding in the VM
 #   6. on stock 6.12: a reboot (two boots on the same SSD images), 10
 #      power cuts during migrations, and the quick benchmark
 #
@@ -111,9 +112,11 @@ stock_lane() {
 		vm_step "integration-$k" "$k" tests/vm/suites/integration.sh --disk-mib 64
 		return
 	fi
+	# nvmf: members over NVMe/TCP (stock kernels only); pyswarm: the
+	# Python binding against a swarm (--python).
 	vm_step "suites-a-$k" "$k" tests/vm/tools/run-suites.sh \
-		--disk-mib 64 --timeout 1800 -- integration iopath \
-		clustermap trace cache adapt
+		--disk-mib 64 --python --timeout 1800 -- integration iopath \
+		clustermap trace cache adapt nvmf pyswarm
 	vm_step "suites-b-$k" "$k" tests/vm/tools/run-suites.sh \
 		--disk-mib 32 --timeout 1800 -- persist:all:20 failure \
 		rebuild
