@@ -37,11 +37,12 @@ TRACE_IO := userspace/lib/trace.c userspace/lib/trace-mooncake.c \
 	userspace/lib/trace-write.c
 # The offline half: traces, clustering, the report (userspace/*.md).
 OFFLINE_LIB := $(LIBSWARM) $(TRACE_IO) userspace/lib/tracegen.c \
+	userspace/lib/adapt.c \
 	$(wildcard userspace/cluster/*.c)
 SWARM_USER_TESTS := build/user-tests/test-mapfile \
 	build/user-tests/test-libswarm build/user-tests/test-swarmctl
 OFFLINE_USER_TESTS := build/user-tests/test-trace \
-	build/user-tests/test-cluster
+	build/user-tests/test-cluster build/user-tests/test-adapt
 USER_TESTS := build/user-tests/test-layout build/user-tests/test-place \
 	build/user-tests/test-disk build/user-tests/test-assemble \
 	$(SWARM_USER_TESTS) build/user-tests/test-record \
