@@ -83,7 +83,8 @@ int record_trace(const char *dev, double duration, uint64_t gap_us,
 		 uint32_t ring, struct swarm_trace *t, uint64_t *reads,
 		 uint64_t *dropped);
 bool record_interrupted(void);
-int cmd_adapt(int argc, char **argv);		/* cli/cmd-adapt.c */
+/* "adapt": argv[0] is "adapt" (cli/cmd-adapt.c). */
+int cmd_adapt(int argc, char **argv);
 int cmd_cluster(int argc, char **argv);		/* cli/cmd-cluster.c */
 int cmd_assemble(int argc, char **argv);	/* cli/cmd-disk.c */
 int cmd_examine(int argc, char **argv);

@@ -91,7 +91,7 @@ int main(int argc, char **argv)
 	else if (!strcmp(cmd, "trace"))
 		r = cmd_trace(argc - 2, argv + 2);
 	else if (!strcmp(cmd, "adapt"))
-		r = cmd_adapt(argc - 2, argv + 2);
+		r = cmd_adapt(argc - 1, argv + 1);
 	else if (!strcmp(cmd, "cluster"))
 		r = cmd_cluster(argc - 2, argv + 2);
 	else if (!strcmp(cmd, "assemble"))
