@@ -79,6 +79,9 @@ install-user: build/user/swarmctl build/user/libswarm.so
 		$(DESTDIR)$(PREFIX)/include/linux/dm-swarm.h
 	install -D -m 644 man/swarmctl.8 $(DESTDIR)$(MANDIR)/man8/swarmctl.8
 	install -D -m 644 man/dm-swarm.4 $(DESTDIR)$(MANDIR)/man4/dm-swarm.4
+	install -d $(DESTDIR)$(PREFIX)/lib/systemd/system
+	sed 's|@SBINDIR@|$(PREFIX)/sbin|' userspace/systemd/swarm-adapt@.service \
+		>$(DESTDIR)$(PREFIX)/lib/systemd/system/swarm-adapt@.service
 
 deps:
 	@scripts/deps.sh
