@@ -228,6 +228,7 @@ static int upload_delta(struct adapt *a, const struct swarm_map *delta,
 		return EXIT_FAILURE;
 	}
 	if (a->dry_run) {
+		printf("adapt: dry run: %s not uploaded\n", what);
 		swarm_map_free(&a->map);
 		a->map = merged;
 		return 0;
