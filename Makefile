@@ -55,7 +55,7 @@ CLIENT_SRC := $(LIBSWARM) userspace/lib/client.c
 
 .PHONY: all module install clean deps check demo user-test checkpatch \
 	userspace bench-cluster bench bench-quick bench-persist crash-test \
-	python-test install-module install-user dkms bench-cache
+	python-test install-module install-user dkms bench-cache bench-adapt
 
 all: module
 
@@ -322,3 +322,14 @@ bench-cache: build/user/swarmctl build/bench/cache-sim
 		build/bench/cache-synth.map
 	@echo "== Mooncake sample (tests/data/mooncake-300.jsonl)"
 	@build/bench/cache-sim tests/data/mooncake-300.jsonl
+
+# Online adaptation on a drifting and growing trace, simulated in user
+# space with cluster/sim.c's I/O model (prints figures; not a
+# measurement): I/O time per step of a static map, swarmctl adapt's
+# logic (lib/adapt.c) and a fresh full re-clustering.
+build/bench/adapt-sim: tests/user/adapt-sim.c $(OFFLINE_LIB) $(USER_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(SWARMCTL_CFLAGS) -Ikmod -pthread -o $@ $< $(OFFLINE_LIB) -lm
+
+bench-adapt: build/bench/adapt-sim
+	@build/bench/adapt-sim
