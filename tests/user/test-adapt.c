@@ -130,6 +130,20 @@ static void groups_join(void)
 		EXPECT(joined(&r, e) == -1, "noise %llu joined %d",
 		       (unsigned long long)e, joined(&r, e));
 	EXPECT(r.nr_joins == 11, "joins %zu", r.nr_joins);
+	/* The joins bring the drift down to the noise's share. */
+	{
+		struct swarm_adapt_result r2;
+		struct swarm_map d, m2;
+
+		EXPECT(!swarm_adapt_join_delta(&m, r.joins, r.nr_joins, &d) &&
+		       !swarm_adapt_merge(&m, &d, &m2), "merge");
+		EXPECT(!swarm_adapt_eval(&m2, &t, &o, &r2), "eval after");
+		EXPECT(r2.nr_joins == 0 && r2.drift < r.drift &&
+		       r2.drift < 0.15, "drift %.3f -> %.3f", r.drift, r2.drift);
+		swarm_adapt_result_free(&r2);
+		swarm_map_free(&d);
+		swarm_map_free(&m2);
+	}
 	/* Watched: the 11 new entries and the noise entries read. */
 	EXPECT(r.watched > 11 + 90 && r.watched <= 111, "watched %llu",
 	       (unsigned long long)r.watched);
