@@ -45,6 +45,7 @@
 static uint32_t grp[G][S * 8];
 static uint32_t gsize[G];
 static bool in_group[MAXID];
+static uint64_t refreshed, stale;
 
 /* A map from clusters in arrays (medoid first), as struct swarm_map. */
 static void map_from(struct swarm_map *m, uint32_t nr, const uint64_t *first,
@@ -158,6 +159,20 @@ static void adapt_step(struct swarm_map *m, const struct swarm_trace *w,
 		swarm_map_free(&d);
 	}
 	swarm_adapt_result_free(&r);
+	{
+		uint64_t st;
+		uint32_t rf;
+
+		if (!swarm_adapt_refresh_delta(m, w, &o, 0.1, &d, &st, &rf)) {
+			if (d.nr_clusters && !swarm_adapt_merge(m, &d, &out)) {
+				swarm_map_free(m);
+				*m = out;
+				refreshed += rf;
+				stale += st;
+			}
+			swarm_map_free(&d);
+		}
+	}
 	if (swarm_adapt_eval(m, w, &o, &r))
 		exit(1);
 	if (r.drift > 0.5) {
@@ -331,9 +346,11 @@ int main(void)
 	       1000 * nsum_s / (STEPS - DRIFT_AT),
 	       1000 * nsum_a / (STEPS - DRIFT_AT),
 	       nsum_a > 0 ? nsum_s / nsum_a : 0);
-	printf("figure: adapt joined %" PRIu64 " entries, re-clustered %" PRIu64
-	       " times; map: %" PRIu32 " clusters, %" PRIu64 " members\n",
-	       joined, recl, ma.nr_clusters, ma.nr_members);
+	printf("figure: adapt joined %" PRIu64 " entries, refreshed %" PRIu64
+	       " clusters without %" PRIu64 " stale members, re-clustered %"
+	       PRIu64 " times; map: %" PRIu32 " clusters, %" PRIu64
+	       " members\n", joined, refreshed, stale, recl, ma.nr_clusters,
+	       ma.nr_members);
 	swarm_map_free(&ms);
 	swarm_map_free(&ma);
 	swarm_map_free(&mo);

@@ -336,6 +336,49 @@ static void recluster(void)
 	swarm_map_free(&m);
 }
 
+/* Cluster 3 loses half its members (35..39 no longer read with 30). */
+static void refresh(void)
+{
+	struct swarm_adapt_opts o;
+	struct swarm_map m, d, out;
+	struct swarm_trace t;
+	uint64_t ids[32], st;
+	uint32_t rf;
+	size_t n;
+	int s, c;
+
+	live_map(&m);
+	swarm_trace_init(&t);
+	for (s = 0; s < 60; s++) {
+		c = s % NC;
+		n = 0;
+		add(ids, &n, 10 * (uint64_t)c, c == 3 ? 5 : 10);
+		if (c == 4 && s % 12 == 4)
+			add(ids, &n, 35, 5);	/* now and then, not with 30 */
+		EXPECT(!swarm_trace_add_step(&t, ids, n), "step");
+	}
+	swarm_adapt_defaults(&o);
+	EXPECT(!swarm_adapt_refresh_delta(&m, &t, &o, 0.25, &d, &st, &rf),
+	       "refresh");
+	EXPECT(rf == 1 && st == 5 && d.nr_clusters == 2 &&
+	       d.clusters[0].id == 3 && !d.clusters[0].nr_members &&
+	       d.clusters[1].id == NC && d.clusters[1].medoid == 30 &&
+	       d.clusters[1].nr_members == 5, "refreshed %u, %llu stale", rf,
+	       (unsigned long long)st);
+	EXPECT(!swarm_adapt_merge(&m, &d, &out), "merge");
+	EXPECT(out.nr_clusters == NC && out.nr_members == 10 * NC - 5 &&
+	       out.clusters[NC - 1].medoid == 30 && out.clusters[3].medoid == 40,
+	       "merged: renumbered");
+	swarm_map_free(&out);
+	swarm_map_free(&d);
+	/* Half stale is not more than 0.5: nothing. */
+	EXPECT(!swarm_adapt_refresh_delta(&m, &t, &o, 0.5, &d, &st, &rf) &&
+	       !rf && !d.nr_clusters, "0.5");
+	swarm_map_free(&d);
+	swarm_trace_free(&t);
+	swarm_map_free(&m);
+}
+
 int main(void)
 {
 	static const struct utest_case cases[] = {
@@ -345,6 +388,7 @@ int main(void)
 		{ "drift", drift },
 		{ "join_delta_merge", join_delta_merge },
 		{ "recluster", recluster },
+		{ "refresh", refresh },
 	};
 
 	return utest_run("adapt", cases, ARRAY_SIZE(cases));

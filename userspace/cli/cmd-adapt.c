@@ -10,6 +10,8 @@
  *    medoid is below --tau joins that cluster: one delta upload ("add
  *    members"), after which the kernel's stable placement moves just the
  *    joined entries;
+ *  - a cluster with more than --stale of its members not read with its
+ *    medoid any more (stale) is dropped and added again without them;
  *  - the co-activation drift (the fraction of the reads no other read of
  *    their step shares a cluster with) is measured and printed; above
  *    --drift-max the round's trace is re-clustered and the clusters the
@@ -39,20 +41,23 @@
 static const char adapt_usage[] =
 "usage: swarmctl adapt <dev> --map <file> [--once] [--interval S]\n"
 "           [--window W] [--tau T] [--min-co N] [--max-joins N]\n"
-"           [--norm medoid|window] [--drift-max D] [--rate MIB/S]\n"
+"           [--norm medoid|window] [--drift-max D] [--stale F]\n"
+"           [--rate MIB/S]\n"
 "           [--gap-us U] [--ring N] [--trace FILE] [--dry-run]\n"
 "\n"
 "Records the device's reads for S seconds (default 10) a round; new\n"
 "entries (in no cluster of the map) join the cluster whose medoid they\n"
 "are read with (Eq. 9: 1 - f(e,m)/W < tau); above the drift threshold\n"
-"the round is re-clustered. Each change is a delta upload; <file>, the\n"
+"the round is re-clustered; a cluster with more than F of its members\n"
+"stale (not read with its medoid) is refreshed without them. Each\n"
+"change is a delta upload; <file>, the\n"
 "live map, is rewritten after each. --once: one round. --trace: take\n"
 "the round's steps from FILE instead of recording (implies --once).\n";
 
 struct adapt {
 	const char *dev, *map_path, *trace_path;
 	struct swarm_adapt_opts o;
-	double interval, drift_max;
+	double interval, drift_max, stale;
 	uint64_t gap_us, rate;
 	uint32_t ring;
 	bool once, dry_run, quiet;
@@ -60,7 +65,7 @@ struct adapt {
 	struct swarm_map map;
 	uint64_t nr_entries;
 	/* totals */
-	uint64_t rounds, watched, joined, moved, reclusters;
+	uint64_t rounds, watched, joined, moved, reclusters, refreshed;
 };
 
 static int parse_u64(const char *s, uint64_t *v)
@@ -93,6 +98,7 @@ static int adapt_parse(struct adapt *a, int argc, char **argv)
 		{ "max-joins", required_argument, NULL, 'j' },
 		{ "norm", required_argument, NULL, 'n' },
 		{ "drift-max", required_argument, NULL, 'd' },
+		{ "stale", required_argument, NULL, 's' },
 		{ "rate", required_argument, NULL, 'r' },
 		{ "gap-us", required_argument, NULL, 'g' },
 		{ "ring", required_argument, NULL, 'R' },
@@ -107,6 +113,7 @@ static int adapt_parse(struct adapt *a, int argc, char **argv)
 	swarm_adapt_defaults(&a->o);
 	a->interval = 10;
 	a->drift_max = 0.5;
+	a->stale = 0.25;
 	a->gap_us = 500;
 	a->ring = 1U << 20;
 	optind = 1;
@@ -149,6 +156,10 @@ static int adapt_parse(struct adapt *a, int argc, char **argv)
 		case 'd':
 			bad = parse_dbl(optarg, &a->drift_max) ||
 			      a->drift_max < 0;
+			break;
+		case 's':
+			bad = parse_dbl(optarg, &a->stale) || a->stale < 0 ||
+			      a->stale > 1;
 			break;
 		case 'r':
 			bad = parse_u64(optarg, &a->rate) || !a->rate ||
@@ -345,6 +356,38 @@ static int do_recluster(struct adapt *a, const struct swarm_trace *t,
 	return r;
 }
 
+/* Clusters with more than --stale of their members stale: refreshed. */
+static int do_refresh(struct adapt *a, const struct swarm_trace *t)
+{
+	struct swarm_map delta;
+	uint64_t stale, moved;
+	uint32_t n;
+	char what[128];
+	int r;
+
+	if (a->stale >= 1)
+		return 0;
+	if (swarm_adapt_refresh_delta(&a->map, t, &a->o, a->stale, &delta,
+				      &stale, &n)) {
+		fail("out of memory");
+		return EXIT_FAILURE;
+	}
+	if (!n) {
+		swarm_map_free(&delta);
+		return 0;
+	}
+	snprintf(what, sizeof(what), "%" PRIu32 " cluster%s refreshed "
+		 "without %" PRIu64 " stale member%s", n, plural(n), stale,
+		 plural(stale));
+	r = upload_delta(a, &delta, what, &moved);
+	swarm_map_free(&delta);
+	if (!r) {
+		a->refreshed += n;
+		a->moved += moved;
+	}
+	return r;
+}
+
 /* One round over the steps of @t. */
 static int adapt_round(struct adapt *a, struct swarm_trace *t)
 {
@@ -368,6 +411,8 @@ static int adapt_round(struct adapt *a, struct swarm_trace *t)
 	       plural(res.nr_joins));
 	r = do_joins(a, &res);
 	swarm_adapt_result_free(&res);
+	if (!r)
+		r = do_refresh(a, t);
 	if (r)
 		return r;
 	if (swarm_adapt_eval(&a->map, t, &a->o, &after)) {
@@ -447,9 +492,9 @@ int cmd_adapt(int argc, char **argv)
 		r = adapt_round(&a, &t);
 		swarm_trace_free(&t);
 		printf("adapt: totals: %" PRIu64 " rounds, watched %" PRIu64
-		       ", joined %" PRIu64 ", moved %" PRIu64
-		       ", re-clusterings %" PRIu64 "\n", a.rounds, a.watched,
-		       a.joined, a.moved, a.reclusters);
+		       ", joined %" PRIu64 ", moved %" PRIu64 ", refreshed %"
+		       PRIu64 ", re-clusterings %" PRIu64 "\n", a.rounds,
+		       a.watched, a.joined, a.moved, a.refreshed, a.reclusters);
 		fflush(stdout);
 		if (a.once || record_interrupted())
 			break;

@@ -569,6 +569,117 @@ out:
 	return e;
 }
 
+int swarm_adapt_refresh_delta(const struct swarm_map *map,
+			      const struct swarm_trace *t,
+			      const struct swarm_adapt_opts *o, double frac,
+			      struct swarm_map *delta, uint64_t *stale,
+			      uint32_t *refreshed)
+{
+	struct eval v = { 0 };
+	uint64_t s, s0 = 0, i, k, *keep = NULL;
+	uint32_t *cnt = NULL, *mread = NULL, c, next;
+	int e;
+
+	memset(delta, 0, sizeof(*delta));
+	*stale = 0;
+	*refreshed = 0;
+	swarm_hmap_init(&v.watch, sizeof(struct watch));
+	if (o->window && t->nr_steps > o->window)
+		s0 = t->nr_steps - o->window;
+	v.nc = nr_ids(map);
+	next = v.nc;
+	e = index_build(map, false, &v.mem);
+	if (!e)
+		e = index_build(map, true, &v.med);
+	if (!e)
+		e = medoid_steps(&v, t, s0);
+	if (e)
+		goto out;
+	e = -ENOMEM;
+	cnt = calloc(v.mem.n + 1, sizeof(*cnt));	/* per (member, cluster) */
+	mread = calloc(v.nc + 1, sizeof(*mread));
+	keep = malloc((map->nr_members + 1) * sizeof(*keep));
+	if (!cnt || !mread || !keep)
+		goto out;
+	e = 0;
+	for (s = s0; s < t->nr_steps; s++) {
+		for (i = t->off[s]; i < t->off[s + 1]; i++) {
+			const struct span *sp = index_find(&v.med, t->ids[i]);
+
+			for (k = 0; sp && k < sp->n; k++)
+				mread[v.med.pairs[sp->start + k].c] = 1;
+		}
+		for (i = t->off[s]; i < t->off[s + 1]; i++) {
+			const struct span *sp = index_find(&v.mem, t->ids[i]);
+
+			for (k = 0; sp && k < sp->n; k++)
+				cnt[sp->start + k] +=
+					mread[v.mem.pairs[sp->start + k].c];
+		}
+		for (i = t->off[s]; i < t->off[s + 1]; i++) {
+			const struct span *sp = index_find(&v.med, t->ids[i]);
+
+			for (k = 0; sp && k < sp->n; k++)
+				mread[v.med.pairs[sp->start + k].c] = 0;
+		}
+	}
+	for (c = 0; c < v.nc && !e; c++) {
+		const struct swarm_map_cluster *cl = by_id(map, c);
+		uint64_t ms = v.moff[c + 1] - v.moff[c], n = 0, out = 0;
+
+		if (!cl || ms < o->min_co)
+			continue;
+		for (i = 0; i < cl->nr_members; i++) {
+			uint64_t m = map->members[cl->first + i];
+			const struct span *sp = index_find(&v.mem, m);
+
+			for (k = 0; k < sp->n; k++)
+				if (v.mem.pairs[sp->start + k].c == c)
+					break;
+			if (m != cl->medoid &&
+			    (double)cnt[sp->start + k] < (1.0 - o->tau) * (double)ms)
+				out++;
+			else
+				keep[n++] = m;
+		}
+		if (!out || (double)out <= frac * cl->nr_members)
+			continue;
+		e = push_cluster(delta, c, 0, 0, NULL, 0);
+		if (!e)
+			e = push_cluster(delta, next++, cl->medoid,
+					 cl->frequency, keep, n);
+		*stale += out;
+		(*refreshed)++;
+	}
+	/* The drops first, then the new clusters in id order. */
+	if (!e && delta->nr_clusters) {
+		struct swarm_map sorted = { 0 };
+		uint32_t j;
+		int pass;
+
+		for (pass = 0; pass < 2 && !e; pass++)
+			for (j = 0; j < delta->nr_clusters && !e; j++) {
+				const struct swarm_map_cluster *r = &delta->clusters[j];
+
+				if (!r->nr_members == !pass)
+					e = push_cluster(&sorted, r->id, r->medoid,
+							 r->frequency,
+							 delta->members + r->first,
+							 r->nr_members);
+			}
+		swarm_map_free(delta);
+		*delta = sorted;
+	}
+out:
+	eval_free(&v);
+	free(cnt);
+	free(mread);
+	free(keep);
+	if (e)
+		swarm_map_free(delta);
+	return e;
+}
+
 int swarm_adapt_merge(const struct swarm_map *map,
 		      const struct swarm_map *delta, struct swarm_map *out)
 {

@@ -126,6 +126,21 @@ int swarm_adapt_recluster_delta(const struct swarm_map *map, uint32_t nr,
 				uint32_t *added_clusters);
 
 /*
+ * Stale members (a drifting workload): in each cluster whose medoid was
+ * read in at least @o->min_co steps of the last @o->window steps of @t, a
+ * member (not the medoid) read in fewer than 1 - @o->tau of those steps
+ * is stale. A cluster with more than @frac of its members stale is
+ * refreshed: the delta drops it and adds it again, at the end of the
+ * map, without them (its medoid and frequency kept). 0 or -ENOMEM;
+ * *@stale counts the members left out, *@refreshed the clusters.
+ */
+int swarm_adapt_refresh_delta(const struct swarm_map *map,
+			      const struct swarm_trace *t,
+			      const struct swarm_adapt_opts *o, double frac,
+			      struct swarm_map *delta, uint64_t *stale,
+			      uint32_t *refreshed);
+
+/*
  * @map with @delta applied as the kernel applies it (swarm_upload_merge()):
  * members added, medoid and frequency replaced, new clusters appended,
  * dropped ones removed and the ids renumbered in order. 0, -ERANGE (an
