@@ -37,11 +37,12 @@ TRACE_IO := userspace/lib/trace.c userspace/lib/trace-mooncake.c \
 	userspace/lib/trace-write.c
 # The offline half: traces, clustering, the report (userspace/*.md).
 OFFLINE_LIB := $(LIBSWARM) $(TRACE_IO) userspace/lib/tracegen.c \
+	userspace/lib/adapt.c \
 	$(wildcard userspace/cluster/*.c)
 SWARM_USER_TESTS := build/user-tests/test-mapfile \
 	build/user-tests/test-libswarm build/user-tests/test-swarmctl
 OFFLINE_USER_TESTS := build/user-tests/test-trace \
-	build/user-tests/test-cluster
+	build/user-tests/test-cluster build/user-tests/test-adapt
 USER_TESTS := build/user-tests/test-layout build/user-tests/test-place \
 	build/user-tests/test-disk build/user-tests/test-assemble \
 	$(SWARM_USER_TESTS) build/user-tests/test-record \
@@ -54,7 +55,7 @@ CLIENT_SRC := $(LIBSWARM) userspace/lib/client.c
 
 .PHONY: all module install clean deps check demo user-test checkpatch \
 	userspace bench-cluster bench bench-quick bench-persist crash-test \
-	python-test install-module install-user dkms bench-cache
+	python-test install-module install-user dkms bench-cache bench-adapt
 
 all: module
 
@@ -78,6 +79,9 @@ install-user: build/user/swarmctl build/user/libswarm.so
 		$(DESTDIR)$(PREFIX)/include/linux/dm-swarm.h
 	install -D -m 644 man/swarmctl.8 $(DESTDIR)$(MANDIR)/man8/swarmctl.8
 	install -D -m 644 man/dm-swarm.4 $(DESTDIR)$(MANDIR)/man4/dm-swarm.4
+	install -d $(DESTDIR)$(PREFIX)/lib/systemd/system
+	sed 's|@SBINDIR@|$(PREFIX)/sbin|' userspace/systemd/swarm-adapt@.service \
+		>$(DESTDIR)$(PREFIX)/lib/systemd/system/swarm-adapt@.service
 
 deps:
 	@scripts/deps.sh
@@ -318,3 +322,14 @@ bench-cache: build/user/swarmctl build/bench/cache-sim
 		build/bench/cache-synth.map
 	@echo "== Mooncake sample (tests/data/mooncake-300.jsonl)"
 	@build/bench/cache-sim tests/data/mooncake-300.jsonl
+
+# Online adaptation on a drifting and growing trace, simulated in user
+# space with cluster/sim.c's I/O model (prints figures; not a
+# measurement): I/O time per step of a static map, swarmctl adapt's
+# logic (lib/adapt.c) and a fresh full re-clustering.
+build/bench/adapt-sim: tests/user/adapt-sim.c $(OFFLINE_LIB) $(USER_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(SWARMCTL_CFLAGS) -Ikmod -pthread -o $@ $< $(OFFLINE_LIB) -lm
+
+bench-adapt: build/bench/adapt-sim
+	@build/bench/adapt-sim

@@ -223,5 +223,17 @@ done
 
 scripts/bench-report.sh "$out" "$SYN_ENTRIES" "$MC_REQUESTS" "$MC_ENTRIES" \
 	"$MC_STEPS" || rc=1
+# Online adaptation on a drifting and growing trace (issue 14): static
+# map, swarmctl adapt's logic, the true groups; simulated on the host with
+# cluster/sim.c's I/O model (tests/user/adapt-sim.c; not a measurement).
+if [ "$mode" = full ]; then
+	make -s build/bench/adapt-sim
+	build/bench/adapt-sim >"$out/adapt-sim.txt" || rc=1
+	{
+		printf '\n## Online adaptation (simulated, tests/user/adapt-sim.c)\n\n```\n'
+		cat "$out/adapt-sim.txt"
+		printf '```\n'
+	} >>"$out/results.md"
+fi
 echo "bench: results in $out/results.md" >&2
 exit $rc

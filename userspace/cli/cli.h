@@ -74,6 +74,17 @@ int cmd_stats(int argc, char **argv);		/* cli/cmd-stats.c */
 int cmd_trace(int argc, char **argv);		/* cli/cmd-trace.c */
 /* "trace record": argv[0] is "record" (cli/cmd-record.c). */
 int cmd_trace_record(int argc, char **argv);
+/*
+ * Record @duration seconds of reads of @dev (as trace record does, by
+ * process, a new step after @gap_us) into @t; exit code. SIGINT and
+ * SIGTERM end the recording early, and then record_interrupted().
+ */
+int record_trace(const char *dev, double duration, uint64_t gap_us,
+		 uint32_t ring, struct swarm_trace *t, uint64_t *reads,
+		 uint64_t *dropped);
+bool record_interrupted(void);
+/* "adapt": argv[0] is "adapt" (cli/cmd-adapt.c). */
+int cmd_adapt(int argc, char **argv);
 int cmd_cluster(int argc, char **argv);		/* cli/cmd-cluster.c */
 int cmd_assemble(int argc, char **argv);	/* cli/cmd-disk.c */
 int cmd_examine(int argc, char **argv);

@@ -284,3 +284,54 @@ int cmd_trace_record(int argc, char **argv)
 		r = record_write(&rec, &a);
 	return r;
 }
+
+/*
+ * swarmctl adapt's recording (cli/cli.h): @duration seconds of reads,
+ * grouped into the steps of @t.
+ */
+int record_trace(const char *dev, double duration, uint64_t gap_us,
+		 uint32_t ring, struct swarm_trace *t, uint64_t *reads,
+		 uint64_t *dropped)
+{
+	struct record_args a = {
+		.dev = dev, .duration = duration, .gap_us = gap_us,
+		.ring = ring,
+	};
+	struct recording rec = { .room = 1U << 16, .ring = ring, .fd = -1 };
+	struct swarm_step *steps = NULL;
+	uint64_t *entries = NULL;
+	long nsteps, s;
+	int r;
+
+	swarm_trace_init(t);
+	r = record_start(&rec, &a);
+	if (!r)
+		r = record_run(&rec, duration);
+	if (r) {
+		if (rec.fd >= 0)
+			close(rec.fd);
+		return r;
+	}
+	close(rec.fd);
+	*reads = rec.nev;
+	*dropped = rec.t.dropped;
+	nsteps = swarm_group_steps(rec.ev, rec.nev, gap_us * 1000, false,
+				   &steps, &entries);
+	for (s = 0; s < nsteps && !r; s++)
+		if (swarm_trace_add_step(t, entries + steps[s].first,
+					 steps[s].nr))
+			r = 1;
+	if (nsteps < 0 || r) {
+		fail("out of memory");
+		r = 1;
+	}
+	free(rec.ev);
+	free(steps);
+	free(entries);
+	return r;
+}
+
+bool record_interrupted(void)
+{
+	return stop_requested;
+}

@@ -29,6 +29,9 @@ const char swarmctl_usage[] =
 "  stats reset <dev>                       zero the statistics\n"
 "  trace gen|convert|info|record ...       activation traces (swarmctl trace)\n"
 "  cluster <trace> -o <map> [options]      co-activation clustering to a map\n"
+"  adapt <dev> --map <map> [--once] [options]\n"
+"                                          new entries join clusters (Eq. 9),\n"
+"                                          re-cluster on drift (swarmctl adapt)\n"
 "  assemble [--create NAME] <dev>...       table line from the members' superblocks\n"
 "  examine [--json] <dev>...               print the members' superblocks\n"
 "  wipe --yes <dev>...                     erase the superblocks (blank again)\n"
@@ -87,6 +90,8 @@ int main(int argc, char **argv)
 		r = cmd_stats(argc - 2, argv + 2);
 	else if (!strcmp(cmd, "trace"))
 		r = cmd_trace(argc - 2, argv + 2);
+	else if (!strcmp(cmd, "adapt"))
+		r = cmd_adapt(argc - 1, argv + 1);
 	else if (!strcmp(cmd, "cluster"))
 		r = cmd_cluster(argc - 2, argv + 2);
 	else if (!strcmp(cmd, "assemble"))
