@@ -9,7 +9,8 @@
 #      stock ones
 #   4. KUnit suites in the test kernel (KASAN, lockdep, kmemleak)
 #   5. VM integration, I/O-path, cluster-map, trace-capture,
-#      persistence, member-failure, rebuild, map-change (adapt.sh) and
+#      persistence, member-failure, rebuild, map-change (adapt.sh,
+#      adapt-join.sh: swarmctl adapt) and
 #      DRAM-tier tests on 4
 #      emulated NVMe SSDs: the
 #      test kernel and stock 6.12, several suites to a boot
@@ -102,7 +103,7 @@ debug_lane() {
 		persist:all:5
 	vm_step suites-b-test test tests/vm/tools/run-suites.sh \
 		--disk-mib 16 --timeout 3600 -- clustermap iopath:1 \
-		failure:50 cache rebuild adapt
+		failure:50 cache rebuild adapt adapt-join
 }
 
 stock_lane() {
@@ -119,7 +120,7 @@ stock_lane() {
 		clustermap trace cache adapt nvmf pyswarm
 	vm_step "suites-b-$k" "$k" tests/vm/tools/run-suites.sh \
 		--disk-mib 32 --timeout 1800 -- persist:all:20 failure \
-		rebuild
+		rebuild adapt-join
 	# The client API (libswarm.so) beside swarm-bench, IOPS-bound SSDs.
 	vm_step "client-$k" "$k" tests/vm/suites/client.sh --disk-mib 64 \
 		--bps $((50 << 20)) --iops 2000
