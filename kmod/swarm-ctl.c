@@ -336,6 +336,7 @@ static int swarm_place_commit(struct swarm_c *sc, struct swarm_staged *st,
 		.policy = READ_ONCE(sc->placement),
 		.max_copies = sc->feat.max_copies,
 		.spare_pct = sc->feat.spare_pct,
+		.min_copies = sc->geom.min_copies,
 	};
 	struct swarm_live_map *lm, *live;
 	int r;
