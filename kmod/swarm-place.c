@@ -182,7 +182,7 @@ struct place_state {
 	u32 *adj_to;
 	u64 *adj_w;
 	u32 *id_to_idx;
-	u64 next[SWARM_MAX_DEVS];	/* next free slot of each member */
+	u64 *next;		/* next free slot of each member (heap: stack) */
 	u64 ptr;			/* the global pointer p of Eq. 7 */
 	bool full;			/* a copy found no free slot */
 };
@@ -613,8 +613,9 @@ int swarm_place(const struct swarm_geom *g, const struct swarm_upload *u,
 	s.order = swarm_zalloc(u->nr_clusters + 1ULL, sizeof(*s.order));
 	s.extra_mask = swarm_zalloc(u->nr_clusters + 1ULL, sizeof(u64));
 	s.placed = swarm_zalloc(u->nr_clusters + 1ULL, sizeof(u8));
+	s.next = swarm_zalloc(g->nr_devs, sizeof(u64));
 	if (!m->loc || !s.want || !s.in_cluster || !s.granted || !s.order ||
-	    !s.extra_mask || !s.placed || build_adjacency(&s))
+	    !s.extra_mask || !s.placed || !s.next || build_adjacency(&s))
 		goto out;
 
 	for (i = 0; i < u->nr_clusters; i++) {
@@ -650,6 +651,7 @@ out:
 	swarm_free(s.order);
 	swarm_free(s.extra_mask);
 	swarm_free(s.placed);
+	swarm_free(s.next);
 	swarm_free(s.adj_first);
 	swarm_free(s.adj_to);
 	swarm_free(s.adj_w);
@@ -1016,8 +1018,9 @@ static int stable_alloc(struct stable_state *t)
 	t->devs = swarm_zalloc(g->nr_entries, sizeof(u64));
 	t->kept = swarm_zalloc(g->nr_entries, sizeof(u8));
 	t->fresh = swarm_zalloc(g->nr_entries, sizeof(u8));
+	s->next = swarm_zalloc(g->nr_devs, sizeof(u64));
 	if (!s->m->loc || !s->want || !s->in_cluster || !s->granted ||
-	    !s->order || !t->devs || !t->kept || !t->fresh)
+	    !s->order || !t->devs || !t->kept || !t->fresh || !s->next)
 		return -ENOMEM;
 	for (d = 0; d < g->nr_devs; d++) {
 		/* One more: stable_new() stops on it when the member is full. */
@@ -1034,6 +1037,7 @@ static void stable_free(struct stable_state *t)
 	u32 d;
 
 	swarm_free(t->s.want);
+	swarm_free(t->s.next);
 	swarm_free(t->s.in_cluster);
 	swarm_free(t->s.granted);
 	swarm_free(t->s.order);

@@ -267,8 +267,11 @@ void swarm_rb_set_rate(struct swarm_c *sc, u64 bytes_per_sec);
 void swarm_rb_info(struct swarm_c *sc, struct swarm_rb_info *info);
 const char *swarm_rb_state_name(u32 state);
 
-/* swarm-redund.c: redundancy on demand (min_copies). */
+/* swarm-redund.c: redundancy on demand (min_copies), lost entries. */
+struct dm_swarm_range;
 int swarm_redund_load(struct swarm_c *sc);
+void swarm_lost_scan(struct swarm_c *sc, u64 start, struct dm_swarm_range *out,
+		     u32 room, u32 *n, u64 *next, u64 *lost, u64 *failed);
 
 /* swarm-ctl.c: the control device. */
 int swarm_ctl_init(void);
