@@ -188,7 +188,7 @@ int swarm_geom_init(struct swarm_geom *g, const struct swarm_table *t,
 	need = swarm_geom_slots_needed(g);
 	if (need > min_slots) {
 		*error = g->min_copies > 1 ?
-			"Target length is larger than the devices hold with min_copies copies of every entry" :
+			"Target length times min_copies is larger than the devices hold" :
 			"Target length is larger than the devices hold";
 		return -EINVAL;
 	}

@@ -401,7 +401,7 @@ int swarm_meta_check(struct swarm_c *sc)
 	}
 	if (!g->dev_slots || swarm_geom_slots_needed(g) > g->dev_slots) {
 		sc->ti->error = g->min_copies > 1 ?
-			"Target length is larger than the devices hold with min_copies copies of every entry" :
+			"Target length times min_copies is larger than the devices hold" :
 			"Target length is larger than the devices hold";
 		r = -EINVAL;
 	}

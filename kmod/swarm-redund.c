@@ -75,7 +75,7 @@ bad:
 }
 
 /* Entries DM_SWARM_LOST looks at in one call. */
-#define SWARM_LOST_SCAN	(1ULL << 20)
+#define SWARM_LOST_SCAN	BIT_ULL(20)
 
 /* Are all @n copies of an entry on members in @failed? */
 static bool swarm_copies_lost(const u64 *copies, u32 n, u64 failed)

@@ -219,33 +219,52 @@ static void case_min_stable(void *ctx)
 	swarm_placement_free(&d);
 }
 
+/* Split @line (changed) into words at spaces. Return: how many. */
+static unsigned int rwords(char *line, char **argv, unsigned int room)
+{
+	unsigned int n = 0;
+	char *w;
+
+	while (n < room && (w = strsep(&line, " ")))
+		if (*w)
+			argv[n++] = w;
+	return n;
+}
+
+/* Parse table line @text with swarm_parse_table(). */
+static int rparse(const char *text, struct swarm_table *t)
+{
+	static char buf[128];
+	char *argv[16], *err = NULL;
+	size_t len = strlen(text);
+	unsigned int n;
+
+	if (len >= sizeof(buf))
+		return -E2BIG;
+	memcpy(buf, text, len + 1);
+	n = rwords(buf, argv, 16);
+	return swarm_parse_table(n, argv, t, &err);
+}
+
 /* The table feature and the geometry it needs. */
 static void case_min_table(void *ctx)
 {
-	static char *ok[] = { "8", "4", "a", "b", "c", "d", "2", "min_copies", "3" };
-	static char *big[] = { "8", "2", "a", "b", "2", "min_copies", "3" };
-	static char *zero[] = { "8", "2", "a", "b", "2", "min_copies", "0" };
-	static char *above[] = { "8", "4", "a", "b", "c", "d", "4", "max_copies",
-				 "2", "min_copies", "3" };
 	struct swarm_table t;
 	struct swarm_geom g;
 	u64 sizes[4];
 	char *err = NULL;
 	u32 i;
 
-	CHECK(ctx, !swarm_parse_table(ARRAY_SIZE(ok), ok, &t, &err), "parse");
+	CHECK(ctx, !rparse("8 4 a b c d 2 min_copies 3", &t), "parse");
 	CHECK(ctx, t.min_copies == 3 && (t.given & SWARM_FEAT_MIN_COPIES), "value");
-	CHECK(ctx, swarm_parse_table(ARRAY_SIZE(big), big, &t, &err) == -EINVAL,
+	CHECK(ctx, rparse("8 2 a b 2 min_copies 3", &t) == -EINVAL,
 	      "more copies than members");
-	CHECK(ctx, swarm_parse_table(ARRAY_SIZE(zero), zero, &t, &err) == -EINVAL,
-	      "zero");
-	CHECK(ctx, swarm_parse_table(ARRAY_SIZE(above), above, &t, &err) == -EINVAL,
+	CHECK(ctx, rparse("8 2 a b 2 min_copies 0", &t) == -EINVAL, "zero");
+	CHECK(ctx, rparse("8 4 a b c d 4 max_copies 2 min_copies 3", &t) == -EINVAL,
 	      "above max_copies");
-	CHECK(ctx, !swarm_parse_table(6, ok, &t, &err) && t.min_copies == 1,
-	      "default 1");
+	CHECK(ctx, !rparse("8 4 a b c d", &t) && t.min_copies == 1, "default 1");
 	/* 4 members of 1024 slots of 4 KiB hold 4096 entries, 2048 twice. */
-	swarm_parse_table(ARRAY_SIZE(ok), ok, &t, &err);
-	t.min_copies = 2;
+	CHECK(ctx, !rparse("8 4 a b c d 2 min_copies 2", &t), "parse 2");
 	for (i = 0; i < 4; i++)
 		sizes[i] = 1024 * 8;
 	CHECK(ctx, !swarm_geom_init(&g, &t, 2048 * 8, sizes, &err), "2048 twice");

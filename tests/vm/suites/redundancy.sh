@@ -45,7 +45,7 @@ echo "$SLOTS slots a member, $NE entries with two copies"
 # Refused: one row of runs more than the members hold twice; more copies
 # than members; min_copies above max_copies.
 check too-long-refused sh -c "! dmsetup create sw --table '0 $(((NFULL + 1024) * 8)) swarm 8 4$L 2 min_copies 2'"
-check too-long-message sh -c 'dmesg | grep -q "larger than the devices hold with min_copies copies"'
+check too-long-message sh -c 'dmesg | grep -q "times min_copies is larger than the devices hold"'
 check five-refused sh -c "! dmsetup create sw --table '0 $LEN swarm 8 4$L 2 min_copies 5'"
 check five-message sh -c 'dmesg | grep -q "Invalid min_copies"'
 check above-max-refused sh -c "! dmsetup create sw --table '0 $LEN swarm 8 4$L 4 max_copies 1 min_copies 2'"
