@@ -15,7 +15,10 @@
 #     failed every entry then reads from members 1 and 3: fio verifies;
 #   - a cluster map uploaded over it keeps two copies of every entry.
 #
-#   redundancy.sh
+#   redundancy.sh [MAX_ENTRIES]   at most this many entries (a multiple
+#                                 of 512; the debug kernel: 1536), else
+#                                 3/4 of what the members hold twice
+MAX_NE=${1:-0}
 . /tests/lib.sh
 . /tests/check-kernel-log.sh
 . /tests/swarm-lib.sh
@@ -38,6 +41,7 @@ SLOTS=$1
 # Two copies of NE entries in whole rows of runs of 128 entries, 3/4 of
 # the slots (room for a map to move entries): each member holds NE / 2.
 NE=$((SLOTS * 3 / 2 / 512 * 512))
+[ "$MAX_NE" -gt 0 ] && [ "$MAX_NE" -lt "$NE" ] && NE=$((MAX_NE / 512 * 512))
 NFULL=$((SLOTS * 2 / 512 * 512))
 LEN=$((NE * 8))
 echo "$SLOTS slots a member, $NE entries with two copies"
