@@ -46,6 +46,9 @@
  * @spare_pct: feature "spare <pct>": capacity replicas leave free, 0..100.
  * @cache_mb: feature "cache_mb <MiB>": the DRAM tier's size, 0 (off, the
  *	default) to SWARM_CACHE_MAX_MB (swarm-cache.c).
+ * @min_copies: feature "min_copies <n>": copies every entry has, on
+ *	distinct members, 1 (the default) to min(8, @nr_devs), at most
+ *	@max_copies.
  * @given: SWARM_FEAT_* bits of the features given; "format" has no value.
  */
 struct swarm_table {
@@ -56,6 +59,7 @@ struct swarm_table {
 	u32 max_copies;
 	u32 spare_pct;
 	u32 cache_mb;
+	u32 min_copies;
 	u32 given;
 };
 
@@ -63,6 +67,7 @@ struct swarm_table {
 #define SWARM_FEAT_SPARE	2U
 #define SWARM_FEAT_FORMAT	4U
 #define SWARM_FEAT_CACHE	8U
+#define SWARM_FEAT_MIN_COPIES	16U
 
 /* The largest DRAM tier, MiB. */
 #define SWARM_CACHE_MAX_MB	1048576U
@@ -80,6 +85,9 @@ struct swarm_table {
  *	of RAID0: runs of consecutive entries go to the members in turn.
  * @striped_full: entries in whole rows of runs (a run on every member);
  *	the entries after them are striped one by one.
+ * @min_copies: copies every entry has (the table's min_copies); with
+ *	more than one, entries always go by a placement (swarm-place.c),
+ *	never by swarm_striped_loc().
  */
 struct swarm_geom {
 	u32 entry_sectors;
@@ -90,6 +98,7 @@ struct swarm_geom {
 	u64 data_start;
 	u32 run_shift;
 	u64 striped_full;
+	u32 min_copies;
 };
 
 /*
@@ -116,6 +125,7 @@ int swarm_geom_init(struct swarm_geom *g, const struct swarm_table *t,
 		    char **error);
 int swarm_check_unique(const u64 *ids, u32 n);
 void swarm_geom_set_run(struct swarm_geom *g, u32 run_shift);
+u64 swarm_geom_slots_needed(const struct swarm_geom *g);
 
 /**
  * swarm_striped_loc() - where an entry lives without a cluster map.

@@ -336,6 +336,7 @@ static int swarm_place_commit(struct swarm_c *sc, struct swarm_staged *st,
 		.policy = READ_ONCE(sc->placement),
 		.max_copies = sc->feat.max_copies,
 		.spare_pct = sc->feat.spare_pct,
+		.min_copies = sc->geom.min_copies,
 	};
 	struct swarm_live_map *lm, *live;
 	int r;
@@ -777,6 +778,42 @@ static int swarm_placement_ioctl(struct file *f, void __user *u)
 	return swarm_placement_get(u);
 }
 
+/* DM_SWARM_LOST: the scan is swarm_lost_scan() (swarm-redund.c). */
+static int swarm_lost_ioctl(struct file *f, void __user *u)
+{
+	struct dm_swarm_range *out;
+	struct dm_swarm_lost q;
+	struct swarm_c *sc;
+	u32 n;
+	int r;
+
+	r = swarm_get_req(&q, sizeof(q), u);
+	if (r)
+		return r;
+	if (q.flags || q.pad || !q.nr_ranges || q.nr_ranges > DM_SWARM_MAX_BATCH)
+		return -EINVAL;
+	r = swarm_find_req(q.dev_major, q.dev_minor, &sc);
+	if (r)
+		return r;
+	out = kvmalloc_array(q.nr_ranges, sizeof(*out), GFP_KERNEL);
+	if (!out) {
+		r = -ENOMEM;
+	} else if (q.start >= sc->geom.nr_entries) {
+		r = -ERANGE;
+	} else {
+		swarm_lost_scan(sc, q.start, out, q.nr_ranges, &n, &q.next,
+				&q.lost, &q.failed_devs);
+		q.nr_ranges = n;
+		if (copy_to_user(u64_to_user_ptr(q.ranges), out,
+				 (size_t)n * sizeof(*out)) ||
+		    copy_to_user(u, &q, sizeof(q)))
+			r = -EFAULT;
+	}
+	kvfree(out);
+	swarm_registry_put(sc);
+	return r;
+}
+
 /*
  * The requests, by number from SWARM_IOC_FIRST. @staging: the request
  * works on the file's staged upload, under swarm_uploads_mutex.
@@ -798,6 +835,7 @@ static const struct swarm_ioctl {
 	[SWARM_IOC(DM_SWARM_STATS_RESET)] = { swarm_stats_reset_ioctl },
 	[SWARM_IOC(DM_SWARM_PLACEMENT)] = { swarm_placement_ioctl },
 	[SWARM_IOC(DM_SWARM_TRACE)] = { swarm_trace_ioctl },
+	[SWARM_IOC(DM_SWARM_LOST)] = { swarm_lost_ioctl },
 };
 
 static long swarm_ctl_ioctl(struct file *f, unsigned int cmd, unsigned long arg)

@@ -100,6 +100,7 @@ void swarm_sb_encode(const struct swarm_sb *sb, void *block)
 	d->failed = cpu_to_le64(sb->failed);
 	d->stale = cpu_to_le64(sb->stale);
 	d->rebuild_next = cpu_to_le64(sb->rebuild_next);
+	d->min_copies = cpu_to_le32(sb->min_copies);
 	d->crc = cpu_to_le32(swarm_sb_crc(block));
 }
 
@@ -129,7 +130,8 @@ static bool swarm_sb_sane(const struct swarm_sb *sb)
 	    (sb->failed | sb->stale) >> 1 >> (sb->nr_members - 1) ||
 	    sb->stale & ~sb->failed ||
 	    (sb->rebuild_dev && !(sb->failed & BIT_ULL(sb->rebuild_dev - 1))) ||
-	    sb->rebuild_next > sb->nr_entries)
+	    sb->rebuild_next > sb->nr_entries ||
+	    sb->min_copies > min_t(u32, SWARM_MAX_COPIES, sb->nr_members))
 		return false;
 	if ((u64)sb->area_sectors << 9 < 2 * swarm_part_bytes(sb->dev_slots))
 		return false;
@@ -190,6 +192,8 @@ enum swarm_sb_kind swarm_sb_decode(const void *block, struct swarm_sb *sb)
 		sb->stale = le64_to_cpu(d->stale);
 		sb->rebuild_next = le64_to_cpu(d->rebuild_next);
 	}
+	/* Zero in superblocks written before it existed. */
+	sb->min_copies = le32_to_cpu(d->min_copies);
 	return swarm_sb_sane(sb) ? SWARM_SB_VALID : SWARM_SB_CORRUPT;
 }
 

@@ -66,6 +66,10 @@
  * @stale: failed members that missed writes (version 3).
  * @rebuild_dev: the member being rebuilt + 1, 0 = none (version 3).
  * @rebuild_next: the entries below it are rebuilt (version 3).
+ * @min_copies: the table's min_copies feature, 0 or 1 = one copy: every
+ *	committed map gives every entry that many copies on distinct
+ *	members, and a table must give the same value. Older modules
+ *	ignore it (they read the map records as they are).
  *
  * A superblock is written as version 3 only when one of the version 3
  * fields is set, so that a module that does not know them refuses a
@@ -97,6 +101,7 @@ struct swarm_disk_sb {
 	__le64 failed;
 	__le64 stale;
 	__le64 rebuild_next;
+	__le32 min_copies;
 };
 
 /**
@@ -126,6 +131,7 @@ struct swarm_sb {
 	u64 failed;
 	u64 stale;
 	u64 rebuild_next;
+	u32 min_copies;
 };
 
 /* Does @sb need version 3 (member health)? */

@@ -25,7 +25,7 @@ static int parse_features(unsigned int n, char **argv, struct swarm_table *t,
 			continue;
 		}
 		if (strcasecmp(name, "max_copies") && strcasecmp(name, "spare") &&
-		    strcasecmp(name, "cache_mb")) {
+		    strcasecmp(name, "cache_mb") && strcasecmp(name, "min_copies")) {
 			*error = "Unknown feature";
 			return -EINVAL;
 		}
@@ -40,6 +40,14 @@ static int parse_features(unsigned int n, char **argv, struct swarm_table *t,
 			}
 			t->max_copies = v;
 			t->given |= SWARM_FEAT_MAX_COPIES;
+		} else if (!strcasecmp(name, "min_copies")) {
+			if (parse_u32(argv[++i], &v) || !v ||
+			    v > min_t(u32, SWARM_MAX_COPIES, t->nr_devs)) {
+				*error = "Invalid min_copies (1..8, at most the number of devices)";
+				return -EINVAL;
+			}
+			t->min_copies = v;
+			t->given |= SWARM_FEAT_MIN_COPIES;
 		} else if (!strcasecmp(name, "cache_mb")) {
 			if (parse_u32(argv[++i], &v) || v > SWARM_CACHE_MAX_MB) {
 				*error = "Invalid cache_mb (0..1048576 MiB)";
@@ -56,6 +64,10 @@ static int parse_features(unsigned int n, char **argv, struct swarm_table *t,
 			t->given |= SWARM_FEAT_SPARE;
 		}
 	}
+	if (t->min_copies > t->max_copies) {
+		*error = "min_copies is larger than max_copies";
+		return -EINVAL;
+	}
 	return 0;
 }
 
@@ -63,9 +75,10 @@ static int parse_features(unsigned int n, char **argv, struct swarm_table *t,
  * swarm_parse_table() - parse the table-line arguments of a swarm target.
  * @argc: number of arguments.
  * @argv: <entry_sectors> <nr_devs> <dev>... [<#feature args> <feature>...]
- *	where a feature is "max_copies <1..8>", "spare <0..100>",
- *	"cache_mb <MiB>" (the DRAM tier, 0 = off) or "format" (members
- *	that hold other data may be overwritten).
+ *	where a feature is "max_copies <1..8>", "min_copies <1..8>" (every
+ *	entry on that many members), "spare <0..100>", "cache_mb <MiB>"
+ *	(the DRAM tier, 0 = off) or "format" (members that hold other data
+ *	may be overwritten).
  * @t: filled in on success.
  * @error: set to a message for ti->error on failure.
  *
@@ -80,6 +93,7 @@ int swarm_parse_table(unsigned int argc, char **argv, struct swarm_table *t,
 
 	memset(t, 0, sizeof(*t));
 	t->max_copies = SWARM_DEFAULT_MAX_COPIES;
+	t->min_copies = 1;
 	if (argc < 3) {
 		*error = "Not enough arguments: <entry_sectors> <nr_devs> <dev>...";
 		return -EINVAL;
@@ -148,6 +162,7 @@ int swarm_geom_init(struct swarm_geom *g, const struct swarm_table *t,
 	g->entry_shift = ilog2(t->entry_sectors);
 	g->nr_devs = t->nr_devs;
 	g->data_start = 0;
+	g->min_copies = t->min_copies ? t->min_copies : 1;
 
 	if (!target_sectors || target_sectors & (t->entry_sectors - 1)) {
 		*error = "Target length is not a multiple of the entry size";
@@ -167,19 +182,42 @@ int swarm_geom_init(struct swarm_geom *g, const struct swarm_table *t,
 			min_slots = slots;
 	}
 
-	/*
-	 * Entries are striped: each member needs ceil(entries / N) slots
-	 * (swarm_striped_loc() stripes the last partial row entry by entry).
-	 */
-	need = div_u64(g->nr_entries + g->nr_devs - 1, g->nr_devs);
-	if (need > min_slots) {
-		*error = "Target length is larger than the devices hold";
-		return -EINVAL;
-	}
 	g->dev_slots = min_slots;
 	swarm_geom_set_run(g, g->entry_shift < SWARM_RUN_SECTORS_SHIFT ?
 			   SWARM_RUN_SECTORS_SHIFT - g->entry_shift : 0);
+	need = swarm_geom_slots_needed(g);
+	if (need > min_slots) {
+		*error = g->min_copies > 1 ?
+			"Target length times min_copies is larger than the devices hold" :
+			"Target length is larger than the devices hold";
+		return -EINVAL;
+	}
 	return 0;
+}
+
+/**
+ * swarm_geom_slots_needed() - slots each member needs without a map.
+ * @g: geometry with @g->nr_devs, @g->nr_entries, @g->run_shift and
+ *	@g->min_copies.
+ *
+ * One copy: entries are striped, ceil(entries / N) slots a member
+ * (swarm_striped_loc() stripes the last partial row entry by entry).
+ * With min_copies m > 1, the default placement (swarm_place_default())
+ * puts R = ceil(entries / run) runs on the members in turn and copy k of
+ * run i on member (i + k) mod N, so that a member holds at most
+ * m x ceil(R / N) runs.
+ *
+ * Return: the slots.
+ */
+u64 swarm_geom_slots_needed(const struct swarm_geom *g)
+{
+	u64 run = 1ULL << g->run_shift, runs;
+
+	if (g->min_copies <= 1)
+		return div_u64(g->nr_entries + g->nr_devs - 1, g->nr_devs);
+	runs = (g->nr_entries + run - 1) >> g->run_shift;
+	return (u64)g->min_copies * div_u64(runs + g->nr_devs - 1, g->nr_devs) *
+	       run;
 }
 
 /**

@@ -155,6 +155,7 @@ static void swarm_sb_fill(struct swarm_c *sc, struct swarm_sb *sb)
 	sb->max_copies = sc->feat.max_copies;
 	sb->spare_pct = sc->feat.spare_pct;
 	sb->run_shift = g->run_shift;
+	sb->min_copies = g->min_copies > 1 ? g->min_copies : 0;
 }
 
 static const char *const swarm_kind_names[] = {
@@ -383,6 +384,14 @@ int swarm_meta_check(struct swarm_c *sc)
 		const struct swarm_sb *f;
 
 		f = swarm_newest_of(sc, sbs, ~absent & (BIT_ULL(g->nr_devs) - 1));
+		if (max(f->min_copies, 1U) != g->min_copies) {
+			DMERR("%s: set %pU has min_copies %u, the table %u (see swarmctl assemble)",
+			      swarm_name(sc), f->uuid, max(f->min_copies, 1U),
+			      g->min_copies);
+			sc->ti->error = "The table's min_copies differs from the set's";
+			r = -EINVAL;
+			goto out;
+		}
 		g->dev_slots = f->dev_slots;
 		g->data_start = f->data_start;
 		swarm_geom_set_run(g, f->run_shift);
@@ -390,9 +399,10 @@ int swarm_meta_check(struct swarm_c *sc)
 		memcpy(sc->meta->sb.uuid, f->uuid, sizeof(f->uuid));
 		memcpy(sc->uuid, f->uuid, sizeof(sc->uuid));
 	}
-	if (!g->dev_slots ||
-	    div_u64(g->nr_entries + g->nr_devs - 1, g->nr_devs) > g->dev_slots) {
-		sc->ti->error = "Target length is larger than the devices hold";
+	if (!g->dev_slots || swarm_geom_slots_needed(g) > g->dev_slots) {
+		sc->ti->error = g->min_copies > 1 ?
+			"Target length times min_copies is larger than the devices hold" :
+			"Target length is larger than the devices hold";
 		r = -EINVAL;
 	}
 out:

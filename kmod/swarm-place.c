@@ -22,6 +22,12 @@
  *     it never puts two copies of an entry on one member.
  *  3. stripe_the_rest: entries in no cluster are striped in id order over
  *     the free slots, as without a map.
+ *  4. top_up: with min_copies m > 1 (redundancy on demand), every entry
+ *     has m copies on distinct members: an entry in fewer than m clusters
+ *     gets the missing ones on the members after its last copy, and an
+ *     entry in no cluster has copy k of its run on the member k after the
+ *     run's (step 3). The replicas of co-activated entries come on top,
+ *     from the budget left after m copies of every entry.
  */
 #include "swarm-place.h"
 
@@ -166,6 +172,8 @@ struct place_state {
 	const struct swarm_place_params *p;
 	struct swarm_placement *m;
 	u8 *want;		/* per entry: copies granted */
+	u8 *in_cluster;		/* per entry: in a cluster of the upload */
+	u32 minc;		/* copies every entry gets, >= 1 */
 	u8 *granted;		/* per membership: gets a copy of its own */
 	struct place_order *order;
 	u64 *extra_mask;	/* per cluster index: members with one more copy */
@@ -174,7 +182,7 @@ struct place_state {
 	u32 *adj_to;
 	u64 *adj_w;
 	u32 *id_to_idx;
-	u64 next[SWARM_MAX_DEVS];	/* next free slot of each member */
+	u64 *next;		/* next free slot of each member (heap: stack) */
 	u64 ptr;			/* the global pointer p of Eq. 7 */
 	bool full;			/* a copy found no free slot */
 };
@@ -182,7 +190,7 @@ struct place_state {
 static void grant_copies(struct place_state *s)
 {
 	const struct swarm_upload *u = s->u;
-	u64 cap = (u64)s->g->nr_devs * s->g->dev_slots, base, avail, budget;
+	u64 cap = (u64)s->g->nr_devs * s->g->dev_slots, base, avail, budget, e;
 	u32 i, rem;
 
 	/*
@@ -193,7 +201,8 @@ static void grant_copies(struct place_state *s)
 	avail = div_u64_rem(base, 100, &rem);
 	avail = base - avail * s->p->spare_pct - rem * s->p->spare_pct / 100;
 	avail = min_t(u64, avail, cap);
-	budget = avail > s->g->nr_entries ? avail - s->g->nr_entries : 0;
+	base = s->g->nr_entries * s->minc;
+	budget = avail > base ? avail - base : 0;
 
 	for (i = 0; i < u->nr_clusters; i++) {
 		const struct swarm_cluster *c = &u->clusters[s->order[i].idx];
@@ -204,14 +213,20 @@ static void grant_copies(struct place_state *s)
 
 			if (!s->want[e]) {
 				s->want[e] = 1;
+				s->in_cluster[e] = 1;
 				s->granted[k] = 1;
-			} else if (s->want[e] < s->p->max_copies && budget) {
+			} else if (s->want[e] < s->p->max_copies &&
+				   (s->want[e] < s->minc || budget)) {
+				/* Copies up to min_copies are paid for. */
+				if (s->want[e] >= s->minc)
+					budget--;
 				s->want[e]++;
-				budget--;
 				s->granted[k] = 1;
 			}
 		}
 	}
+	for (e = 0; e < s->g->nr_entries; e++)
+		s->want[e] = max_t(u8, s->want[e], s->minc);
 }
 
 /* Reserve a run in m->extra for every entry granted several copies. */
@@ -263,6 +278,29 @@ static u32 member_with_room(const struct place_state *s, u32 dev)
 		if (s->next[dev] < s->g->dev_slots)
 			return dev;
 	return U32_MAX;	/* add_copy() refuses it */
+}
+
+/*
+ * The first member from @dev on, cyclically, that has a free slot and no
+ * copy of @e yet.
+ */
+static u32 member_for(const struct place_state *s, u64 e, u32 dev)
+{
+	u32 i, n = s->g->nr_devs;
+
+	dev %= n;
+	for (i = 0; i < n; i++, dev = dev + 1 == n ? 0 : dev + 1)
+		if (s->next[dev] < s->g->dev_slots && !has_copy_on(s, e, dev))
+			return dev;
+	return U32_MAX;	/* add_copy() refuses it */
+}
+
+/* Copies of @e placed so far. */
+static u32 nr_placed(const struct place_state *s, u64 e)
+{
+	if (s->want[e] <= 1)
+		return 0;	/* only called for entries that want several */
+	return (u32)(s->m->loc[e] >> SWARM_LOC_CNT_SHIFT) & 0xff;
 }
 
 static void add_copy(struct place_state *s, u64 e, u32 dev)
@@ -334,7 +372,7 @@ static u32 pick_start(struct place_state *s, u32 idx, u64 granted)
 static void lay_out_roundrobin(struct place_state *s,
 			       const struct swarm_cluster *c)
 {
-	u32 n = s->g->nr_devs, dev;
+	u32 n = s->g->nr_devs, dev, d;
 	u64 k, placed = 0;
 
 	/* The "No Balance" ablation starts every cluster on member 0. */
@@ -343,9 +381,23 @@ static void lay_out_roundrobin(struct place_state *s,
 	else
 		div_u64_rem(s->ptr, n, &dev);
 	for (k = c->first; k < c->first + c->nr_members; k++) {
+		u64 e = s->u->members[k];
+
 		if (!s->granted[k])
 			continue;
-		add_copy(s, s->u->members[k], member_with_room(s, dev));
+		/*
+		 * min_copies promises distinct members, Eq. 7 does not: with
+		 * it, a replica no member can take without a second copy of
+		 * the entry is dropped (as lay_out_coactivation() does).
+		 */
+		if (s->minc > 1) {
+			d = member_for(s, e, dev);
+			if (d == U32_MAX && nr_placed(s, e))
+				continue;
+		} else {
+			d = member_with_room(s, dev);
+		}
+		add_copy(s, e, d);
 		dev = dev + 1 == n ? 0 : dev + 1;
 		placed++;
 	}
@@ -426,11 +478,11 @@ static void lay_out_clusters(struct place_state *s)
  */
 static void stripe_the_rest(struct place_state *s)
 {
-	u32 n = s->g->nr_devs, dev = 0;
+	u32 n = s->g->nr_devs, dev = 0, k;
 	u64 e, in_run = 0, run = 1ULL << s->g->run_shift;
 
 	for (e = 0; e < s->m->nr_entries; e++) {
-		if (s->want[e])
+		if (s->in_cluster[e])
 			continue;
 		if (in_run == run) {
 			dev = dev + 1 == n ? 0 : dev + 1;
@@ -438,7 +490,40 @@ static void stripe_the_rest(struct place_state *s)
 		}
 		dev = member_with_room(s, dev);
 		add_copy(s, e, dev);
+		/* min_copies: copy k of the run on the member k after it. */
+		for (k = 1; k < s->want[e] && dev < n; k++)
+			add_copy(s, e, member_for(s, e, dev + k));
 		in_run++;
+	}
+}
+
+/*
+ * min_copies: a clustered entry with fewer copies gets the missing ones
+ * on the members after its last copy (consecutive members of a cluster
+ * hold its consecutive members, so their extra copies spread too).
+ */
+static void top_up(struct place_state *s)
+{
+	const struct swarm_upload *u = s->u;
+	u32 i, got;
+	u64 k;
+
+	if (s->minc <= 1)
+		return;
+	for (i = 0; i < u->nr_clusters; i++) {
+		const struct swarm_cluster *c = &u->clusters[s->order[i].idx];
+
+		for (k = c->first; k < c->first + c->nr_members; k++) {
+			u64 e = u->members[k];
+
+			while ((got = nr_placed(s, e)) < s->minc && !s->full) {
+				const u64 *w = &s->m->extra[s->m->loc[e] &
+							    SWARM_LOC_IDX_MASK];
+				u32 last = got ? swarm_loc_decode(w[got - 1]).dev : 0;
+
+				add_copy(s, e, member_for(s, e, last + 1));
+			}
+		}
 	}
 }
 
@@ -451,7 +536,7 @@ static int build_adjacency(struct place_state *s)
 	s->adj_first = swarm_zalloc((u64)nc + 1, sizeof(u64));
 	s->adj_to = swarm_zalloc(2 * (u64)u->nr_weights + 1, sizeof(u32));
 	s->adj_w = swarm_zalloc(2 * (u64)u->nr_weights + 1, sizeof(u64));
-	s->id_to_idx = swarm_zalloc(nc, sizeof(u32));
+	s->id_to_idx = swarm_zalloc((u64)nc + 1, sizeof(u32));
 	fill = swarm_zalloc((u64)nc + 1, sizeof(u64));
 	if (!s->adj_first || !s->adj_to || !s->adj_w || !s->id_to_idx || !fill) {
 		swarm_free(fill);
@@ -479,6 +564,15 @@ static int build_adjacency(struct place_state *s)
 	return 0;
 }
 
+/* Are @p valid for @g? min_copies needs that many members. */
+static bool swarm_place_params_ok(const struct swarm_geom *g,
+				  const struct swarm_place_params *p)
+{
+	return p->max_copies && p->max_copies <= SWARM_MAX_COPIES &&
+	       p->spare_pct <= 100 && p->policy <= SWARM_PLACE_NOBALANCE &&
+	       p->min_copies <= p->max_copies && p->min_copies <= g->nr_devs;
+}
+
 /**
  * swarm_place() - place a validated upload.
  * @g: geometry of the device.
@@ -487,8 +581,11 @@ static int build_adjacency(struct place_state *s)
  * @m: the map to fill; swarm_placement_free() it when done.
  * @error: set on failure.
  *
+ * Every entry gets @p->min_copies copies on distinct members (top_up()).
+ *
  * Return: 0, -EINVAL for bad parameters, -ENOMEM, or -ENOSPC if a copy
- * found no slot (the budget rules that out).
+ * found no slot (the budget rules that out for replicas; min_copies
+ * copies of every entry may not fit).
  */
 int swarm_place(const struct swarm_geom *g, const struct swarm_upload *u,
 		const struct swarm_place_params *p, struct swarm_placement *m,
@@ -500,23 +597,25 @@ int swarm_place(const struct swarm_geom *g, const struct swarm_upload *u,
 	int r = -ENOMEM;
 
 	memset(m, 0, sizeof(*m));
-	if (!p->max_copies || p->max_copies > SWARM_MAX_COPIES ||
-	    p->spare_pct > 100 ||
-	    p->policy > SWARM_PLACE_NOBALANCE) {
+	if (!swarm_place_params_ok(g, p)) {
 		*error = "Invalid placement parameters";
 		return -EINVAL;
 	}
+	s.minc = p->min_copies ? p->min_copies : 1;
 	m->nr_entries = g->nr_entries;
 	m->nr_clusters = u->nr_clusters;
 	*error = "Out of memory";
 	m->loc = swarm_zalloc(g->nr_entries, sizeof(u64));
 	s.want = swarm_zalloc(g->nr_entries, sizeof(u8));
-	s.granted = swarm_zalloc(u->nr_members, sizeof(u8));
-	s.order = swarm_zalloc(u->nr_clusters, sizeof(*s.order));
-	s.extra_mask = swarm_zalloc(u->nr_clusters, sizeof(u64));
-	s.placed = swarm_zalloc(u->nr_clusters, sizeof(u8));
-	if (!m->loc || !s.want || !s.granted || !s.order || !s.extra_mask ||
-	    !s.placed || build_adjacency(&s))
+	s.in_cluster = swarm_zalloc(g->nr_entries, sizeof(u8));
+	/* + 1: swarm_place_default() has no cluster. */
+	s.granted = swarm_zalloc(u->nr_members + 1, sizeof(u8));
+	s.order = swarm_zalloc(u->nr_clusters + 1ULL, sizeof(*s.order));
+	s.extra_mask = swarm_zalloc(u->nr_clusters + 1ULL, sizeof(u64));
+	s.placed = swarm_zalloc(u->nr_clusters + 1ULL, sizeof(u8));
+	s.next = swarm_zalloc(g->nr_devs, sizeof(u64));
+	if (!m->loc || !s.want || !s.in_cluster || !s.granted || !s.order ||
+	    !s.extra_mask || !s.placed || !s.next || build_adjacency(&s))
 		goto out;
 
 	for (i = 0; i < u->nr_clusters; i++) {
@@ -530,6 +629,7 @@ int swarm_place(const struct swarm_geom *g, const struct swarm_upload *u,
 	if (reserve_runs(&s))
 		goto out;
 	lay_out_clusters(&s);
+	top_up(&s);
 	stripe_the_rest(&s);
 	if (s.full) {
 		*error = "No free slot for a copy";
@@ -546,10 +646,12 @@ int swarm_place(const struct swarm_geom *g, const struct swarm_upload *u,
 	r = 0;
 out:
 	swarm_free(s.want);
+	swarm_free(s.in_cluster);
 	swarm_free(s.granted);
 	swarm_free(s.order);
 	swarm_free(s.extra_mask);
 	swarm_free(s.placed);
+	swarm_free(s.next);
 	swarm_free(s.adj_first);
 	swarm_free(s.adj_to);
 	swarm_free(s.adj_w);
@@ -557,6 +659,35 @@ out:
 	if (r)
 		swarm_placement_free(m);
 	return r;
+}
+
+/**
+ * swarm_place_default() - the placement of a device without a cluster map
+ * whose entries need several copies (the table's min_copies).
+ * @g: geometry of the device.
+ * @min_copies: copies of every entry, 2..min(8, @g->nr_devs).
+ * @m: the map to fill; swarm_placement_free() it when done.
+ * @error: set on failure.
+ *
+ * Entries are striped in runs as without a map (swarm_striped_loc()),
+ * copy k of each run on the member k after the run's, in consecutive
+ * slots: large I/O reaches every member as large requests, as on RAID10
+ * with the "offset" layout. swarm_geom_slots_needed() is the room it
+ * needs.
+ *
+ * Return: 0, -EINVAL, -ENOMEM, or -ENOSPC when the copies do not fit.
+ */
+int swarm_place_default(const struct swarm_geom *g, u32 min_copies,
+			struct swarm_placement *m, char **error)
+{
+	struct swarm_upload u = { 0 };
+	struct swarm_place_params p = {
+		.policy = SWARM_PLACE_ROUNDROBIN,
+		.max_copies = min_copies,
+		.min_copies = min_copies,
+	};
+
+	return swarm_place(g, &u, &p, m, error);
 }
 
 void swarm_placement_free(struct swarm_placement *m)
@@ -834,6 +965,26 @@ static bool stable_one(struct stable_state *t, u64 e, u64 *cnt, u64 cap,
 	return true;
 }
 
+/*
+ * min_copies: @e keeps live copies on members it has none on yet, then
+ * gets new copies, until it has min_copies of them.
+ */
+static void stable_min(struct stable_state *t, u64 e, u32 *rot)
+{
+	static const u64 none[SWARM_MAX_DEVS];
+	u32 d;
+
+	while ((u32)hweight64(t->devs[e]) < t->s.minc) {
+		if (stable_keep(t, e, none, U64_MAX) >= 0)
+			continue;
+		d = stable_pick(t, e, none, *rot);
+		if (d == U32_MAX)
+			return;	/* no room: checked once all are placed */
+		stable_new(t, e, d);
+		*rot = d + 1;
+	}
+}
+
 static void stable_cluster(struct stable_state *t, u32 idx)
 {
 	const struct swarm_cluster *c = &t->s.u->clusters[idx];
@@ -861,13 +1012,15 @@ static int stable_alloc(struct stable_state *t)
 
 	s->m->loc = swarm_zalloc(g->nr_entries, sizeof(u64));
 	s->want = swarm_zalloc(g->nr_entries, sizeof(u8));
+	s->in_cluster = swarm_zalloc(g->nr_entries, sizeof(u8));
 	s->granted = swarm_zalloc(s->u->nr_members, sizeof(u8));
 	s->order = swarm_zalloc(s->u->nr_clusters, sizeof(*s->order));
 	t->devs = swarm_zalloc(g->nr_entries, sizeof(u64));
 	t->kept = swarm_zalloc(g->nr_entries, sizeof(u8));
 	t->fresh = swarm_zalloc(g->nr_entries, sizeof(u8));
-	if (!s->m->loc || !s->want || !s->granted || !s->order || !t->devs ||
-	    !t->kept || !t->fresh)
+	s->next = swarm_zalloc(g->nr_devs, sizeof(u64));
+	if (!s->m->loc || !s->want || !s->in_cluster || !s->granted ||
+	    !s->order || !t->devs || !t->kept || !t->fresh || !s->next)
 		return -ENOMEM;
 	for (d = 0; d < g->nr_devs; d++) {
 		/* One more: stable_new() stops on it when the member is full. */
@@ -884,6 +1037,8 @@ static void stable_free(struct stable_state *t)
 	u32 d;
 
 	swarm_free(t->s.want);
+	swarm_free(t->s.next);
+	swarm_free(t->s.in_cluster);
 	swarm_free(t->s.granted);
 	swarm_free(t->s.order);
 	swarm_free(t->devs);
@@ -922,8 +1077,7 @@ int swarm_place_stable(const struct swarm_geom *g, const struct swarm_placement 
 	int r = -ENOMEM;
 
 	memset(m, 0, sizeof(*m));
-	if (!p->max_copies || p->max_copies > SWARM_MAX_COPIES ||
-	    p->spare_pct > 100 || p->policy > SWARM_PLACE_NOBALANCE) {
+	if (!swarm_place_params_ok(g, p)) {
 		*error = "Invalid placement parameters";
 		return -EINVAL;
 	}
@@ -935,6 +1089,7 @@ int swarm_place_stable(const struct swarm_geom *g, const struct swarm_placement 
 	t->s.u = u;
 	t->s.p = p;
 	t->s.m = m;
+	t->s.minc = p->min_copies ? p->min_copies : 1;
 	t->old = old;
 	m->nr_entries = g->nr_entries;
 	m->nr_clusters = u->nr_clusters;
@@ -959,15 +1114,25 @@ int swarm_place_stable(const struct swarm_geom *g, const struct swarm_placement 
 	for (e = 0; e < g->nr_entries; e++) {
 		u64 w[SWARM_MAX_COPIES];
 
-		if (t->s.want[e])
+		if (t->s.in_cluster[e])
 			continue;
 		stable_old_copies(t, e, w);
 		t->kept[e] = 1;
 		stable_add(t, e, w[0]);
 	}
-	/* A replica may find no room, but every entry needs a copy. */
+	if (t->s.minc > 1) {
+		u32 rot = 0;
+
+		for (e = 0; e < g->nr_entries; e++)
+			stable_min(t, e, &rot);
+	}
+	/*
+	 * A replica may find no room, but every entry needs a copy, and
+	 * min_copies of them.
+	 */
 	for (e = 0; e < g->nr_entries; e++)
-		t->s.full |= !t->devs[e];
+		t->s.full |= !t->devs[e] ||
+			(u32)hweight64(t->devs[e]) < t->s.minc;
 	if (t->s.full) {
 		*error = "Too few free slots beside the live map for the entries that move";
 		r = -ENOSPC;

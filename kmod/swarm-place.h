@@ -68,6 +68,8 @@ enum swarm_policy {
  * struct swarm_place_params - how to place a map.
  * @policy: enum swarm_policy.
  * @max_copies: copies an entry may have, 1..SWARM_MAX_COPIES.
+ * @min_copies: copies every entry has, on distinct members (0 = 1), at
+ *	most @max_copies and the number of members.
  * @spare_pct: per cent of the capacity that replicas must leave free.
  * @base_slots: slots per member that @spare_pct is counted on, when the
  *	map is placed in fewer (beside a live map); 0: the geometry's.
@@ -77,6 +79,7 @@ struct swarm_place_params {
 	u32 max_copies;
 	u32 spare_pct;
 	u64 base_slots;
+	u32 min_copies;
 };
 
 /*
@@ -171,6 +174,8 @@ int swarm_place_stable(const struct swarm_geom *g, const struct swarm_placement 
 		       const struct swarm_upload *u,
 		       const struct swarm_place_params *p, struct swarm_placement *m,
 		       char **error);
+int swarm_place_default(const struct swarm_geom *g, u32 min_copies,
+			struct swarm_placement *m, char **error);
 int swarm_upload_merge(const struct swarm_upload *base,
 		       const struct swarm_upload *d, struct swarm_upload *out,
 		       char **error);

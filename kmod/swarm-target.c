@@ -9,8 +9,8 @@
  *
  * Table line:
  *   <start> <len> swarm <entry_sectors> <nr_devs> <dev>...
- *                       [<#feature args> [max_copies <n>] [spare <pct>]
- *                        [format]]
+ *                       [<#feature args> [max_copies <n>] [min_copies <n>]
+ *                        [spare <pct>] [cache_mb <MiB>] [format]]
  *
  * Each member starts with superblocks and map areas (swarm-meta.c); the
  * entry slots follow.
@@ -350,6 +350,8 @@ static void swarm_status(struct dm_target *ti, status_type_t type,
 			       !!(sc->feat.given & SWARM_FEAT_FORMAT));
 		if (sc->feat.given & SWARM_FEAT_MAX_COPIES)
 			DMEMIT(" max_copies %u", sc->feat.max_copies);
+		if (sc->feat.given & SWARM_FEAT_MIN_COPIES)
+			DMEMIT(" min_copies %u", sc->feat.min_copies);
 		if (sc->feat.given & SWARM_FEAT_SPARE)
 			DMEMIT(" spare %u", sc->feat.spare_pct);
 		if (sc->feat.given & SWARM_FEAT_CACHE)
@@ -579,6 +581,8 @@ static int swarm_preresume(struct dm_target *ti)
 {
 	int r = swarm_meta_load(ti->private);
 
+	if (!r)
+		r = swarm_redund_load(ti->private);
 	if (!r)
 		swarm_rb_load(ti->private);
 	return r;

@@ -18,7 +18,8 @@
  *   metadata      swarm-meta.c (superblocks and map records).
  *   I/O           swarm-io.c (dm's map() and end_io, batching, fan-out).
  *   commit        swarm-migrate.c (publishing a map, moving the data),
- *                 swarm-rebuild.c (copying the data to a failed member).
+ *                 swarm-rebuild.c (copying the data to a failed member),
+ *                 swarm-redund.c (min_copies: the default placement).
  *   control       swarm-ctl.c (/dev/dm-swarm-control).
  *   target glue   swarm-target.c (ctr/dtr, status, messages, suspend).
  *
@@ -265,6 +266,12 @@ bool swarm_rb_busy(struct swarm_c *sc);
 void swarm_rb_set_rate(struct swarm_c *sc, u64 bytes_per_sec);
 void swarm_rb_info(struct swarm_c *sc, struct swarm_rb_info *info);
 const char *swarm_rb_state_name(u32 state);
+
+/* swarm-redund.c: redundancy on demand (min_copies), lost entries. */
+struct dm_swarm_range;
+int swarm_redund_load(struct swarm_c *sc);
+void swarm_lost_scan(struct swarm_c *sc, u64 start, struct dm_swarm_range *out,
+		     u32 room, u32 *n, u64 *next, u64 *lost, u64 *failed);
 
 /* swarm-ctl.c: the control device. */
 int swarm_ctl_init(void);

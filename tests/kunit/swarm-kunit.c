@@ -21,6 +21,7 @@
 #include "../common/select-cases.h"
 #include "../common/disk-cases.h"
 #include "../common/cache-cases.h"
+#include "../common/redund-cases.h"
 
 #define SECTORS_PER_GIB BIT_ULL(21)
 #define MAX_WORDS 80
@@ -235,6 +236,10 @@ SHARED_CASE(case_anti_affinity)
 SHARED_CASE(case_capacity_balance)
 SHARED_CASE(case_random)
 SHARED_CASE(case_validation)
+SHARED_CASE(case_min_default)
+SHARED_CASE(case_min_upload)
+SHARED_CASE(case_min_stable)
+SHARED_CASE(case_min_table)
 SHARED_CASE(case_least_loaded)
 SHARED_CASE(case_spread)
 SHARED_CASE(case_gap)
@@ -284,6 +289,10 @@ static struct kunit_case swarm_place_cases[] = {
 	KUNIT_CASE(case_capacity_balance_kunit),
 	KUNIT_CASE(case_random_kunit),
 	KUNIT_CASE(case_validation_kunit),
+	KUNIT_CASE(case_min_default_kunit),
+	KUNIT_CASE(case_min_upload_kunit),
+	KUNIT_CASE(case_min_stable_kunit),
+	KUNIT_CASE(case_min_table_kunit),
 	{}
 };
 

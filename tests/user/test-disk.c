@@ -37,7 +37,7 @@ _Static_assert(offsetof(struct swarm_disk_sb, rebuild_dev) == 364, "rebuild_dev"
 _Static_assert(offsetof(struct swarm_disk_sb, failed) == 368, "failed");
 _Static_assert(offsetof(struct swarm_disk_sb, stale) == 376, "stale");
 _Static_assert(offsetof(struct swarm_disk_sb, rebuild_next) == 384, "rebuild_next");
-_Static_assert(sizeof(struct swarm_disk_sb) == 392, "size");
+_Static_assert(sizeof(struct swarm_disk_sb) == 400, "size");
 
 /* A valid superblock of member 2 of 4 with every field distinct. */
 static void good_sb(struct swarm_sb *sb)

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* User-space run of the shared placement cases. */
+#include "../../kmod/swarm-layout.c"
 #include "../../kmod/swarm-place.c"
 #include "../../kmod/swarm-disk.c"
 #include "../../kmod/swarm-select.h"
@@ -15,6 +16,7 @@
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #include "../common/disk-cases.h"
+#include "../common/redund-cases.h"
 
 #define CASE(f) { #f, f ## _run }
 #define RUN(f) static void f ## _run(void) { f(NULL); }
@@ -38,6 +40,10 @@ RUN(case_stable_80)
 RUN(case_stable_striped)
 RUN(case_stable_random)
 RUN(case_merge)
+RUN(case_min_default)
+RUN(case_min_upload)
+RUN(case_min_stable)
+RUN(case_min_table)
 
 int main(void)
 {
@@ -53,6 +59,8 @@ int main(void)
 		CASE(case_stable_same), CASE(case_stable_80),
 		CASE(case_stable_striped), CASE(case_stable_random),
 		CASE(case_merge),
+		CASE(case_min_default), CASE(case_min_upload),
+		CASE(case_min_stable), CASE(case_min_table),
 	};
 
 	return utest_run("place", cases, ARRAY_SIZE(cases));

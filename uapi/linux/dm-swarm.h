@@ -30,7 +30,7 @@
 #define DM_SWARM_CONTROL_NAME	"dm-swarm-control"
 
 #define DM_SWARM_VERSION_MAJOR	1
-#define DM_SWARM_VERSION_MINOR	3
+#define DM_SWARM_VERSION_MINOR	4
 #define DM_SWARM_VERSION_PATCH	0
 
 /* Limits the kernel enforces. */
@@ -430,6 +430,48 @@ struct dm_swarm_trace {
 };
 
 /**
+ * struct dm_swarm_range - a range of entries, for DM_SWARM_LOST.
+ * @first: the first entry.
+ * @count: entries, >= 1.
+ */
+struct dm_swarm_range {
+	__u64 first;
+	__u64 count;
+};
+
+/**
+ * struct dm_swarm_lost - DM_SWARM_LOST: the entries that no copy can be
+ *	read of (every copy is on a failed member), ABI 1.4.
+ * @size: sizeof(struct dm_swarm_lost).
+ * @flags: zero.
+ * @dev_major: the swarm device.
+ * @dev_minor: the swarm device.
+ * @start: in: the first entry to look at (0, then the previous @next).
+ * @nr_ranges: in: room in @ranges, 1..DM_SWARM_MAX_BATCH; out: ranges
+ *	filled, in entry order, each as long as it goes (a range cut by
+ *	@next continues in the next call's first range).
+ * @pad: zero.
+ * @ranges: user address of @nr_ranges struct dm_swarm_range.
+ * @next: out: the entry to go on from; the device's entry count when
+ *	every entry was looked at.
+ * @lost: out: entries in the ranges filled.
+ * @failed_devs: out: the failed members, bit i for member i.
+ */
+struct dm_swarm_lost {
+	__u32 size;
+	__u32 flags;
+	__u32 dev_major;
+	__u32 dev_minor;
+	__u64 start;
+	__u32 nr_ranges;
+	__u32 pad;
+	__u64 ranges;
+	__u64 next;
+	__u64 lost;
+	__u64 failed_devs;
+};
+
+/**
  * DOC: ioctls
  *
  * The request number is matched, not its size: each struct carries its own.
@@ -495,6 +537,14 @@ struct dm_swarm_trace {
  * DM_SWARM_TRACE: starts, reads and stops the trace of reads (also
  * switched by "dmsetup message <dev> 0 trace on [events]|off"). EINVAL
  * for unknown flags or a ring over DM_SWARM_TRACE_MAX_RING; ENOMEM.
+ *
+ * DM_SWARM_LOST (ABI 1.4): the ranges of entries whose copies are all on
+ * failed members: their reads fail at once with EIO (counted as
+ * lost_reads) until the entries are written again or a rebuild brings
+ * the member back; an inference engine drops them from its index. Looks
+ * at up to 1M entries a call: call again from @next until it reaches
+ * the device's entry count. EINVAL for 0 or more than DM_SWARM_MAX_BATCH
+ * ranges, a non-zero @pad; ERANGE for @start beyond the device.
  */
 #define DM_SWARM_IOCTL	0xfd	/* the device-mapper family; numbers from 0x40 */
 
@@ -508,5 +558,6 @@ struct dm_swarm_trace {
 #define DM_SWARM_STATS_RESET	_IOW(DM_SWARM_IOCTL, 0x47, struct dm_swarm_dev_req)
 #define DM_SWARM_PLACEMENT	_IOWR(DM_SWARM_IOCTL, 0x48, struct dm_swarm_placement_req)
 #define DM_SWARM_TRACE		_IOWR(DM_SWARM_IOCTL, 0x49, struct dm_swarm_trace)
+#define DM_SWARM_LOST		_IOWR(DM_SWARM_IOCTL, 0x4a, struct dm_swarm_lost)
 
 #endif /* _UAPI_LINUX_DM_SWARM_H */

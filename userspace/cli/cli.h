@@ -71,6 +71,7 @@ void progress_end(void);
 int cmd_version(int argc, char **argv);
 int cmd_map(int argc, char **argv);		/* cli/cmd-map.c */
 int cmd_stats(int argc, char **argv);		/* cli/cmd-stats.c */
+int cmd_lost(int argc, char **argv);		/* cli/cmd-stats.c */
 int cmd_trace(int argc, char **argv);		/* cli/cmd-trace.c */
 /* "trace record": argv[0] is "record" (cli/cmd-record.c). */
 int cmd_trace_record(int argc, char **argv);

@@ -322,16 +322,21 @@ static int format_line(struct member **by_idx, u32 nr, char *line,
 		pos += (size_t)snprintf(line + pos, len - pos, " %s",
 					by_idx[i]->path);
 	if (pos < len && (newest->max_copies != SWARM_DEFAULT_MAX_COPIES ||
-			  newest->spare_pct)) {
+			  newest->spare_pct || newest->min_copies > 1)) {
 		bool mc = newest->max_copies != SWARM_DEFAULT_MAX_COPIES;
 		bool sp = newest->spare_pct != 0;
+		bool mn = newest->min_copies > 1;
 
 		pos += (size_t)snprintf(line + pos, len - pos, " %d",
-					2 * (mc + sp));
+					2 * (mc + sp + mn));
 		if (mc && pos < len)
 			pos += (size_t)snprintf(line + pos, len - pos,
 						" max_copies %" PRIu32,
 						newest->max_copies);
+		if (mn && pos < len)
+			pos += (size_t)snprintf(line + pos, len - pos,
+						" min_copies %" PRIu32,
+						newest->min_copies);
 		if (sp && pos < len)
 			pos += (size_t)snprintf(line + pos, len - pos,
 						" spare %" PRIu32,
@@ -581,7 +586,8 @@ static void print_sb(const struct swarm_sb *s, bool json)
 		       s->max_copies, s->spare_pct, s->nr_copies);
 		for (i = 0; i < s->nr_members && i < SWARM_MAX_DEVS; i++)
 			printf("%s%" PRIu32, i ? "," : "", s->area_crc[i]);
-		printf("]");
+		printf("],\"min_copies\":%" PRIu32,
+		       s->min_copies ? s->min_copies : 1);
 		return;
 	}
 	printf("    version        %" PRIu32 "\n", s->version);
@@ -606,6 +612,8 @@ static void print_sb(const struct swarm_sb *s, bool json)
 	printf("    clusters       %" PRIu32 "\n", s->nr_clusters);
 	printf("    copies         %" PRIu64 "\n", s->nr_copies);
 	printf("    max copies     %" PRIu32 "\n", s->max_copies);
+	printf("    min copies     %" PRIu32 "\n",
+	       s->min_copies ? s->min_copies : 1);
 	printf("    spare pct      %" PRIu32 "\n", s->spare_pct);
 	for (i = 0; i < s->nr_members && i < SWARM_MAX_DEVS; i++)
 		printf("    area crc %-5" PRIu32 " 0x%08" PRIx32 "\n", i,

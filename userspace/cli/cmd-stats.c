@@ -440,3 +440,109 @@ int cmd_stats(int argc, char **argv)
 	close(t.fd);
 	return r;
 }
+
+/* ---- lost ---- */
+
+#define LOST_BATCH	4096
+
+/*
+ * swarmctl lost <dev> [--json]: the ranges of entries with no copy left
+ * to read (every copy on a failed member), one "FIRST-LAST" a line, then
+ * "lost N entries in R ranges, failed members M"; or one JSON object.
+ */
+int cmd_lost(int argc, char **argv)
+{
+	struct dm_swarm_range *rg;
+	struct dm_swarm_lost q;
+	char err[SWARM_ERR_MAX];
+	const char *dev = NULL;
+	uint64_t total = 0, nranges = 0, failed = 0, entries, pf = 0, pc = 0;
+	struct swarm_stats st;
+	struct target t;
+	bool json = false;
+	int i, r;
+
+	for (i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "--json"))
+			json = true;
+		else if (argv[i][0] == '-' && argv[i][1])
+			return usage(swarmctl_usage, "lost: unknown option %s",
+				     argv[i]);
+		else if (!dev)
+			dev = argv[i];
+		else
+			return usage(swarmctl_usage, "lost: too many arguments");
+	}
+	if (!dev)
+		return usage(swarmctl_usage, "lost needs <dev>");
+	r = open_target(dev, &t);
+	if (r)
+		return r;
+	r = get_stats(&t, &st);
+	if (r) {
+		close(t.fd);
+		return r;
+	}
+	entries = st.s.nr_entries;
+	rg = calloc(LOST_BATCH, sizeof(*rg));
+	if (!rg) {
+		close(t.fd);
+		fail("out of memory");
+		return EXIT_FAILURE;
+	}
+	if (json)
+		printf("{\"ranges\":[");
+	memset(&q, 0, sizeof(q));
+	/* A range cut between two calls is printed once, whole: @pf, @pc. */
+	while (q.start < entries) {
+		uint32_t k;
+
+		q.nr_ranges = LOST_BATCH;
+		q.ranges = (uintptr_t)rg;
+		if (swarm_lost(t.fd, &t.dev, &q, err, sizeof(err))) {
+			fflush(stdout);
+			fail("%s", err);
+			free(rg);
+			close(t.fd);
+			return EXIT_FAILURE;
+		}
+		failed = q.failed_devs;
+		total += q.lost;
+		for (k = 0; k < q.nr_ranges; k++) {
+			if (pc && pf + pc == rg[k].first) {
+				pc += rg[k].count;
+				continue;
+			}
+			if (pc) {
+				if (json)
+					printf("%s[%" PRIu64 ",%" PRIu64 "]",
+					       nranges ? "," : "", pf, pc);
+				else
+					printf("%" PRIu64 "-%" PRIu64 "\n", pf,
+					       pf + pc - 1);
+				nranges++;
+			}
+			pf = rg[k].first;
+			pc = rg[k].count;
+		}
+		q.start = q.next;
+	}
+	if (pc) {
+		if (json)
+			printf("%s[%" PRIu64 ",%" PRIu64 "]", nranges ? "," : "",
+			       pf, pc);
+		else
+			printf("%" PRIu64 "-%" PRIu64 "\n", pf, pf + pc - 1);
+		nranges++;
+	}
+	if (json)
+		printf("],\"nr_ranges\":%" PRIu64 ",\"lost\":%" PRIu64
+		       ",\"failed_devs\":%" PRIu64 "}\n", nranges, total, failed);
+	else
+		printf("lost %" PRIu64 " entries in %" PRIu64
+		       " ranges, failed members %#" PRIx64 "\n", total,
+		       nranges, failed);
+	free(rg);
+	close(t.fd);
+	return 0;
+}

@@ -27,6 +27,7 @@ const char swarmctl_usage[] =
 "  stats <dev> --watch [interval] [--count N] [--json]\n"
 "                                          rates per member every interval (s)\n"
 "  stats reset <dev>                       zero the statistics\n"
+"  lost <dev> [--json]                     entry ranges with no copy left to read\n"
 "  trace gen|convert|info|record ...       activation traces (swarmctl trace)\n"
 "  cluster <trace> -o <map> [options]      co-activation clustering to a map\n"
 "  adapt <dev> --map <map> [--once] [options]\n"
@@ -88,6 +89,8 @@ int main(int argc, char **argv)
 		r = cmd_map(argc - 2, argv + 2);
 	else if (!strcmp(cmd, "stats"))
 		r = cmd_stats(argc - 2, argv + 2);
+	else if (!strcmp(cmd, "lost"))
+		r = cmd_lost(argc - 2, argv + 2);
 	else if (!strcmp(cmd, "trace"))
 		r = cmd_trace(argc - 2, argv + 2);
 	else if (!strcmp(cmd, "adapt"))

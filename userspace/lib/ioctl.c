@@ -453,6 +453,25 @@ int swarm_map_wait(int fd, const struct swarm_dev *dev,
 	}
 }
 
+int swarm_lost(int fd, const struct swarm_dev *dev, struct dm_swarm_lost *q,
+	       char *err, size_t errlen)
+{
+	int r;
+
+	q->size = sizeof(*q);
+	q->flags = 0;
+	q->pad = 0;
+	q->dev_major = dev->major;
+	q->dev_minor = dev->minor;
+	r = do_ioctl(fd, DM_SWARM_LOST, q);
+	if (r)
+		seterr(err, errlen, "LOST (from entry %llu): %s%s",
+		       (unsigned long long)q->start, strerror(-r),
+		       r == -ENOTTY ? " (a kernel before dm-swarm ABI 1.4?)" :
+		       hint("LOST", -r));
+	return r;
+}
+
 int swarm_stats_reset(int fd, const struct swarm_dev *dev,
 		      char *err, size_t errlen)
 {

@@ -211,6 +211,14 @@ int swarm_placement(int fd, const struct swarm_dev *dev,
 		    struct dm_swarm_placement *p, size_t n,
 		    char *err, size_t errlen);
 
+/*
+ * DM_SWARM_LOST once, from @q->start (ABI 1.4): the caller fills @start,
+ * @nr_ranges and @ranges, the kernel the rest. ENOTTY from a kernel
+ * before ABI 1.4.
+ */
+int swarm_lost(int fd, const struct swarm_dev *dev, struct dm_swarm_lost *q,
+	       char *err, size_t errlen);
+
 /* Names of DM_SWARM_SELECT_* and DM_SWARM_PLACE_* values. */
 const char *swarm_selector_name(uint32_t selector);
 const char *swarm_placement_name(uint32_t placement);

@@ -10,7 +10,7 @@ kernel_log_begin
 
 check load modprobe dm-swarm
 check control-device test -c /dev/dm-swarm-control
-check version sh -c 'swarmctl version | grep -q "kernel ABI 1.3.0"'
+check version sh -c 'swarmctl version | grep -q "kernel ABI 1.4.0"'
 
 N=4
 M=""

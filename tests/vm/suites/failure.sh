@@ -139,6 +139,13 @@ cat /tmp/v1.txt
 sed -n 's/^swarm-bench: read of entries \([0-9]*\)\.\..*/\1/p' /tmp/v1.err | sort -n >/tmp/failed.txt
 expect_eq unreadable-are-the-lost "$NLOST" "$(wc -l </tmp/failed.txt)"
 check unreadable-exactly-lost cmp -s /tmp/failed.txt /tmp/lost.txt
+# swarmctl lost (DM_SWARM_LOST) lists exactly them.
+swarmctl lost "$DM" >/tmp/lost-ranges.txt
+awk -F- '/^[0-9]/ { for (e = $1 + 0; e <= $2 + 0; e++) print e }' /tmp/lost-ranges.txt >/tmp/listed.txt
+check lost-listed-exactly cmp -s /tmp/listed.txt /tmp/lost.txt
+expect_eq lost-summary "lost $NLOST entries" "$(tail -n 1 /tmp/lost-ranges.txt | awk '{ print $1, $2, $3 }')"
+check lost-json sh -c "swarmctl lost $DM --json | grep -q '\"lost\":$NLOST,'"
+echo "figure: swarmctl lost: $(tail -n 1 /tmp/lost-ranges.txt)"
 expect_eq health-degraded degraded "$(swarm_st sw health)"
 expect_eq member1-failed "ok failed ok ok" "$(swarm_members sw)"
 check failovers test "$(swarm_st sw failovers)" -ge 1
