@@ -156,10 +156,14 @@ for i in 0 2; do
 	check "clear-member-$i" dmsetup message sw 0 clear_member $i
 done
 
-# A cluster map over it: migrated, two copies of every entry kept.
+# A cluster map over it (16 overlapping clusters of 64 over the NE
+# entries): migrated, two copies of every entry kept.
 awk -v ne="$NE" 'BEGIN {
 	for (c = 0; c < 16; c++) {
-		s = 32 * c
+		st = (ne - 64) / 15
+		if (st > 32)
+			st = 32
+		s = int(c * st)
 		printf "%d %d %d", c, s, 10 + c
 		for (i = 0; i < 64; i++) printf " %d", s + i
 		printf "\n"
