@@ -23,9 +23,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "cluster/internal.h"
+#include "lib/libswarm.h"
 #include "lib/util.h"
 
 void swarm_cluster_defaults(struct swarm_cluster_opts *o)
@@ -174,30 +174,15 @@ void swarm_clusters_free(struct swarm_clusters *c)
 int swarm_clusters_write(const struct swarm_clusters *c, const char *path,
 			 const char *comment, char *err, size_t errlen)
 {
-	size_t len = strlen(path) + 5;
-	char *tmp = malloc(len);
 	uint64_t i, k;
+	char *tmp;
 	FILE *f;
-	int e = 0;
+	int e;
 
-	if (!tmp) {
-		seterr(err, errlen, "%s: %s", path, strerror(ENOMEM));
-		return -ENOMEM;
-	}
-	snprintf(tmp, len, "%s.tmp", path);
-	f = fopen(tmp, "w");
-	if (!f) {
-		e = -errno;
-		seterr(err, errlen, "%s: %s", tmp, strerror(errno));
-		free(tmp);
+	e = swarm_mapfile_create(path, comment, c->nr, c->first[c->nr],
+				 c->nr_weights, &f, &tmp, err, errlen);
+	if (e)
 		return e;
-	}
-	fprintf(f, "# dm-swarm cluster map (userspace/MAP-FORMAT.md)\n");
-	if (comment)
-		fprintf(f, "# %s\n", comment);
-	fprintf(f, "# %" PRIu32 " clusters, %" PRIu64 " members, %" PRIu64
-		" weights\n# id medoid frequency members...\n", c->nr,
-		c->first[c->nr], c->nr_weights);
 	for (k = 0; k < c->nr; k++) {
 		fprintf(f, "%" PRIu64 " %" PRIu32 " %" PRIu64, k, c->medoid[k],
 			c->freq ? c->freq[k] : 0);
@@ -208,16 +193,5 @@ int swarm_clusters_write(const struct swarm_clusters *c, const char *path,
 	for (i = 0; i < c->nr_weights; i++)
 		fprintf(f, "weight %" PRIu32 " %" PRIu32 " %" PRIu64 "\n",
 			c->weights[i].a, c->weights[i].b, c->weights[i].w);
-	if (fflush(f) || ferror(f))
-		e = -EIO;
-	if (fclose(f) && !e)
-		e = -EIO;
-	if (!e && rename(tmp, path))
-		e = -errno;
-	if (e) {
-		seterr(err, errlen, "%s: %s", tmp, strerror(-e));
-		unlink(tmp);
-	}
-	free(tmp);
-	return e;
+	return swarm_mapfile_commit(f, tmp, path, err, errlen);
 }

@@ -762,31 +762,17 @@ out:
 int swarm_map_write(const struct swarm_map *map, const char *path,
 		    const char *comment, char *err, size_t errlen)
 {
-	size_t len = strlen(path) + 5;
-	char *tmp = malloc(len);
 	uint32_t id, nc = nr_ids(map), i;
 	uint64_t k;
+	char *tmp;
 	FILE *f;
-	int e = 0;
+	int e;
 
-	if (!tmp) {
-		seterr(err, errlen, "%s: %s", path, strerror(ENOMEM));
-		return -ENOMEM;
-	}
-	snprintf(tmp, len, "%s.tmp", path);
-	f = fopen(tmp, "w");
-	if (!f) {
-		e = -errno;
-		seterr(err, errlen, "%s: %s", tmp, strerror(errno));
-		free(tmp);
+	e = swarm_mapfile_create(path, comment, map->nr_clusters,
+				 map->nr_members, map->nr_weights, &f, &tmp,
+				 err, errlen);
+	if (e)
 		return e;
-	}
-	fprintf(f, "# dm-swarm cluster map (userspace/MAP-FORMAT.md)\n");
-	if (comment)
-		fprintf(f, "# %s\n", comment);
-	fprintf(f, "# %" PRIu32 " clusters, %" PRIu64 " members, %" PRIu32
-		" weights\n# id medoid frequency members...\n",
-		map->nr_clusters, map->nr_members, map->nr_weights);
 	for (id = 0; id < nc; id++) {
 		const struct swarm_map_cluster *c = by_id(map, id);
 
@@ -802,16 +788,5 @@ int swarm_map_write(const struct swarm_map *map, const char *path,
 		fprintf(f, "weight %" PRIu32 " %" PRIu32 " %" PRIu64 "\n",
 			map->weights[i].a, map->weights[i].b,
 			map->weights[i].weight);
-	if (fflush(f) || ferror(f))
-		e = -EIO;
-	if (fclose(f) && !e)
-		e = -EIO;
-	if (!e && rename(tmp, path))
-		e = -errno;
-	if (e) {
-		seterr(err, errlen, "%s: %s", path, strerror(-e));
-		unlink(tmp);
-	}
-	free(tmp);
-	return e;
+	return swarm_mapfile_commit(f, tmp, path, err, errlen);
 }

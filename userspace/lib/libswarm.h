@@ -87,6 +87,20 @@ int swarm_map_parse_stream(FILE *f, const char *name, struct swarm_map *map,
 void swarm_map_free(struct swarm_map *map);
 
 /*
+ * Write a map file safely: swarm_mapfile_create() opens PATH.tmp and
+ * writes the header (@comment may be NULL); the caller writes the
+ * cluster and weight lines; swarm_mapfile_commit() closes the file and
+ * renames it over @path, or removes it on any error. Both return 0 or
+ * -errno with @err set; on failure of create nothing is left open.
+ */
+int swarm_mapfile_create(const char *path, const char *comment,
+			 uint64_t nr_clusters, uint64_t nr_members,
+			 uint64_t nr_weights, FILE **f, char **tmp,
+			 char *err, size_t errlen);
+int swarm_mapfile_commit(FILE *f, char *tmp, const char *path, char *err,
+			 size_t errlen);
+
+/*
  * Check every member against the device's entry count: -ERANGE and
  * "NAME:LINE: member M of cluster C is beyond the device's N entries".
  */

@@ -7,8 +7,10 @@
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "lib/libswarm.h"
 #include "lib/util.h"
@@ -434,4 +436,55 @@ int swarm_map_check_entries(const struct swarm_map *map, const char *name,
 		}
 	}
 	return 0;
+}
+
+int swarm_mapfile_create(const char *path, const char *comment,
+			 uint64_t nr_clusters, uint64_t nr_members,
+			 uint64_t nr_weights, FILE **f, char **tmp,
+			 char *err, size_t errlen)
+{
+	size_t len = strlen(path) + 5;
+	int e;
+
+	*f = NULL;
+	*tmp = malloc(len);
+	if (!*tmp) {
+		seterr(err, errlen, "%s: %s", path, strerror(ENOMEM));
+		return -ENOMEM;
+	}
+	snprintf(*tmp, len, "%s.tmp", path);
+	*f = fopen(*tmp, "w");
+	if (!*f) {
+		e = -errno;
+		seterr(err, errlen, "%s: %s", *tmp, strerror(-e));
+		free(*tmp);
+		*tmp = NULL;
+		return e;
+	}
+	fprintf(*f, "# dm-swarm cluster map (userspace/MAP-FORMAT.md)\n");
+	if (comment)
+		fprintf(*f, "# %s\n", comment);
+	fprintf(*f, "# %" PRIu64 " clusters, %" PRIu64 " members, %" PRIu64
+		" weights\n# id medoid frequency members...\n", nr_clusters,
+		nr_members, nr_weights);
+	return 0;
+}
+
+int swarm_mapfile_commit(FILE *f, char *tmp, const char *path, char *err,
+			 size_t errlen)
+{
+	int e = 0;
+
+	if (fflush(f) || ferror(f))
+		e = -EIO;
+	if (fclose(f) && !e)
+		e = -EIO;
+	if (!e && rename(tmp, path))
+		e = -errno;
+	if (e) {
+		seterr(err, errlen, "%s: %s", tmp, strerror(-e));
+		unlink(tmp);
+	}
+	free(tmp);
+	return e;
 }
