@@ -30,15 +30,7 @@ check load modprobe dm-swarm
 modprobe dm-flakey 2>/dev/null
 members
 # fl0..fl3: dm-linear over the namespaces; L: their nodes.
-L=""
-for i in 0 1 2 3; do
-	eval "d=\$D$i"
-	s=$(dev_sectors "/dev/$d")
-	check "linear-$i" dmsetup create "fl$i" --table "0 $s linear /dev/$d 0"
-	L="$L $(dm_node "fl$i")"
-	dd if=/dev/zero of="$(dm_node "fl$i")" bs=4k count=2 conv=fsync 2>/dev/null
-done
-S1=$(dev_sectors "$(dm_node fl1)")
+linear_members
 
 set -- $(swarm_layout "$S1" 8)
 # 40% of the slots, in whole rows of runs; spare 50 leaves room for the
@@ -66,14 +58,6 @@ echo "$NE entries, $C copies"
 check replicas test "$C" -gt $((NE + 1000)) -a "$C" -le $((NE + 2016))
 check populate swarm-bench populate "$DM" --seed 7
 check verify-healthy swarm-bench verify "$DM" --seed 7
-
-# swap I TABLE...: a new table under member I (fl<I>).
-swap() {
-	_i=$1
-	shift
-	dmsetup load "fl$_i" --table "$*" && dmsetup suspend "fl$_i" &&
-		dmsetup resume "fl$_i"
-}
 
 # Large reads (256 KiB, 64 entries) in flight when member 3 starts
 # failing: those that fail go to the other copies in pieces, and nothing

@@ -28,15 +28,7 @@ kernel_log_begin
 
 check load modprobe dm-swarm
 members
-L=""
-for i in 0 1 2 3; do
-	eval "d=\$D$i"
-	s=$(dev_sectors "/dev/$d")
-	check "linear-$i" dmsetup create "fl$i" --table "0 $s linear /dev/$d 0"
-	L="$L $(dm_node "fl$i")"
-	dd if=/dev/zero of="$(dm_node "fl$i")" bs=4k count=2 conv=fsync 2>/dev/null
-done
-S1=$(dev_sectors "$(dm_node fl1)")
+linear_members
 set -- $(swarm_layout "$S1" 8)
 NE=$(($1 * 4 * 2 / 5 / 512 * 512))
 LEN=$((NE * 8))
@@ -54,42 +46,8 @@ check upload swarmctl map upload --wait "$DM" /tmp/fmap.txt
 check populate swarm-bench populate "$DM" --seed 7
 check verify-healthy swarm-bench verify "$DM" --seed 7
 
-# swap I TABLE...: a new table under member I (fl<I>).
-swap() {
-	_i=$1
-	shift
-	dmsetup load "fl$_i" --table "$*" && dmsetup suspend "fl$_i" &&
-		dmsetup resume "fl$_i"
-}
-# reload [TABLE]: the swarm's table again (or TABLE), through a reload.
-reload() {
-	dmsetup load sw --table "${1:-$(dmsetup table sw)}" &&
-		dmsetup suspend sw && dmsetup resume sw
-}
-# rb FIELD: a field of the rebuild part of the status.
-rb() {
-	dmsetup status sw | awk -v f="$1" '{
-		b = 4 + $4 * 5 + 18 + $4 + 11	# after the DRAM tier fields
-		split("state member next total copied lost stale", n, " ")
-		for (i = 1; i <= 7; i++) if (n[i] == f) { print $(b + i); exit }
-		print "no-field-" f
-	}'
-}
 member_reads() {
 	dmsetup status sw | awk -v i="$1" '{ print $(6 + i * 5) }'
-}
-# wait_rebuild: until the rebuild is over; true when it is done.
-wait_rebuild() {
-	t=0
-	while [ $t -lt 1200 ]; do
-		case $(rb state) in
-		done) return 0 ;;
-		failed|idle) return 1 ;;
-		esac
-		sleep 0.1
-		t=$((t + 1))
-	done
-	return 1
 }
 # mismatches FILE: entries a verify's stderr says do not match (0: none).
 mismatches() {

@@ -27,15 +27,7 @@ kernel_log_begin
 
 check load modprobe dm-swarm
 members
-L=""
-for i in 0 1 2 3; do
-	eval "d=\$D$i"
-	s=$(dev_sectors "/dev/$d")
-	check "linear-$i" dmsetup create "fl$i" --table "0 $s linear /dev/$d 0"
-	L="$L $(dm_node "fl$i")"
-	dd if=/dev/zero of="$(dm_node "fl$i")" bs=4k count=2 conv=fsync 2>/dev/null
-done
-S1=$(dev_sectors "$(dm_node fl1)")
+linear_members
 set -- $(swarm_layout "$S1" 8)
 SLOTS=$1
 # Two copies of NE entries in whole rows of runs of 128 entries, 3/4 of
@@ -68,36 +60,6 @@ expect_eq member1-holds "$((NE / 2))" "$ON1"
 
 check fio-write fio_write "$DM"
 
-swap() {
-	_i=$1
-	shift
-	dmsetup load "fl$_i" --table "$*" && dmsetup suspend "fl$_i" &&
-		dmsetup resume "fl$_i"
-}
-reload() {
-	dmsetup load sw --table "${1:-$(dmsetup table sw)}" &&
-		dmsetup suspend sw && dmsetup resume sw
-}
-rb() {
-	dmsetup status sw | awk -v f="$1" '{
-		b = 4 + $4 * 5 + 18 + $4 + 11	# after the DRAM tier fields
-		split("state member next total copied lost stale", n, " ")
-		for (i = 1; i <= 7; i++) if (n[i] == f) { print $(b + i); exit }
-		print "no-field-" f
-	}'
-}
-wait_rebuild() {
-	t=0
-	while [ $t -lt 3000 ]; do
-		case $(rb state) in
-		done) return 0 ;;
-		failed|idle) return 1 ;;
-		esac
-		sleep 0.1
-		t=$((t + 1))
-	done
-	return 1
-}
 
 # Member 1 becomes dm-error while fio verifies the device (twice). The
 # static selector reads the first copy, so member 1 gets reads at once.

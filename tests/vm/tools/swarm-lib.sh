@@ -119,3 +119,58 @@ swarm_layout() {
 		print lo, (lo ? start(lo) : 0)
 	}'
 }
+
+# linear_members: fl0..fl3, dm-linear over the namespaces (a member can
+# then be failed by swapping its table, see swap); L: their nodes; S1:
+# fl1's sectors. Each starts zeroed (no superblock).
+linear_members() {
+	L=""
+	for _i in 0 1 2 3; do
+		eval "_d=\$D$_i"
+		_s=$(dev_sectors "/dev/$_d")
+		check "linear-$_i" dmsetup create "fl$_i" --table "0 $_s linear /dev/$_d 0"
+		L="$L $(dm_node "fl$_i")"
+		dd if=/dev/zero of="$(dm_node "fl$_i")" bs=4k count=2 conv=fsync 2>/dev/null
+	done
+	S1=$(dev_sectors "$(dm_node fl1)")
+}
+
+# swap I TABLE...: a new table under member I (fl<I>).
+swap() {
+	_i=$1
+	shift
+	dmsetup load "fl$_i" --table "$*" && dmsetup suspend "fl$_i" &&
+		dmsetup resume "fl$_i"
+}
+
+# reload [TABLE]: the swarm sw's table again (or TABLE), through a reload.
+reload() {
+	dmsetup load sw --table "${1:-$(dmsetup table sw)}" &&
+		dmsetup suspend sw && dmsetup resume sw
+}
+
+# rb FIELD: a field of the rebuild part of sw's status (state member next
+# total copied lost stale).
+rb() {
+	dmsetup status sw | awk -v f="$1" '{
+		b = 4 + $4 * 5 + 18 + $4 + 11	# after the DRAM tier fields
+		split("state member next total copied lost stale", n, " ")
+		for (i = 1; i <= 7; i++) if (n[i] == f) { print $(b + i); exit }
+		print "no-field-" f
+	}'
+}
+
+# wait_rebuild: until sw's rebuild is over (at most 300 s); true when it
+# is done.
+wait_rebuild() {
+	_t=0
+	while [ $_t -lt 3000 ]; do
+		case $(rb state) in
+		done) return 0 ;;
+		failed|idle) return 1 ;;
+		esac
+		sleep 0.1
+		_t=$((_t + 1))
+	done
+	return 1
+}
