@@ -31,7 +31,7 @@ kernel_resolve() {
 	test)
 		KDIR=$("$top/scripts/build-kernel.sh")
 		KIMAGE=$KDIR/arch/x86/boot/bzImage
-		KVER=$(make -s -C "$KDIR" kernelrelease)
+		KVER=$(make -s --no-print-directory -C "$KDIR" kernelrelease)
 		;;
 	6.1 | 6.12)
 		"$top/scripts/deps.sh" >&2
