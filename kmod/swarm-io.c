@@ -51,6 +51,13 @@
 
 #define SWARM_IO_NONE	U32_MAX
 #define SWARM_PLUG_MAX	1024U	/* reads one plug holds at most */
+/*
+ * Reads this large are sent at once, never held: they gain nothing from
+ * a merge, and the block layer sends a plugged request this large at
+ * once too (BLK_PLUG_FLUSH_SIZE), so the member starts on it while the
+ * submitter queues the next.
+ */
+#define SWARM_HOLD_MAX_BYTES	SZ_128K
 
 /**
  * struct swarm_plug - reads held on a block plug (see swarm_plug_get()).
@@ -229,7 +236,7 @@ static inline bool swarm_accept_run(const struct swarm_geom *g, struct bio *bio,
  * The plug callback lives in the per-bio data of the first read held, so
  * holding allocates nothing; that read is sent last, by the callback. A
  * plug holds at most SWARM_PLUG_MAX reads and sends the others when it is
- * full.
+ * full. Reads of SWARM_HOLD_MAX_BYTES or more are not held.
  *
  * Held reads lose REQ_NOWAIT: they are sent when the plug is finished,
  * after the submitter was told they were queued, so a member out of tags
@@ -876,14 +883,30 @@ static struct bio *swarm_parts_new(struct swarm_c *sc, struct swarm_parts *ps,
 }
 
 /*
+ * Add one piece of the original to part @p: false when @p is full. Like
+ * bio_add_page() without its try to merge with the last bvec: a part's
+ * pieces come from entries a member apart in the original, whose pages
+ * are not contiguous.
+ */
+static inline bool swarm_part_add_bvec(struct bio *p, const struct bio_vec *bv)
+{
+	if (p->bi_vcnt >= p->bi_max_vecs ||
+	    p->bi_iter.bi_size > UINT_MAX - bv->bv_len)
+		return false;
+	__bio_add_page(p, bv->bv_page, bv->bv_len, bv->bv_offset);
+	return true;
+}
+
+/*
  * Add @bytes of the original from @it on at @sector of member @dev: to
- * the open part there if they continue it, else to a new one. @others:
- * the members of the other copies of these bytes (0 for a read).
+ * the open part there if they continue it, else to a new one, and
+ * advance @it past them. @others: the members of the other copies of
+ * these bytes (0 for a read).
  *
  * Return: 0, or -ENOMEM (swarm_parts_drop()).
  */
 static int swarm_parts_add(struct swarm_c *sc, struct swarm_parts *ps,
-			   u32 dev, sector_t sector, struct bvec_iter it,
+			   u32 dev, sector_t sector, struct bvec_iter *it,
 			   u32 bytes, u64 others)
 {
 	int i = swarm_parts_find(ps, sc->devs[dev].dm_dev->bdev, sector);
@@ -895,13 +918,14 @@ static int swarm_parts_add(struct swarm_c *sc, struct swarm_parts *ps,
 	container_of(p, struct swarm_clone, bio)->others &= others;
 	if (!bio_has_data(ps->orig)) {
 		p->bi_iter.bi_size += bytes;	/* discards, write zeroes */
+		bio_advance_iter(ps->orig, it, bytes);
 		return 0;
 	}
-	it.bi_size = bytes;
-	while (it.bi_size) {
-		struct bio_vec bv = mp_bvec_iter_bvec(ps->orig->bi_io_vec, it);
+	while (bytes) {
+		struct bio_vec bv = mp_bvec_iter_bvec(ps->orig->bi_io_vec, *it);
 
-		if (bio_add_page(p, bv.bv_page, bv.bv_len, bv.bv_offset) != bv.bv_len) {
+		bv.bv_len = min(bv.bv_len, bytes);
+		if (!swarm_part_add_bvec(p, &bv)) {
 			/* Full: the rest goes to another part. */
 			sector = bio_end_sector(p);
 			swarm_parts_close(sc, ps,
@@ -912,7 +936,8 @@ static int swarm_parts_add(struct swarm_c *sc, struct swarm_parts *ps,
 			container_of(p, struct swarm_clone, bio)->others = others;
 			continue;
 		}
-		bio_advance_iter_single(ps->orig, &it, bv.bv_len);
+		bio_advance_iter_single(ps->orig, it, bv.bv_len);
+		bytes -= bv.bv_len;
 	}
 	return 0;
 }
@@ -1027,11 +1052,10 @@ static int swarm_read_parts(struct swarm_c *sc, struct bio *bio,
 		l = swarm_loc_decode(c[pick]);
 		if (swarm_parts_add(sc, ps, l.dev,
 				    swarm_slot_sector(g, l.slot) + in_entry,
-				    it, len, 0)) {
+				    &it, len, 0)) {
 			swarm_parts_drop(sc, ps);
 			return -ENOMEM;
 		}
-		bio_advance_iter(bio, &it, len);
 	}
 	return 0;
 }
@@ -1088,6 +1112,7 @@ static int swarm_write_parts(struct swarm_c *sc, struct bio *bio,
 				(g->entry_sectors - in_entry) << SECTOR_SHIFT);
 		u32 n = lm ? swarm_entry_copies(g, lm, entry, copies) :
 			     swarm_write_copies(sc, entry, copies);
+		struct bvec_iter next = it;
 		u64 ok = 0;
 		u32 i;
 
@@ -1108,14 +1133,18 @@ static int swarm_write_parts(struct swarm_c *sc, struct bio *bio,
 					this_cpu_inc(sc->stats.pcpu->degraded_writes);
 				continue;
 			}
+			/* Each copy takes the same bytes, from @it on. */
+			next = it;
 			if (swarm_parts_add(sc, ps, l.dev,
 					    swarm_slot_sector(g, l.slot) + in_entry,
-					    it, len, ok & ~BIT_ULL(l.dev))) {
+					    &next, len, ok & ~BIT_ULL(l.dev))) {
 				swarm_parts_drop(sc, ps);
 				return -ENOMEM;
 			}
 		}
-		bio_advance_iter(bio, &it, len);
+		if (unlikely(!ok))
+			bio_advance_iter(bio, &next, len);
+		it = next;
 	}
 	if (bio_op(bio) == REQ_OP_WRITE)
 		this_cpu_inc(sc->stats.pcpu->writes);
@@ -1217,7 +1246,8 @@ static int swarm_map_read(struct swarm_c *sc, struct bio *bio, u64 entry,
 	this_cpu_inc(sc->stats.pcpu->reads);
 	io->iter = bio->bi_iter;	/* the part accepted */
 	swarm_remap(sc, bio, copy, in_entry);
-	if (swarm_plug_read(sc, bio))
+	if (bio->bi_iter.bi_size < SWARM_HOLD_MAX_BYTES &&
+	    swarm_plug_read(sc, bio))
 		return DM_MAPIO_SUBMITTED;
 	return DM_MAPIO_REMAPPED;
 }

@@ -103,6 +103,11 @@ if [ -d "$top/build/user" ]; then
 		add_bin "$b"
 	done
 fi
+# More host binaries, for a developer's run (perf, say):
+# VM_EXTRA_BINS="/usr/bin/perf" scripts/vm-run.sh ...
+for b in ${VM_EXTRA_BINS:-}; do
+	add_bin "$b"
+done
 # Python, for the binding's tests in the VM (opt-in: it makes the
 # initramfs about 20 MB bigger).
 if [ "$python" = 1 ]; then
