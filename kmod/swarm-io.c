@@ -58,6 +58,15 @@
  * submitter queues the next.
  */
 #define SWARM_HOLD_MAX_BYTES	SZ_128K
+/*
+ * Holding is judged every SWARM_HOLD_JUDGE reads held: when fewer than
+ * one in SWARM_HOLD_RATIO lay within SWARM_HOLD_NEAR sectors of the one
+ * before on their member, reads are not held for SWARM_HOLD_PAUSE.
+ */
+#define SWARM_HOLD_JUDGE	256U
+#define SWARM_HOLD_RATIO	8U
+#define SWARM_HOLD_NEAR		64U
+#define SWARM_HOLD_PAUSE	(HZ / 10)
 
 /**
  * struct swarm_plug - reads held on a block plug (see swarm_plug_get()).
@@ -237,6 +246,14 @@ static inline bool swarm_accept_run(const struct swarm_geom *g, struct bio *bio,
  * holding allocates nothing; that read is sent last, by the callback. A
  * plug holds at most SWARM_PLUG_MAX reads and sends the others when it is
  * full. Reads of SWARM_HOLD_MAX_BYTES or more are not held.
+ *
+ * Holding costs CPU (the sort, a second pass over the reads) and delays
+ * a batch's first reads until its last is queued: for 4 KiB random reads
+ * on null_blk, about 15% fewer IOPS. So reads are held only while it
+ * pays: when few of the reads held lately lay near another on their
+ * member (random reads of entries no step reads together), holding
+ * pauses for SWARM_HOLD_PAUSE, then is tried again (swarm_hold_judge();
+ * the pauses are counted).
  *
  * Held reads lose REQ_NOWAIT: they are sent when the plug is finished,
  * after the submitter was told they were queued, so a member out of tags
@@ -577,6 +594,29 @@ swarm_send_next(struct swarm_c *sc, struct bio *bio, u32 max_gap, gfp_t gfp)
 	return swarm_send_gather(sc, bio, &sp, gfp);
 }
 
+/* Does holding reads pay lately? */
+static inline bool swarm_hold_pays(struct swarm_c *sc)
+{
+	return time_after_eq(jiffies, READ_ONCE(sc->hold_off));
+}
+
+/*
+ * @reads were held, @near of them close to the one before on their
+ * member: every SWARM_HOLD_JUDGE reads, pause holding if few were.
+ */
+static void swarm_hold_judge(struct swarm_c *sc, u32 reads, u32 near)
+{
+	s64 t = atomic64_add_return(((s64)near << 32) | reads, &sc->hold_tally);
+
+	if ((u32)t < SWARM_HOLD_JUDGE ||
+	    atomic64_cmpxchg(&sc->hold_tally, t, 0) != t)
+		return;
+	if ((u64)t >> 32 < (u32)t / SWARM_HOLD_RATIO) {
+		WRITE_ONCE(sc->hold_off, jiffies + SWARM_HOLD_PAUSE);
+		this_cpu_inc(sc->stats.pcpu->hold_pauses);
+	}
+}
+
 /*
  * Send held reads: sorted by member and sector, then the members served
  * in turn, one run or gather each at a time. May wait for tags, and with
@@ -587,16 +627,21 @@ static void swarm_send_held(struct swarm_c *sc, struct bio *list, gfp_t gfp)
 	/* Each member's reads are one segment of the sorted list. */
 	struct bio *seg[SWARM_MAX_DEVS], *bio, *prev = NULL;
 	u16 gap[SWARM_MAX_DEVS];	/* sectors, at most 2048 */
-	u32 n = 0, i;
+	u32 n = 0, i, reads = 0, near = 0;
 	bool left;
 
 	for (bio = swarm_sort_bios(list); bio; prev = bio, bio = bio->bi_next) {
-		if (prev && swarm_io(prev)->dev == swarm_io(bio)->dev)
+		reads++;
+		if (prev && swarm_io(prev)->dev == swarm_io(bio)->dev) {
+			near += bio->bi_iter.bi_sector <=
+				bio_end_sector(prev) + SWARM_HOLD_NEAR;
 			continue;
+		}
 		if (prev)
 			prev->bi_next = NULL;
 		seg[n++] = bio;
 	}
+	swarm_hold_judge(sc, reads, near);
 	for (i = 0; i < n; i++)
 		gap[i] = swarm_held_gap(sc, seg[i]);
 	do {
@@ -1196,6 +1241,7 @@ static int swarm_map_read(struct swarm_c *sc, struct bio *bio, u64 entry,
 	struct swarm_live_map *lm;
 	struct swarm_parts ps;
 	const u64 *c;
+	bool hold;
 	u64 copy;
 
 	/* To send it again if it fails (swarm_read_again()). */
@@ -1233,6 +1279,7 @@ static int swarm_map_read(struct swarm_c *sc, struct bio *bio, u64 entry,
 		this_cpu_inc(sc->stats.pcpu->reads);
 		return DM_MAPIO_SUBMITTED;
 	}
+	hold = swarm_hold_pays(sc);
 	rcu_read_unlock();
 
 	if (n > 1) {
@@ -1246,7 +1293,7 @@ static int swarm_map_read(struct swarm_c *sc, struct bio *bio, u64 entry,
 	this_cpu_inc(sc->stats.pcpu->reads);
 	io->iter = bio->bi_iter;	/* the part accepted */
 	swarm_remap(sc, bio, copy, in_entry);
-	if (bio->bi_iter.bi_size < SWARM_HOLD_MAX_BYTES &&
+	if (hold && bio->bi_iter.bi_size < SWARM_HOLD_MAX_BYTES &&
 	    swarm_plug_read(sc, bio))
 		return DM_MAPIO_SUBMITTED;
 	return DM_MAPIO_REMAPPED;
@@ -1552,6 +1599,8 @@ int swarm_io_init(struct swarm_c *sc)
 	bio_list_init(&sc->deferred);
 	bio_list_init(&sc->held);
 	bio_list_init(&sc->failed_reads);
+	sc->hold_off = jiffies;
+	atomic64_set(&sc->hold_tally, 0);
 	INIT_WORK(&sc->worker, swarm_worker);
 	/* The worker holds up to SWARM_PARTS_OPEN parts while it waits. */
 	r = bioset_init(&sc->bs, SWARM_PARTS_OPEN + BIO_POOL_SIZE,

@@ -95,6 +95,7 @@ void swarm_stats_sum(struct swarm_stats *s, struct swarm_pcpu *sum)
 		sum->redirected_reads += READ_ONCE(p->redirected_reads);
 		sum->gathers += READ_ONCE(p->gathers);
 		sum->gap_bytes += READ_ONCE(p->gap_bytes);
+		sum->hold_pauses += READ_ONCE(p->hold_pauses);
 		sum->read_failovers += READ_ONCE(p->read_failovers);
 		sum->lost_reads += READ_ONCE(p->lost_reads);
 		sum->degraded_writes += READ_ONCE(p->degraded_writes);

@@ -41,6 +41,8 @@ struct swarm_dev_stats {
  * @gathers: member reads that served several held reads and read the
  *	gaps between them (swarm-io.c).
  * @gap_bytes: bytes those read and dropped.
+ * @hold_pauses: times holding reads on a plug paused, since the reads
+ *	held did not merge (swarm-io.c).
  * @read_failovers: reads sent again, to other copies, after an error.
  * @lost_reads: reads failed because no copy was left on a member not
  *	failed (no I/O sent).
@@ -54,6 +56,7 @@ struct swarm_pcpu {
 	u64 redirected_reads;
 	u64 gathers;
 	u64 gap_bytes;
+	u64 hold_pauses;
 	u64 read_failovers;
 	u64 lost_reads;
 	u64 degraded_writes;

@@ -398,7 +398,7 @@ static int swarm_message_load(struct swarm_c *sc, char *result,
 }
 
 /*
- * "gaps": "<read_gap> <gathers> <gap bytes>" then per member
+ * "gaps": "<read_gap> <gathers> <gap bytes> <hold pauses>" then per member
  * "<index>:<largest gap read, bytes>:<peak bytes/s>:<peak IOPS>";
  * <read_gap> is "auto" or the KiB forced.
  */
@@ -419,7 +419,8 @@ static int swarm_message_gaps(struct swarm_c *sc, char *result,
 		DMEMIT("auto");
 	else
 		DMEMIT("%u", kib);
-	DMEMIT(" %llu %llu", sum->gathers, sum->gap_bytes);
+	DMEMIT(" %llu %llu %llu", sum->gathers, sum->gap_bytes,
+	       sum->hold_pauses);
 	kfree(sum);
 	for (i = 0; i < sc->geom.nr_devs; i++) {
 		swarm_sel_info(&sc->sel, i, sc->devs[i].dm_dev->bdev, &li);

@@ -101,6 +101,11 @@ struct swarm_member {
  * @gather_bs: reads that serve several held reads and the gaps between
  *	them (swarm-io.c).
  * @scratch: a zeroed page the gaps are read into, and dropped.
+ * @hold_off: jiffies before which reads are not held on a plug, since
+ *	the last ones held did not merge (swarm-io.c, "read batching").
+ * @hold_tally: reads held since holding was last judged (bits 0..31)
+ *	and how many of them lay near the one before on their member
+ *	(bits 32..63).
  * @io_ready: swarm_io_init() succeeded (swarm_io_exit() needs it).
  * @sel: the replica selector and the members' load.
  * @health: which members are ok and which failed.
@@ -136,6 +141,8 @@ struct swarm_c {
 	struct bio_set bs;
 	struct bio_set gather_bs;
 	struct page *scratch;
+	unsigned long hold_off;
+	atomic64_t hold_tally;
 	bool io_ready;
 	struct swarm_sel sel;
 	struct swarm_health health;

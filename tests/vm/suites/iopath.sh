@@ -10,7 +10,8 @@
 #     and cloned writes must not keep REQ_NOWAIT);
 #   - map changes (migrations) under a write-heavy io_uring verify job lose
 #     no acknowledged write;
-#   - batched reads of more than a plug holds verify.
+#   - batched reads of more than a plug holds verify;
+#   - reads are held only while held reads merge (random reads pause it).
 #
 #   iopath.sh [MIGRATIONS]   map changes under the write job (default 5;
 #                            the debug kernel runs 1: it copies slowly)
@@ -245,6 +246,27 @@ echo "half entries: $((r1 - r0)) member requests for 64 reads, $((g1 - g0)) gap 
 check gap-half-gathered test "$((g1 - g0))" -gt 0
 check gap-half-fewer-requests test "$((r1 - r0))" -lt 64
 expect_eq nothing-in-flight-after-half "0:0:0 1:0:0 2:0:0 3:0:0" \
+	"$(dmsetup message sw 0 load)"
+
+# Holding reads pays only when they merge: random 4 KiB reads over the
+# whole device, batches of 32, pause it (hold pauses counted); 200 ms
+# later the half entries' batches are held and gathered again.
+hold_pauses() {
+	dmsetup message sw 0 gaps | awk '{ print $4 }'
+}
+h0=$(hold_pauses)
+check hold-random-reads $FIO --name=rr --rw=randread --bs=4k --iodepth=32 \
+	--iodepth_batch_submit=32 --number_ios=2048 --norandommap
+h1=$(hold_pauses)
+echo "random reads: $((h1 - h0)) hold pauses"
+check hold-paused-for-random-reads test "$((h1 - h0))" -gt 0
+sleep 0.3
+g0=$(gap_bytes)
+check hold-again-verify $FIO --name=half --rw=write:4k --bs=4k --size=512k \
+	--verify=crc32c --verify_only=1 --iodepth=16 --iodepth_batch_submit=16
+g1=$(gap_bytes)
+check hold-again-gathered test "$((g1 - g0))" -gt 0
+expect_eq nothing-in-flight-after-random "0:0:0 1:0:0 2:0:0 3:0:0" \
 	"$(dmsetup message sw 0 load)"
 
 check remove dmsetup remove sw
