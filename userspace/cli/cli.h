@@ -90,5 +90,6 @@ int cmd_cluster(int argc, char **argv);		/* cli/cmd-cluster.c */
 int cmd_assemble(int argc, char **argv);	/* cli/cmd-disk.c */
 int cmd_examine(int argc, char **argv);
 int cmd_wipe(int argc, char **argv);
+int cmd_replace(int argc, char **argv);	/* cli/cmd-replace.c */
 
 #endif /* SWARMCTL_CLI_H */

@@ -36,6 +36,9 @@ const char swarmctl_usage[] =
 "  assemble [--create NAME] <dev>...       table line from the members' superblocks\n"
 "  examine [--json] <dev>...               print the members' superblocks\n"
 "  wipe --yes <dev>...                     erase the superblocks (blank again)\n"
+"  replace [--force] <dev> <index> <new-device>\n"
+"                                          a new device in a failed member's\n"
+"                                          place; the kernel rebuilds it\n"
 "  help                                    this text\n"
 "\n"
 "<dev> is a swarm device: /dev/dm-N, /dev/mapper/NAME, NAME or MAJOR:MINOR.\n"
@@ -103,6 +106,8 @@ int main(int argc, char **argv)
 		r = cmd_examine(argc - 2, argv + 2);
 	else if (!strcmp(cmd, "wipe"))
 		r = cmd_wipe(argc - 2, argv + 2);
+	else if (!strcmp(cmd, "replace"))
+		r = cmd_replace(argc - 2, argv + 2);
 	else
 		return usage(swarmctl_usage, "unknown command '%s'", cmd);
 	if (fflush(stdout) || ferror(stdout)) {

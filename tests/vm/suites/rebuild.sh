@@ -10,7 +10,8 @@
 #   - member 1's device comes back (its old copies): a reload, then a new
 #     device (dmsetup remove, create: the map read from the members) keep
 #     it failed, no read goes to it, the K entries read the new data;
-#   - a new device in its place (zeroed), by a table reload: the rebuild
+#   - a new device in its place (zeroed), by swarmctl replace (a table
+#     reload; it refuses an ok member, a member, the swarm): the rebuild
 #     starts at resume, copies every entry with a surviving copy, counts
 #     the lost ones (their only copy was on member 1), and member 1 is
 #     ok: the device verifies but exactly the lost entries (zeros now) and
@@ -118,13 +119,21 @@ expect_eq no-reads-to-stale-member "$b1" "$(member_reads 1)"
 check clear-stale-refused sh -c '! dmsetup message sw 0 clear_member 1'
 
 # A new device in member 1's place (zeroed; dm-linear over the same
-# namespace), by a table reload: the rebuild starts at resume.
+# namespace), by swarmctl replace (a table reload): the rebuild starts at
+# resume. It refuses an ok member, a member's own device, the swarm.
 check new-device dmsetup create nw1 --table "0 $S1 linear /dev/$D1 0"
 dd if=/dev/zero of="$(dm_node nw1)" bs=1M conv=fsync 2>/dev/null
 OLD=$(dmsetup info -c --noheadings -o major,minor fl1 | tr -d ' ')
 NEW=$(dmsetup info -c --noheadings -o major,minor nw1 | tr -d ' ')
+T0=$(dmsetup table sw)
+check replace-ok-member-refused sh -c "! swarmctl replace sw 0 $(dm_node nw1)"
+check replace-member-refused sh -c "! swarmctl replace sw 1 $(dm_node fl2)"
+check replace-swarm-refused sh -c "! swarmctl replace sw 1 $DM"
+check replace-bad-index-refused sh -c "! swarmctl replace sw 4 $(dm_node nw1)"
+expect_eq replace-refusals-change-nothing "$T0" "$(dmsetup table sw)"
 t0=$(date +%s)
-check reload-replaced reload "$(dmsetup table sw | sed "s/ $OLD / $NEW /")"
+check swarmctl-replace swarmctl replace sw 1 "$(dm_node nw1)"
+expect_eq replaced-table "$(echo "$T0" | sed "s/ $OLD / $NEW /")" "$(dmsetup table sw)"
 check rebuild-done wait_rebuild
 echo "figure: rebuild of member 1 took $(($(date +%s) - t0)) s (status ms not kept); $(rb copied) entries copied, $(rb lost) lost"
 expect_eq rebuild-member 1 "$(rb member)"
