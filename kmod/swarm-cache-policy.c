@@ -159,10 +159,17 @@ static u32 cb_victim(struct swarm_cp *p)
 	return p->nheap ? p->heap[0] : SWARM_CP_NONE;
 }
 
+/*
+ * An object read in one step only (f_C 1) is never worth an eviction:
+ * under reads no step repeats (random reads of a large device) every
+ * miss would evict, and each costs a copy under the cache's lock.
+ */
+#define CB_ADMIT_MIN_F	2U
+
 static bool cb_admit(struct swarm_cp *p, u32 slot, u32 f, u32 weight)
 {
 	/* Strictly better: a tie keeps what is cached. */
-	return (u64)f * weight > swarm_cp_score(p, slot);
+	return f >= CB_ADMIT_MIN_F && (u64)f * weight > swarm_cp_score(p, slot);
 }
 
 static void cb_heapify(struct swarm_cp *p)
@@ -377,6 +384,24 @@ static void cp_unlink(struct swarm_cp *p, u32 slot)
 	p->used--;
 }
 
+/* Ghosts: f_C (at most 255) in bits 24..31, its step in bits 0..23. */
+#define CP_GHOST_F_MAX		255U
+#define CP_GHOST_STEP_MASK	0xffffffU
+
+/* A ghost's f_C now: 1 less for every step since it was counted. */
+static inline u32 cp_ghost_f(const struct swarm_cp *p, u32 gw)
+{
+	u32 f = gw >> 24, idle = ((u32)p->now - gw) & CP_GHOST_STEP_MASK;
+
+	return idle >= f ? 0 : f - idle;
+}
+
+static inline u32 cp_ghost_make(const struct swarm_cp *p, u32 f)
+{
+	return (f < CP_GHOST_F_MAX ? f : CP_GHOST_F_MAX) << 24 |
+	       ((u32)p->now & CP_GHOST_STEP_MASK);
+}
+
 /**
  * swarm_cp_miss() - @id, not cached, was activated: admit it or not.
  * @p: the policy.
@@ -385,7 +410,8 @@ static void cp_unlink(struct swarm_cp *p, u32 slot)
  * @evicted: set to true when an object was evicted for it.
  * @victim_id: set to the evicted object's id then.
  *
- * Its f_C (kept for objects not cached in a hashed table) goes +1.
+ * Its f_C (kept for objects not cached in a hashed table, where it loses
+ * 1 a step too) goes +1.
  * It gets a free slot if there is one; else the victim's (the smallest
  * score, or the least recently used) if the policy admits it.
  *
@@ -400,8 +426,8 @@ u32 swarm_cp_miss(struct swarm_cp *p, u64 id, u32 weight, bool *evicted,
 
 	*evicted = false;
 	p->stats.misses++;
-	f = p->ghost[g] < SWARM_CP_F_MAX ? p->ghost[g] + 1 : p->ghost[g];
-	p->ghost[g] = f;
+	f = cp_ghost_f(p, p->ghost[g]) + 1;
+	p->ghost[g] = cp_ghost_make(p, f);
 	slot = p->free;
 	if (slot != SWARM_CP_NONE) {
 		p->free = p->obj[slot].next;
@@ -416,7 +442,7 @@ u32 swarm_cp_miss(struct swarm_cp *p, u64 id, u32 weight, bool *evicted,
 		*victim_id = o->id;
 		/* Remember how hot it was, should it come back. */
 		p->ghost[cp_hash(o->id ^ (o->id >> 29), p->gmask)] =
-			swarm_cp_f_now(o->f, o->last, p->now);
+			cp_ghost_make(p, swarm_cp_f_now(o->f, o->last, p->now));
 		cp_unlink(p, slot);
 		p->stats.evictions++;
 	}

@@ -165,7 +165,9 @@ struct swarm_cp_ops {
  * @hash: id to slot, open addressing with linear probing, @hmask + 1 words.
  * @hmask: size of @hash less one.
  * @ghost: f_C of objects not cached, hashed by id, @gmask + 1 of them
- *	(collisions share a counter: an approximation).
+ *	(collisions share a counter: an approximation): f_C, at most 255,
+ *	in bits 24..31 and the step it was counted in, in bits 0..23; it
+ *	loses 1 a step like a cached object's.
  * @gmask: size of @ghost less one.
  * @stats: what it did.
  */
