@@ -99,7 +99,8 @@ step dkms scripts/dkms.sh check $kernels
 #
 # On the debug kernel: small disks, 5 map changes for persist, 512
 # entries of 2 copies for redundancy, and a lost read takes ~11 ms at
-# queue depth 1 here (failure: allow 50).
+# queue depth 1 here (failure: allow 50). dust (bad sectors, dm-dust) runs
+# on the debug kernel only: Debian's kernels have no dm-dust module.
 debug_lane() {
 	vm_step suites-a-test test tests/vm/tools/run-suites.sh \
 		--disk-mib 8 --timeout 2400 -- kunit integration trace \
@@ -111,7 +112,8 @@ debug_lane() {
 
 debug_lane_fg() {
 	vm_step suites-b-test test tests/vm/tools/run-suites.sh \
-		--disk-mib 16 --timeout 3600 -- clustermap iopath:1 failure:50
+		--disk-mib 16 --timeout 3600 -- clustermap iopath:1 failure:50 \
+		dust:4096
 }
 
 stock_lane() {
