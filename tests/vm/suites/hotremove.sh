@@ -8,10 +8,12 @@
 #   - fio sees 0 errors and every byte verifies, member 1 is failed, the
 #     set degraded, no read was lost;
 #   - the device is written and verified again, degraded;
-#   - the swarm is removed, a PCI rescan brings the SSD back (a new
-#     controller with serial swarm1) and the 4 members are there again.
-# Run it last in a boot (run-suites.sh rescans anyway if a member is
-# missing).
+#   - a PCI rescan brings the SSD back (a new controller with serial
+#     swarm1), wiped and put in member 1's place by a table reload: the
+#     rebuild copies every entry member 1 held, 0 lost, the set is ok
+#     again and every byte verifies, read from member 1 too.
+# run-suites.sh rescans the PCI bus if a member is still missing after
+# a suite.
 #
 #   hotremove.sh [MAX_ENTRIES]   at most this many entries (multiple of 512)
 MAX_NE=${1:-0}
@@ -36,6 +38,7 @@ check fio-write fio_write "$DM"
 PCI=$(readlink -f "/sys/block/$D1/device/../..")
 BDF=${PCI##*/}
 echo "member 1: $D1 at PCI $BDF"
+cat "/sys/block/$D1/dev" >/tmp/d1.dev
 check member1-is-pci test -e "/sys/bus/pci/devices/$BDF/remove"
 
 check selector-static dmsetup message sw 0 selector static
@@ -66,17 +69,52 @@ echo "figure: hot-removed member 1 under fio verify: $(swarm_st sw failovers) re
 check fio-write-degraded fio_write "$DM"
 check fio-verify-degraded fio_verify "$DM"
 
-# The SSD back: a PCI rescan, a new controller with serial swarm1.
-check remove dmsetup remove sw
+# The SSD back, the swarm still up: a PCI rescan brings a new controller
+# (serial swarm1, perhaps another name). Put in member 1's place by a
+# table reload as it is, with member 1's old superblock and copies, it is
+# not trusted (the member stays failed, no rebuild); wiped like a new
+# device and reloaded again, it is rebuilt: every entry member 1 held is
+# copied from its other copy.
 check rescan sh -c 'echo 1 >/sys/bus/pci/rescan'
 t=0
-while ! nvme_dev 1 >/dev/null && [ $t -lt 100 ]; do
+while ! [ -e "/sys/block/$(nvme_dev 1)" ] && [ $t -lt 100 ]; do
 	sleep 0.1
 	t=$((t + 1))
 done
+OLD=$(awk '{ print $1 }' /tmp/d1.dev)
 members
 expect_eq four-members-back 4 "$(for i in 0 1 2 3; do nvme_dev $i; done | grep -c '^nvme')"
-check member1-back-readable dd if="/dev/$D1" of=/dev/null bs=4k count=16 iflag=direct
 echo "member 1 is back as $D1"
+check member1-back-readable dd if="/dev/$D1" of=/dev/null bs=4k count=16 iflag=direct
+NEW=$(cat "/sys/block/$D1/dev")
+# As it came back, with member 1's old superblock and copies: not trusted.
+check reload-back-unwiped reload "$(dmsetup table sw | sed "s/ $OLD / $NEW /")"
+expect_eq back-unwiped-still-failed "ok failed ok ok" "$(swarm_members sw)"
+expect_eq back-unwiped-no-rebuild idle "$(rb state)"
+check wipe-back dd if=/dev/zero of="/dev/$D1" bs=1M count=$(($(dev_sectors "/dev/$D1") / 2048)) conv=fsync
+# Entries with a copy on member 1: what the rebuild copies.
+swarmctl map show "$DM" "0-$((NE - 1))" >/tmp/place.txt
+N1=$(awk '{ for (i = 2; i <= NF; i++) { split($i, a, "/"); if (a[1] == 1) { n++; break } } } END { print n + 0 }' /tmp/place.txt)
+expect_eq still-failed "ok failed ok ok" "$(swarm_members sw)"
+u0=$(cut -d' ' -f1 /proc/uptime)
+check reload-replaced reload
+check rebuild-done wait_rebuild
+u1=$(cut -d' ' -f1 /proc/uptime)
+expect_eq rebuild-member 1 "$(rb member)"
+expect_eq rebuild-copied "$N1" "$(rb copied)"
+expect_eq rebuild-lost 0 "$(rb lost)"
+expect_eq rebuilt-ok "ok ok ok ok" "$(swarm_members sw)"
+expect_eq rebuilt-health ok "$(swarm_st sw health)"
+check rebuilt-logged sh -c 'dmesg | grep -q "sw: member 1 rebuilt"'
+ms=$(dmesg | sed -n 's/.*sw: member 1 rebuilt: .* in \([0-9]*\) ms.*/\1/p' | tail -n 1)
+echo "figure: rebuild onto the rescanned SSD: $(rb copied) entries ($((N1 * 4 / 1024)) MiB) in ${ms:-?} ms ($(awk -v m="${ms:-0}" -v n="$N1" 'BEGIN { if (m > 0) printf "%.1f", n * 4 / 1024 / (m / 1000); else print "?" }') MiB/s, no rate cap, TCG); reload to done $(awk -v a="$u0" -v b="$u1" 'BEGIN { printf "%.1f", b - a }') s"
+check fio-verify-rebuilt fio_verify "$DM"
+# Reads go to the rebuilt member again (the static selector) and verify.
+r1=$(dmsetup status sw | awk '{ print $11 }')
+check selector-static-2 dmsetup message sw 0 selector static
+check verify-from-rebuilt fio_verify "$DM"
+check selector-back-2 dmsetup message sw 0 selector least-loaded
+check member1-read-after test "$(dmsetup status sw | awk '{ print $11 }')" -gt "$r1"
+check remove dmsetup remove sw
 kernel_log_clean
 finish

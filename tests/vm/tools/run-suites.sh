@@ -18,7 +18,7 @@ SUITE=run-suites
 # local_members: "<serial> <block>" of each emulated NVMe SSD (serial
 # swarm<N>, vm-run.sh names them so), by serial: a suite that hot-removes
 # one (hotremove.sh) brings it back with a PCI rescan, perhaps under
-# another name.
+# another name (see nvme_dev in lib.sh).
 local_members() {
 	for c in /sys/class/nvme/nvme*; do
 		s=$(tr -d ' ' <"$c/serial" 2>/dev/null)
@@ -26,8 +26,10 @@ local_members() {
 		swarm[0-9]*) ;;
 		*) continue ;;
 		esac
-		for n in "$c"/nvme*n1; do
-			[ -e "$n" ] && echo "$s ${n##*/}"
+		for n in "$c"/nvme*n*; do
+			b=${n##*/}
+			case $b in *c*|*p*) continue ;; esac
+			[ -e "/sys/block/$b" ] && echo "$s $b"
 		done
 	done
 }
@@ -65,7 +67,7 @@ reset_vm() {
 		dd if=/dev/zero of="/dev/$b" bs=1M conv=fsync 2>/dev/null
 	done </tmp/members.now
 	rm -rf /tmp/* 2>/dev/null
-	dmesg -C
+	dmesg -c >/dev/null
 }
 
 rc=0
