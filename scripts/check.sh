@@ -101,6 +101,8 @@ step dkms scripts/dkms.sh check $kernels
 # entries of 2 copies for redundancy, and a lost read takes ~11 ms at
 # queue depth 1 here (failure: allow 50). dust (bad sectors, dm-dust) runs
 # on the debug kernel only: Debian's kernels have no dm-dust module.
+# hotremove (an NVMe SSD's PCI function removed under fio verify, rescan,
+# rebuild) runs on both, 4096 entries on the debug kernel.
 debug_lane() {
 	vm_step suites-a-test test tests/vm/tools/run-suites.sh \
 		--disk-mib 8 --timeout 2400 -- kunit integration trace \
@@ -113,7 +115,7 @@ debug_lane() {
 debug_lane_fg() {
 	vm_step suites-b-test test tests/vm/tools/run-suites.sh \
 		--disk-mib 16 --timeout 3600 -- clustermap iopath:1 failure:50 \
-		dust:4096
+		dust:4096 hotremove:4096
 }
 
 stock_lane() {
@@ -130,7 +132,7 @@ stock_lane() {
 		clustermap trace cache adapt nvmf pyswarm
 	vm_step "suites-b-$k" "$k" tests/vm/tools/run-suites.sh \
 		--disk-mib 32 --timeout 1800 -- persist:all:20 failure \
-		rebuild adapt-join redundancy
+		rebuild adapt-join redundancy hotremove
 	# The client API (libswarm.so) beside swarm-bench, IOPS-bound SSDs.
 	vm_step "client-$k" "$k" tests/vm/suites/client.sh --disk-mib 64 \
 		--bps $((50 << 20)) --iops 2000

@@ -42,7 +42,7 @@ kernel_resolve() {
 		KMODDIR=/lib/modules/$KVER
 		# nvmet-tcp and nvme-tcp: NVMe/TCP members over the guest's
 		# loopback (tests/vm/suites/nvmf.sh); copied, not loaded.
-		STOCK_MODULES="nvme dm-mod null_blk loop dm-mirror dm-flakey dm-delay dm-dust crc32c_generic md-mod raid0 nvmet-tcp nvme-tcp"
+		STOCK_MODULES="nvme dm-mod null_blk loop dm-mirror dm-flakey dm-delay dm-dust crc32c_generic md-mod raid0 raid10 nvmet-tcp nvme-tcp"
 		STOCK_PRELOAD="nvme"
 		;;
 	*)
