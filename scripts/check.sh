@@ -102,7 +102,8 @@ step dkms scripts/dkms.sh check $kernels
 # queue depth 1 here (failure: allow 50). dust (bad sectors, dm-dust) runs
 # on the debug kernel only: Debian's kernels have no dm-dust module.
 # hotremove (an NVMe SSD's PCI function removed under fio verify, rescan,
-# rebuild) runs on both, 4096 entries on the debug kernel.
+# rebuild) runs on both, 1024 entries on the debug kernel (4096 took
+# 284 s there, 43 PASS; 40 s on stock 6.12 with 32 MiB disks).
 debug_lane() {
 	vm_step suites-a-test test tests/vm/tools/run-suites.sh \
 		--disk-mib 8 --timeout 2400 -- kunit integration trace \
@@ -115,7 +116,7 @@ debug_lane() {
 debug_lane_fg() {
 	vm_step suites-b-test test tests/vm/tools/run-suites.sh \
 		--disk-mib 16 --timeout 3600 -- clustermap iopath:1 failure:50 \
-		dust:4096 hotremove:4096
+		dust:4096 hotremove:1024
 }
 
 stock_lane() {
