@@ -22,6 +22,7 @@ kernel_log_begin
 now() { cut -d' ' -f1 /proc/uptime; }
 
 check load modprobe raid10
+check load-dm modprobe dm-mod
 members
 echo "md speed limits: min $(cat /proc/sys/dev/raid/speed_limit_min) KiB/s, max $(cat /proc/sys/dev/raid/speed_limit_max) KiB/s (defaults)"
 
