@@ -102,8 +102,9 @@ step dkms scripts/dkms.sh check $kernels
 # queue depth 1 here (failure: allow 50). dust (bad sectors, dm-dust) runs
 # on the debug kernel only: Debian's kernels have no dm-dust module.
 # hotremove (an NVMe SSD's PCI function removed under fio verify, rescan,
-# rebuild) runs on both, 1024 entries on the debug kernel (4096 took
-# 284 s there, 43 PASS; 40 s on stock 6.12 with 32 MiB disks).
+# rebuild) runs on stock 6.12 only (40 s with 32 MiB disks): on the debug
+# kernel it passes too but costs 131 s even with 1024 entries (284 s with
+# 4096), so it is run there by hand: run-suites.sh hotremove:1024.
 debug_lane() {
 	vm_step suites-a-test test tests/vm/tools/run-suites.sh \
 		--disk-mib 8 --timeout 2400 -- kunit integration trace \
@@ -116,7 +117,7 @@ debug_lane() {
 debug_lane_fg() {
 	vm_step suites-b-test test tests/vm/tools/run-suites.sh \
 		--disk-mib 16 --timeout 3600 -- clustermap iopath:1 failure:50 \
-		dust:4096 hotremove:1024
+		dust:4096
 }
 
 stock_lane() {
