@@ -41,8 +41,9 @@ kernel_resolve() {
 		KDIR=/lib/modules/$KVER/build
 		KMODDIR=/lib/modules/$KVER
 		# nvmet-tcp and nvme-tcp: NVMe/TCP members over the guest's
-		# loopback (tests/vm/suites/nvmf.sh); copied, not loaded.
-		STOCK_MODULES="nvme dm-mod null_blk loop dm-mirror dm-flakey dm-delay dm-dust crc32c_generic md-mod raid0 nvmet-tcp nvme-tcp"
+		# loopback (tests/vm/suites/nvmf.sh); copied, not loaded. raid0:
+		# the benchmark's md RAID0; raid10: tests/vm/benches/mdraid10.sh.
+		STOCK_MODULES="nvme dm-mod null_blk loop dm-mirror dm-flakey dm-delay dm-dust crc32c_generic md-mod raid0 raid10 nvmet-tcp nvme-tcp"
 		STOCK_PRELOAD="nvme"
 		;;
 	*)

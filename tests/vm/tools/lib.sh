@@ -41,12 +41,18 @@ finish() {
 }
 
 # The NVMe namespace whose controller has serial swarm<N> (vm-run.sh
-# names them so).
+# names them so): nvme<subsystem>n<head>, not always n1 (a controller
+# hot-removed and found again by a PCI rescan while its old namespace is
+# still open gets the next head instance, nvme1n2), never a multipath
+# path (nvme1c1n1) or a partition.
 nvme_dev() {
 	for c in /sys/class/nvme/nvme*; do
 		if [ "$(cat "$c/serial" 2>/dev/null | tr -d ' ')" = "swarm$1" ]; then
-			for n in "$c"/nvme*n1; do
-				basename "$n"
+			for n in "$c"/nvme*n*; do
+				_b=${n##*/}
+				case $_b in *c*|*p*) continue ;; esac
+				[ -e "/sys/block/$_b" ] || continue
+				echo "$_b"
 				return 0
 			done
 		fi

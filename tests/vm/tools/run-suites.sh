@@ -15,14 +15,33 @@
 . /tests/lib.sh
 SUITE=run-suites
 
-blocks=""
-for b in /sys/block/nvme*n1; do
-	[ -e "$b" ] && blocks="$blocks ${b##*/}"
-done
-for b in $blocks; do
+# local_members: "<serial> <block>" of each emulated NVMe SSD (serial
+# swarm<N>, vm-run.sh names them so), by serial: a suite that hot-removes
+# one (hotremove.sh) brings it back with a PCI rescan, perhaps under
+# another name (see nvme_dev in lib.sh).
+local_members() {
+	for c in /sys/class/nvme/nvme*; do
+		s=$(tr -d ' ' <"$c/serial" 2>/dev/null)
+		case $s in
+		swarm[0-9]*) ;;
+		*) continue ;;
+		esac
+		for n in "$c"/nvme*n*; do
+			b=${n##*/}
+			case $b in *c*|*p*) continue ;; esac
+			[ -e "/sys/block/$b" ] && echo "$s $b"
+		done
+	done
+}
+
+NMEMBERS=$(local_members | wc -l)
+BOOT_MEMBERS=$(local_members)
+while read -r s b; do
 	sched=$(sed -n 's/.*\[\(.*\)\].*/\1/p' "/sys/block/$b/queue/scheduler")
-	eval "SCHED_$b=\${sched:-none} NR_$b=\$(cat /sys/block/$b/queue/nr_requests)"
-done
+	eval "SCHED_$s=\${sched:-none} NR_$s=\$(cat /sys/block/$b/queue/nr_requests)"
+done <<EOF
+$BOOT_MEMBERS
+EOF
 
 reset_vm() {
 	dmsetup remove_all >/dev/null 2>&1
@@ -30,13 +49,25 @@ reset_vm() {
 	for m in dm_swarm_test dm_swarm; do
 		grep -q "^$m " /proc/modules && rmmod "$m"
 	done
-	for b in $blocks; do
-		eval "echo \$SCHED_$b" >"/sys/block/$b/queue/scheduler"
-		eval "echo \$NR_$b" >"/sys/block/$b/queue/nr_requests" 2>/dev/null
+	# A member a suite removed (echo 1 >.../remove) and did not bring back.
+	if [ "$(local_members | wc -l)" -lt "$NMEMBERS" ]; then
+		echo 1 >/sys/bus/pci/rescan
+		t=0
+		while [ "$(local_members | wc -l)" -lt "$NMEMBERS" ] && [ $t -lt 100 ]; do
+			sleep 0.1
+			t=$((t + 1))
+		done
+		[ "$(local_members | wc -l)" -ge "$NMEMBERS" ] ||
+			fail "reset.members" "only $(local_members | wc -l) of $NMEMBERS NVMe members after a PCI rescan"
+	fi
+	local_members >/tmp/members.now
+	while read -r s b; do
+		eval "echo \$SCHED_$s" >"/sys/block/$b/queue/scheduler"
+		eval "echo \$NR_$s" >"/sys/block/$b/queue/nr_requests" 2>/dev/null
 		dd if=/dev/zero of="/dev/$b" bs=1M conv=fsync 2>/dev/null
-	done
+	done </tmp/members.now
 	rm -rf /tmp/* 2>/dev/null
-	dmesg -C
+	dmesg -c >/dev/null
 }
 
 rc=0
