@@ -231,16 +231,19 @@ enum swarm_sb_kind swarm_sb_decode(const void *block, struct swarm_sb *sb)
 enum swarm_sb_kind swarm_sb_pick(const void *blocks, struct swarm_sb *sb)
 {
 	enum swarm_sb_kind k[SWARM_SB_COPIES], worst = SWARM_SB_BLANK;
-	struct swarm_sb s[SWARM_SB_COPIES];
+	struct swarm_sb s;	/* one on the stack: it is large */
+	u64 best_seq = 0;
 	int best = -1;
 	u32 i;
 
 	for (i = 0; i < SWARM_SB_COPIES; i++) {
 		k[i] = swarm_sb_decode((const u8 *)blocks + i * SWARM_SB_BYTES,
-				       &s[i]);
+				       &s);
 		if (k[i] == SWARM_SB_VALID) {
-			if (best < 0 || s[i].seq > s[best].seq)
+			if (best < 0 || s.seq > best_seq) {
 				best = i;
+				best_seq = s.seq;
+			}
 		} else if (k[i] > worst || (i == 0 && k[i] == SWARM_SB_FOREIGN)) {
 			worst = k[i];
 		}
@@ -252,10 +255,9 @@ enum swarm_sb_kind swarm_sb_pick(const void *blocks, struct swarm_sb *sb)
 	 */
 	if (k[0] == SWARM_SB_FOREIGN || k[0] == SWARM_SB_NEWER)
 		return k[0];
-	if (best >= 0) {
-		*sb = s[best];
-		return SWARM_SB_VALID;
-	}
+	if (best >= 0)
+		return swarm_sb_decode((const u8 *)blocks + best * SWARM_SB_BYTES,
+				       sb);
 	return worst;
 }
 
