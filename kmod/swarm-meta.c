@@ -603,7 +603,10 @@ static int swarm_load_pending(struct swarm_c *sc, struct swarm_sb *sb)
 	p.generation = sb->pending_generation;
 	p.nr_clusters = sb->pending_clusters;
 	memcpy(p.area_crc, sb->pending_crc, sizeof(p.area_crc));
-	if (!sb->failed)
+	lm = swarm_live_adopt_next(sc, sb->pending_generation);
+	if (lm)
+		r = 0;
+	else if (!sb->failed)
 		r = swarm_load_map(sc, &p, &lm);
 	if (r == -ENOMEM)
 		return r;
@@ -612,7 +615,7 @@ static int swarm_load_pending(struct swarm_c *sc, struct swarm_sb *sb)
 	if (r) {
 		DMERR("%s: pending migration to generation %llu dropped (%d); map %llu kept",
 		      swarm_name(sc), sb->pending_generation, r, sb->generation);
-		swarm_live_free(lm);
+		swarm_live_put(lm);
 		swarm_clear_pending(sb);
 		return 0;
 	}

@@ -2,7 +2,9 @@
 # Power cuts during migrations (tests/vm/suites/crash.sh): RUNS times,
 # QEMU is SIGKILLed at a random point 0..4 s after a map commit started a
 # migration; the next boot assembles the set, checks that its map is the
-# old or the new generation, whole, and verifies every byte of data.
+# old or the new generation, whole, that a migration its journal recorded
+# resumes and ends with the new generation, and verifies every byte of
+# data.
 #
 #   crash-test.sh [RUNS (default 10)] [KERNEL (default 6.12)]
 #
@@ -41,7 +43,20 @@ for i in $(seq 0 "$runs"); do
 			echo "FAIL: crash.cut$i.old-or-new-map"
 			fails=$((fails + 1))
 		fi
-		echo "  cut $i: $where; map generation $before before, ${after:-?} after"
+		# A migration the journal recorded resumes and commits the new
+		# map; without one (a cut before its first record, or after
+		# its commit) the map stays what it was after the cut.
+		resumed=$(sed -n 's/^migration-after-cut .* resumed-at //p' "$log")
+		final=$(sed -n 's/^generation-after-resume //p' "$log")
+		want=$after
+		[ -n "$resumed" ] && [ "$resumed" != - ] && want=$((before + 1))
+		if [ -n "$final" ] && [ "$final" = "$want" ]; then
+			echo "PASS: crash.cut$i.map-after-resume"
+		else
+			echo "FAIL: crash.cut$i.map-after-resume"
+			fails=$((fails + 1))
+		fi
+		echo "  cut $i: $where; map generation $before before, ${after:-?} after the cut, resumed at entry ${resumed:-?}, ${final:-?} after"
 	fi
 	grep -q '^FAIL: ' "$log" && fails=$((fails + 1))
 	if [ -z "$last" ] && ! grep -q '^MIGRATING' "$log"; then

@@ -5,7 +5,9 @@
 #   1. "setup": a new set, written with fio's verifiable pattern, with map
 #      generation 1; otherwise: assemble the set left by the last cut and
 #      check it: its map whole (the host checks the generation is the one
-#      before the cut or the one after), no migration, every byte verified;
+#      before the cut or the one after); a migration the journal recorded
+#      resumes from its boundary and finishes (the host checks the map is
+#      then the new one); every byte verified;
 #   2. unless "last": commit map SEED, which starts a migration, with a
 #      rewrite of the same data running beside it, and print progress
 #      until the power goes.
@@ -30,7 +32,18 @@ if [ "$MODE" = setup ]; then
 else
 	check assemble swarmctl assemble --create swarmc $M
 	echo "generation-after-cut $(swarm_st swarmc generation)"
-	check no-migration test "$(swarm_st swarmc migration)" = idle
+	st=$(swarm_st swarmc migration)
+	at=$(dmesg | sed -n 's/.*swarmc: resuming migration to generation [0-9]* at entry \([0-9]*\):.*/\1/p' | tail -n 1)
+	echo "migration-after-cut $st resumed-at ${at:--}"
+	if [ -n "$at" ]; then
+		check resumed-runs test "$st" = running -o "$st" = done
+		check resumed-done wait_migration swarmc
+		expect_eq resumed-state done "$(swarm_st swarmc migration)"
+		expect_eq resumed-moved-all "$(swarm_st swarmc total)" "$(swarm_st swarmc moved)"
+	else
+		check no-migration test "$st" = idle
+	fi
+	echo "generation-after-resume $(swarm_st swarmc generation)"
 	check metadata-ok test "$(swarm_st swarmc metadata)" = ok
 	check verify fio_verify "$(dm_node swarmc)"
 fi
