@@ -101,6 +101,12 @@ void swarm_sb_encode(const struct swarm_sb *sb, void *block)
 	d->stale = cpu_to_le64(sb->stale);
 	d->rebuild_next = cpu_to_le64(sb->rebuild_next);
 	d->min_copies = cpu_to_le32(sb->min_copies);
+	d->pending_clusters = cpu_to_le32(sb->pending_clusters);
+	d->pending_generation = cpu_to_le64(sb->pending_generation);
+	d->pending_copied = cpu_to_le64(sb->pending_copied);
+	d->pending_copies = cpu_to_le64(sb->pending_copies);
+	for (i = 0; i < SWARM_MAX_DEVS; i++)
+		d->pending_crc[i] = cpu_to_le32(sb->pending_crc[i]);
 	d->crc = cpu_to_le32(swarm_sb_crc(block));
 }
 
@@ -140,6 +146,12 @@ static bool swarm_sb_sane(const struct swarm_sb *sb)
 	    sb->data_start & (sb->entry_sectors - 1))
 		return false;
 	if (!sb->nr_entries || sb->nr_entries > sb->nr_members * sb->dev_slots)
+		return false;
+	if (sb->pending_generation &&
+	    (sb->pending_generation != sb->generation + 1 ||
+	     sb->pending_copied > sb->nr_entries ||
+	     sb->pending_copies < sb->nr_entries ||
+	     sb->pending_copies > sb->nr_members * sb->dev_slots))
 		return false;
 	return sb->nr_copies >= (sb->generation ? sb->nr_entries : 0) &&
 	       sb->nr_copies <= sb->nr_members * sb->dev_slots;
@@ -194,6 +206,14 @@ enum swarm_sb_kind swarm_sb_decode(const void *block, struct swarm_sb *sb)
 	}
 	/* Zero in superblocks written before it existed. */
 	sb->min_copies = le32_to_cpu(d->min_copies);
+	if (sb->version >= 4) {
+		sb->pending_clusters = le32_to_cpu(d->pending_clusters);
+		sb->pending_generation = le64_to_cpu(d->pending_generation);
+		sb->pending_copied = le64_to_cpu(d->pending_copied);
+		sb->pending_copies = le64_to_cpu(d->pending_copies);
+		for (i = 0; i < SWARM_MAX_DEVS; i++)
+			sb->pending_crc[i] = le32_to_cpu(d->pending_crc[i]);
+	}
 	return swarm_sb_sane(sb) ? SWARM_SB_VALID : SWARM_SB_CORRUPT;
 }
 
@@ -211,16 +231,19 @@ enum swarm_sb_kind swarm_sb_decode(const void *block, struct swarm_sb *sb)
 enum swarm_sb_kind swarm_sb_pick(const void *blocks, struct swarm_sb *sb)
 {
 	enum swarm_sb_kind k[SWARM_SB_COPIES], worst = SWARM_SB_BLANK;
-	struct swarm_sb s[SWARM_SB_COPIES];
+	struct swarm_sb s;	/* one on the stack: it is large */
+	u64 best_seq = 0;
 	int best = -1;
 	u32 i;
 
 	for (i = 0; i < SWARM_SB_COPIES; i++) {
 		k[i] = swarm_sb_decode((const u8 *)blocks + i * SWARM_SB_BYTES,
-				       &s[i]);
+				       &s);
 		if (k[i] == SWARM_SB_VALID) {
-			if (best < 0 || s[i].seq > s[best].seq)
+			if (best < 0 || s.seq > best_seq) {
 				best = i;
+				best_seq = s.seq;
+			}
 		} else if (k[i] > worst || (i == 0 && k[i] == SWARM_SB_FOREIGN)) {
 			worst = k[i];
 		}
@@ -232,10 +255,9 @@ enum swarm_sb_kind swarm_sb_pick(const void *blocks, struct swarm_sb *sb)
 	 */
 	if (k[0] == SWARM_SB_FOREIGN || k[0] == SWARM_SB_NEWER)
 		return k[0];
-	if (best >= 0) {
-		*sb = s[best];
-		return SWARM_SB_VALID;
-	}
+	if (best >= 0)
+		return swarm_sb_decode((const u8 *)blocks + best * SWARM_SB_BYTES,
+				       sb);
 	return worst;
 }
 

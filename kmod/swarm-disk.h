@@ -26,7 +26,8 @@
 #include "swarm-place.h"
 
 #define SWARM_SB_MAGIC		0x4d525753U	/* "SWRM" little-endian */
-#define SWARM_SB_VERSION	3U	/* 2: run_shift; 3: member health */
+#define SWARM_SB_VERSION	4U	/* 2: run_shift; 3: member health; 4: pending migration */
+#define SWARM_SB_VERSION_HEALTH	3U
 #define SWARM_SB_BYTES		4096U
 #define SWARM_SB_SECTORS	8U
 #define SWARM_SB_COPIES		2U
@@ -70,11 +71,22 @@
  *	committed map gives every entry that many copies on distinct
  *	members, and a table must give the same value. Older modules
  *	ignore it (they read the map records as they are).
+ * @pending_clusters: clusters of the pending map (version 4).
+ * @pending_generation: a migration to this map generation, the committed
+ *	one + 1, runs; 0 = none (version 4). Its records are in area
+ *	@pending_generation % 2, the one the committed map does not use.
+ * @pending_copied: the entries below it have their new copies, durable
+ *	(version 4).
+ * @pending_copies: entry copies of the pending map (version 4).
+ * @pending_crc: crc32c of each member's part in the pending area
+ *	(version 4).
  *
  * A superblock is written as version 3 only when one of the version 3
  * fields is set, so that a module that does not know them refuses a
  * degraded set instead of trusting its stale copies, and still reads a
- * healthy one.
+ * healthy one; as version 4 only while a migration is pending, so that
+ * an older module does not write to entries whose new copies it would
+ * leave stale.
  */
 struct swarm_disk_sb {
 	__le32 magic;
@@ -102,6 +114,11 @@ struct swarm_disk_sb {
 	__le64 stale;
 	__le64 rebuild_next;
 	__le32 min_copies;
+	__le32 pending_clusters;
+	__le64 pending_generation;
+	__le64 pending_copied;
+	__le64 pending_copies;
+	__le32 pending_crc[SWARM_MAX_DEVS];
 };
 
 /**
@@ -132,6 +149,11 @@ struct swarm_sb {
 	u64 stale;
 	u64 rebuild_next;
 	u32 min_copies;
+	u32 pending_clusters;
+	u64 pending_generation;
+	u64 pending_copied;
+	u64 pending_copies;
+	u32 pending_crc[SWARM_MAX_DEVS];
 };
 
 /* Does @sb need version 3 (member health)? */

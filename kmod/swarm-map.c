@@ -165,6 +165,36 @@ struct swarm_live_map *swarm_live_adopt(struct swarm_c *sc, u64 generation)
 }
 
 /**
+ * swarm_live_adopt_next() - a pending migration's map, from the table
+ *	being replaced.
+ * @sc: a new table of a swarm device, in preresume, with @sc->uuid set.
+ * @generation: the pending generation the superblocks record.
+ *
+ * The table being replaced is suspended: its migration is paused (or
+ * ended) and its worker idle, so the map it moves to stays while the
+ * registry holds the table. Taking it keeps the cluster map the upload
+ * gave (a delta can follow), which the records on the members lack.
+ *
+ * Return: a reference to the map, or NULL.
+ */
+struct swarm_live_map *swarm_live_adopt_next(struct swarm_c *sc, u64 generation)
+{
+	struct swarm_c *old = swarm_registry_get(swarm_devt(sc));
+	struct swarm_live_map *lm = NULL;
+
+	if (!old)
+		return NULL;
+	if (old != sc && swarm_same_layout(old, sc)) {
+		lm = READ_ONCE(old->maps.next);
+		if (lm && (lm->generation != generation ||
+			   !kref_get_unless_zero(&lm->kref)))
+			lm = NULL;
+	}
+	swarm_registry_put(old);
+	return lm;
+}
+
+/**
  * swarm_entry_copies() - the copies of an entry.
  * @g: geometry.
  * @lm: the map, NULL for striped entries.

@@ -77,6 +77,7 @@ struct swarm_live_map *swarm_live_get(struct swarm_maps *mp);
 struct swarm_live_map *swarm_live_publish(struct swarm_maps *mp,
 					  struct swarm_live_map *lm);
 struct swarm_live_map *swarm_live_adopt(struct swarm_c *sc, u64 generation);
+struct swarm_live_map *swarm_live_adopt_next(struct swarm_c *sc, u64 generation);
 
 u32 swarm_entry_copies(const struct swarm_geom *g,
 		       const struct swarm_live_map *lm, u64 entry, u64 *copies);

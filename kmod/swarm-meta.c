@@ -12,6 +12,8 @@
  *   swarm_meta_commit()  write a map to the spare area, flush, then the
  *                        superblocks with FUA: the commit point.
  *   swarm_meta_set_flags() the superblocks alone (the has-data flag).
+ *   swarm_meta_set_pending() the migration journal: the map a migration
+ *                        moves to, in the spare area, and how far it got.
  *
  * Everything here runs in process context and may sleep.
  */
@@ -35,6 +37,8 @@
  * @buf: SWARM_SB_COPIES superblock blocks.
  * @replaced: failed members found with a new device in their place, to
  *	rebuild (swarm-rebuild.c).
+ * @pending: the map of a migration the superblocks recorded, read by
+ *	preresume until swarm_mig_load() takes it.
  */
 struct swarm_meta {
 	struct swarm_sb sb;
@@ -44,6 +48,7 @@ struct swarm_meta {
 	struct dm_io_client *io;
 	void *buf;
 	u64 replaced;
+	struct swarm_live_map *pending;
 };
 
 static int swarm_meta_io(struct swarm_c *sc, u32 dev, blk_opf_t opf,
@@ -102,8 +107,10 @@ again:
 		sb.rebuild_dev = 0;
 	if (!sb.rebuild_dev)
 		sb.rebuild_next = 0;
-	if (swarm_sb_has_health(&sb))
+	if (sb.pending_generation)
 		sb.version = SWARM_SB_VERSION;
+	else if (swarm_sb_has_health(&sb))
+		sb.version = SWARM_SB_VERSION_HEALTH;
 	else
 		sb.version = min(sb.version, 2U);
 	sb.seq++;
@@ -571,6 +578,51 @@ static void swarm_load_health(struct swarm_c *sc, struct swarm_sb *sb,
 		       sc->meta->replaced, rebuilding, sb->rebuild_next);
 }
 
+/* Forget the pending migration @sb records. */
+static void swarm_clear_pending(struct swarm_sb *sb)
+{
+	sb->pending_generation = 0;
+	sb->pending_copied = 0;
+	sb->pending_copies = 0;
+	sb->pending_clusters = 0;
+	memset(sb->pending_crc, 0, sizeof(sb->pending_crc));
+}
+
+/*
+ * The map of the migration @sb records, to @sc->meta->pending. A map
+ * that cannot be read whole (damaged records, a failed member) is
+ * dropped from @sb: the committed map stays, the migration is abandoned.
+ * Return: 0, or -ENOMEM (the record is kept).
+ */
+static int swarm_load_pending(struct swarm_c *sc, struct swarm_sb *sb)
+{
+	struct swarm_live_map *lm = NULL;
+	struct swarm_sb p = *sb;
+	int r = -ENODEV;
+
+	p.generation = sb->pending_generation;
+	p.nr_clusters = sb->pending_clusters;
+	memcpy(p.area_crc, sb->pending_crc, sizeof(p.area_crc));
+	lm = swarm_live_adopt_next(sc, sb->pending_generation);
+	if (lm)
+		r = 0;
+	else if (!sb->failed)
+		r = swarm_load_map(sc, &p, &lm);
+	if (r == -ENOMEM)
+		return r;
+	if (!r && lm->pl.nr_copies != sb->pending_copies)
+		r = -EUCLEAN;
+	if (r) {
+		DMERR("%s: pending migration to generation %llu dropped (%d); map %llu kept",
+		      swarm_name(sc), sb->pending_generation, r, sb->generation);
+		swarm_live_put(lm);
+		swarm_clear_pending(sb);
+		return 0;
+	}
+	sc->meta->pending = lm;
+	return 0;
+}
+
 /*
  * An existing set: its committed map, its flags, its health, its
  * superblocks made whole. The newest superblock goes to @sc->meta->sb.
@@ -594,6 +646,14 @@ static int swarm_load_set(struct swarm_c *sc, const struct swarm_sb *sbs,
 		}
 	}
 	swarm_load_health(sc, newest, absent, dead);
+	if (newest->pending_generation) {
+		r = swarm_load_pending(sc, newest);
+		if (r) {
+			swarm_live_put(lm);
+			return r;
+		}
+		stale |= !newest->pending_generation;
+	}
 	WRITE_ONCE(sc->has_data, newest->flags & SWARM_SB_HAS_DATA);
 	/* The table's features are the ones assemble restores next time. */
 	if (newest->max_copies != sc->feat.max_copies ||
@@ -607,6 +667,8 @@ static int swarm_load_set(struct swarm_c *sc, const struct swarm_sb *sbs,
 		       swarm_name(sc), newest->generation);
 		r = swarm_write_sbs(sc);
 		if (r) {
+			swarm_live_put(sc->meta->pending);
+			sc->meta->pending = NULL;
 			swarm_live_put(lm);
 			return r;
 		}
@@ -734,6 +796,110 @@ static int swarm_write_areas(struct swarm_c *sc, u64 area, __le64 **parts,
 	return 0;
 }
 
+/*
+ * Flush every member that gets writes: what was written to them is
+ * durable. Return: 0 or the first error.
+ */
+static int swarm_flush_members(struct swarm_c *sc)
+{
+	u32 i;
+	int r;
+
+	for (i = 0; i < sc->geom.nr_devs; i++) {
+		if (!swarm_health_write_ok(&sc->health, i))
+			continue;
+		r = blkdev_issue_flush(sc->devs[i].dm_dev->bdev);
+		if (r) {
+			DMERR("%s: cannot flush member %u (%d)",
+			      swarm_name(sc), i, r);
+			return r;
+		}
+	}
+	return 0;
+}
+
+/**
+ * swarm_meta_set_pending() - the migration journal.
+ * @sc: the target.
+ * @m: the map a migration starts to move to, or NULL.
+ * @generation: its generation (the committed one + 1); 0 forgets the
+ *	pending migration (it failed).
+ * @copied: the entries below have their new copies.
+ *
+ * With @m, its records go to the area the committed map does not use
+ * (where its commit would write them) and are flushed; without, the
+ * members are flushed, so that the copies below @copied are durable.
+ * Then the superblocks record the pending map and @copied. A crash
+ * leaves the old record or the new one: after it, swarm_meta_load()
+ * reads the pending map and swarm_mig_load() goes on from @copied.
+ *
+ * Return: 0, -ENOMEM or an I/O error; the old record then stays.
+ */
+int swarm_meta_set_pending(struct swarm_c *sc, const struct swarm_placement *m,
+			   u64 generation, u64 copied)
+{
+	const struct swarm_geom *g = &sc->geom;
+	u64 bytes = swarm_part_bytes(g->dev_slots);
+	struct swarm_sb *sb = &sc->meta->sb, old;
+	__le64 **parts = NULL;
+	u32 i;
+	int r = 0;
+
+	if (m) {
+		parts = swarm_alloc_parts(g);
+		if (!parts)
+			return -ENOMEM;
+	}
+	mutex_lock(&sc->meta->lock);
+	old = *sb;
+	if (!generation) {
+		swarm_clear_pending(sb);
+	} else if (m) {
+		for (i = 0; i < g->nr_devs && !r; i++) {
+			r = swarm_placement_to_records(g, m, i, parts[i]);
+			sb->pending_crc[i] = swarm_crc32c(parts[i], bytes);
+		}
+		if (!r)
+			r = swarm_write_areas(sc, swarm_area_sector(sc->meta->area_sectors,
+								    generation & 1),
+					      parts, BIT_ULL(g->nr_devs) - 1);
+		sb->pending_clusters = m->nr_clusters;
+		sb->pending_copies = m->nr_copies;
+	} else {
+		r = swarm_flush_members(sc);
+	}
+	sb->pending_generation = generation;
+	sb->pending_copied = copied;
+	if (!r)
+		r = swarm_write_sbs(sc);
+	if (r) {
+		DMERR("%s: cannot record the migration to map generation %llu at entry %llu (%d)",
+		      swarm_name(sc), generation, copied, r);
+		old.seq = sb->seq;
+		*sb = old;
+	}
+	mutex_unlock(&sc->meta->lock);
+	if (parts)
+		swarm_free_parts(parts, g->nr_devs);
+	return r;
+}
+
+/**
+ * swarm_meta_take_pending() - the migration the superblocks recorded.
+ * @sc: the target, loaded.
+ * @copied: set to the entries below which the new copies are made.
+ *
+ * Return: its map (the caller owns it), or NULL when none is pending.
+ */
+struct swarm_live_map *swarm_meta_take_pending(struct swarm_c *sc, u64 *copied)
+{
+	struct swarm_live_map *lm = sc->meta->pending;
+
+	sc->meta->pending = NULL;
+	*copied = sc->meta->sb.pending_copied;
+	return lm;
+}
+
 /**
  * swarm_meta_commit() - write a map and make it the committed one.
  * @sc: the target.
@@ -745,7 +911,8 @@ static int swarm_write_areas(struct swarm_c *sc, u64 area, __le64 **parts,
  * member with the predecessor's beside them; a flush of every member
  * makes them (and every completed data write) durable; only then do the
  * superblocks name the new generation. A crash before the first
- * superblock write leaves the old map, after it the new one.
+ * superblock write leaves the old map, after it the new one. The map of
+ * a migration's journal (swarm_meta_set_pending()) is already there.
  *
  * Return: 0, -ENOMEM or an I/O error; the committed map is then the old.
  */
@@ -765,15 +932,25 @@ int swarm_meta_commit(struct swarm_c *sc, const struct swarm_placement *m,
 		return -ENOMEM;
 	mutex_lock(&sc->meta->lock);
 	old = sc->meta->sb;
-	for (i = 0; i < g->nr_devs; i++) {
-		r = swarm_placement_to_records(g, m, i, parts[i]);
+	if (generation == old.pending_generation) {
+		/* The migration journal wrote the records: flush the copies. */
+		memcpy(sc->meta->sb.area_crc, old.pending_crc,
+		       sizeof(old.area_crc));
+		r = swarm_flush_members(sc);
 		if (r)
 			goto out;
-		sc->meta->sb.area_crc[i] = swarm_crc32c(parts[i], bytes);
+	} else {
+		for (i = 0; i < g->nr_devs; i++) {
+			r = swarm_placement_to_records(g, m, i, parts[i]);
+			if (r)
+				goto out;
+			sc->meta->sb.area_crc[i] = swarm_crc32c(parts[i], bytes);
+		}
+		r = swarm_write_areas(sc, area, parts, BIT_ULL(g->nr_devs) - 1);
+		if (r)
+			goto out;
 	}
-	r = swarm_write_areas(sc, area, parts, BIT_ULL(g->nr_devs) - 1);
-	if (r)
-		goto out;
+	swarm_clear_pending(&sc->meta->sb);
 	sc->meta->sb.generation = generation;
 	sc->meta->sb.nr_clusters = m->nr_clusters;
 	sc->meta->sb.nr_copies = m->nr_copies;
@@ -935,6 +1112,7 @@ void swarm_meta_exit(struct swarm_c *sc)
 
 	if (!meta)
 		return;
+	swarm_live_put(meta->pending);
 	dm_io_client_destroy(meta->io);
 	kfree(meta->buf);
 	mutex_destroy(&meta->lock);

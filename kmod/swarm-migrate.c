@@ -29,6 +29,16 @@
  * Reads use the live map throughout. When every entry is copied, the new
  * map is written to the members (swarm_meta_commit()) and made live.
  *
+ * The migration journal: before the first window the new map's records
+ * go to the map area the committed map does not use, and the superblocks
+ * name it as pending (swarm_meta_set_pending()); after each window the
+ * members are flushed and the superblocks record its end, before writes
+ * to the window go to the new copies. A reload, a module reload or a
+ * crash leaves the committed map and the pending one with a boundary
+ * below which every entry's new copies are durable and were written with
+ * the old ones: swarm_mig_load() goes on from there at the next table's
+ * first resume. A failed migration forgets the pending map.
+ *
  * The window and the copied boundary live in struct swarm_maps, where the
  * write path reads them. During a migration every write goes through the
  * worker. The worker, the steps and window_done run on one ordered
@@ -65,6 +75,9 @@
  * @start_ns: when it started.
  * @ms: time it ran, set when it ends.
  * @rate: cap in bytes per second, 0 = none; set by message.
+ * @bytes0: @bytes a resumed migration had copied before (the rate cap
+ *	counts from @start_ns).
+ * @journaled: the superblocks record it (swarm_meta_set_pending()).
  *
  * The map it moves to, the window and the entries copied are in
  * swarm_c.maps (next, hold_lo, hold_hi, copied).
@@ -86,6 +99,8 @@ struct swarm_mig {
 	u64 start_ns;
 	u64 ms;
 	u64 rate;
+	u64 bytes0;
+	bool journaled;
 };
 
 static u64 swarm_mig_window_entries(const struct swarm_geom *g)
@@ -153,9 +168,16 @@ static struct swarm_live_map *swarm_mig_detach(struct swarm_c *sc)
 static void swarm_mig_fail(struct swarm_c *sc, int error)
 {
 	struct swarm_live_map *to;
+	unsigned int noio;
 
 	DMERR("%s: migration to generation %llu failed (%d) at entry %llu; old map kept",
 	      swarm_name(sc), sc->mig->generation, error, sc->maps.copied);
+	if (sc->mig->journaled) {
+		noio = memalloc_noio_save();
+		swarm_meta_set_pending(sc, NULL, 0, 0);
+		memalloc_noio_restore(noio);
+		sc->mig->journaled = false;
+	}
 	to = swarm_mig_detach(sc);
 	swarm_mig_end(sc, DM_SWARM_MIGRATE_FAILED, error);
 	swarm_mig_release_held(sc);
@@ -215,10 +237,11 @@ static unsigned long swarm_mig_delay(struct swarm_mig *mig)
 		return 0;
 	elapsed = ktime_get_ns() - mig->start_ns;
 	allowed = div64_u64(rate * div_u64(elapsed, NSEC_PER_USEC), USEC_PER_SEC);
-	if (mig->bytes <= allowed)
+	if (mig->bytes - mig->bytes0 <= allowed)
 		return 0;
 	return max_t(unsigned long, 1,
-		     nsecs_to_jiffies(div64_u64((mig->bytes - allowed) * NSEC_PER_SEC, rate)));
+		     nsecs_to_jiffies(div64_u64((mig->bytes - mig->bytes0 - allowed) *
+						NSEC_PER_SEC, rate)));
 }
 
 /*
@@ -292,7 +315,9 @@ static void swarm_mig_step(struct work_struct *work)
 	struct swarm_c *sc = mig->sc;
 	struct swarm_maps *mp = &sc->maps;
 	unsigned long delay;
+	unsigned int noio;
 	u64 hi;
+	int r;
 
 	/* A window in flight queues us again when it is done. */
 	if (mig->state != DM_SWARM_MIGRATE_RUNNING || mp->hold_hi != mp->hold_lo)
@@ -301,6 +326,17 @@ static void swarm_mig_step(struct work_struct *work)
 		WRITE_ONCE(mig->state, DM_SWARM_MIGRATE_PAUSED);
 		wake_up_all(&mig->wait);
 		return;
+	}
+	if (!mig->journaled) {
+		/* The journal: the new map, pending, before any copy. */
+		noio = memalloc_noio_save();
+		r = swarm_meta_set_pending(sc, &mp->next->pl, mig->generation, 0);
+		memalloc_noio_restore(noio);
+		if (r) {
+			swarm_mig_fail(sc, r);
+			return;
+		}
+		mig->journaled = true;
 	}
 	if (mp->copied >= sc->geom.nr_entries) {
 		swarm_mig_finish(sc);
@@ -326,10 +362,27 @@ static void swarm_mig_window_done(struct work_struct *work)
 {
 	struct swarm_mig *mig = container_of(work, struct swarm_mig, window_done);
 	struct swarm_c *sc = mig->sc;
+	unsigned int noio;
+	int r;
 
 	if (mig->error) {
 		swarm_mig_fail(sc, mig->error);
 		return;
+	}
+	/*
+	 * The journal: the window's copies are flushed, then the boundary
+	 * is recorded; only then may writes go to the new copies alone
+	 * beside the old. The last window's are flushed by the commit.
+	 */
+	if (sc->maps.hold_hi < sc->geom.nr_entries) {
+		noio = memalloc_noio_save();
+		r = swarm_meta_set_pending(sc, NULL, mig->generation,
+					   sc->maps.hold_hi);
+		memalloc_noio_restore(noio);
+		if (r) {
+			swarm_mig_fail(sc, r);
+			return;
+		}
 	}
 	/*
 	 * From now on writes to the window go to both maps. Its writes were
@@ -366,6 +419,8 @@ static int swarm_mig_start(struct swarm_c *sc, struct swarm_live_map *to)
 	mig->total = to->pl.nr_moved;
 	mig->moved = 0;
 	mig->bytes = 0;
+	mig->bytes0 = 0;
+	mig->journaled = false;
 	mig->error = 0;
 	mig->ms = 0;
 	mig->pause = false;
@@ -376,6 +431,72 @@ static int swarm_mig_start(struct swarm_c *sc, struct swarm_live_map *to)
 	       swarm_name(sc), mig->total, sc->geom.nr_entries, to->generation,
 	       to->pl.nr_new);
 	/* The caller queues the first step once the gate is open again. */
+	return 0;
+}
+
+/**
+ * swarm_mig_load() - preresume: the migration the superblocks recorded.
+ * @sc: the target, its metadata loaded.
+ *
+ * Before the first resume no I/O and no control request reaches the
+ * table. A migration recorded in the superblocks (swarm_meta_set_pending())
+ * is set up paused at its boundary, with writes to the entries below it
+ * going to both maps; the first resume lets it go on.
+ *
+ * Return: 0, or an errno (the record stays for the next table).
+ */
+int swarm_mig_load(struct swarm_c *sc)
+{
+	struct swarm_mig *mig = sc->mig;
+	const struct swarm_geom *g = &sc->geom;
+	u64 old[SWARM_MAX_COPIES], new[SWARM_MAX_COPIES], copied, e;
+	struct swarm_live_map *to, *lm;
+	u32 n;
+
+	to = swarm_meta_take_pending(sc, &copied);
+	if (!to)
+		return 0;
+	if (!mig->kc) {
+		struct dm_kcopyd_client *kc = dm_kcopyd_client_create(NULL);
+
+		if (IS_ERR(kc)) {
+			swarm_live_put(to);
+			return PTR_ERR(kc);
+		}
+		mig->kc = kc;
+	}
+	lm = rcu_dereference_protected(sc->maps.live, 1);
+	sc->maps.next = to;
+	mig->total = 0;
+	mig->moved = 0;
+	mig->bytes = 0;
+	for (e = 0; e < g->nr_entries; e++) {
+		u32 n_old = swarm_entry_copies(g, lm, e, old);
+
+		n = swarm_entry_copies(g, to, e, new);
+		n = swarm_mig_fresh(old, n_old, new, n);
+		if (!n)
+			continue;
+		mig->total++;
+		if (e >= copied)
+			continue;
+		mig->moved++;
+		mig->bytes += (u64)n << (g->entry_shift + SECTOR_SHIFT);
+	}
+	sc->maps.copied = copied;
+	sc->maps.hold_lo = 0;
+	sc->maps.hold_hi = 0;
+	mig->generation = to->generation;
+	mig->bytes0 = mig->bytes;
+	mig->journaled = true;
+	mig->error = 0;
+	mig->ms = 0;
+	mig->pause = false;
+	mig->start_ns = ktime_get_ns();
+	WRITE_ONCE(mig->state, DM_SWARM_MIGRATE_PAUSED);
+	WRITE_ONCE(sc->migrating, true);
+	DMINFO("%s: resuming migration to generation %llu at entry %llu: %llu of %llu moved",
+	       swarm_name(sc), to->generation, copied, mig->moved, mig->total);
 	return 0;
 }
 
@@ -509,8 +630,8 @@ int swarm_mig_init(struct swarm_c *sc)
 }
 
 /*
- * The destructor, after the workqueue is gone: a paused migration is
- * abandoned; the old map is the committed one.
+ * The destructor, after the workqueue is gone: a paused migration stops
+ * here; the superblocks record it, and the next table goes on with it.
  */
 void swarm_mig_exit(struct swarm_c *sc)
 {
@@ -519,9 +640,10 @@ void swarm_mig_exit(struct swarm_c *sc)
 	if (!mig)
 		return;
 	if (sc->maps.next)
-		DMINFO("%s: migration to map generation %llu abandoned at %llu of %llu entries",
-		       swarm_name(sc), mig->generation, mig->moved,
-		       mig->total);
+		DMINFO("%s: migration to map generation %llu %s at %llu of %llu entries",
+		       swarm_name(sc), mig->generation,
+		       mig->journaled ? "paused (the next table resumes it)" :
+		       "abandoned", mig->moved, mig->total);
 	swarm_live_put(sc->maps.next);
 	sc->maps.next = NULL;
 	if (mig->kc)

@@ -583,6 +583,8 @@ static int swarm_preresume(struct dm_target *ti)
 	int r = swarm_meta_load(ti->private);
 
 	if (!r)
+		r = swarm_mig_load(ti->private);
+	if (!r)
 		r = swarm_redund_load(ti->private);
 	if (!r)
 		swarm_rb_load(ti->private);

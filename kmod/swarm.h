@@ -185,6 +185,9 @@ u64 swarm_meta_generation(struct swarm_c *sc);
 u32 swarm_meta_flags(struct swarm_c *sc);
 int swarm_meta_sync_health(struct swarm_c *sc);
 int swarm_meta_set_rebuild(struct swarm_c *sc, u32 dev, u64 next);
+int swarm_meta_set_pending(struct swarm_c *sc, const struct swarm_placement *m,
+			   u64 generation, u64 copied);
+struct swarm_live_map *swarm_meta_take_pending(struct swarm_c *sc, u64 *copied);
 u64 swarm_meta_rebuild_pos(struct swarm_c *sc, u32 *dev, u64 *next);
 int swarm_meta_rebuild_records(struct swarm_c *sc,
 			       const struct swarm_placement *m, u32 dev);
@@ -226,6 +229,7 @@ void swarm_mig_exit(struct swarm_c *sc);
 int swarm_commit(struct swarm_c *sc, struct swarm_live_map *lm, bool drop,
 		 bool migrate);
 void swarm_mig_pause(struct swarm_c *sc);
+int swarm_mig_load(struct swarm_c *sc);
 void swarm_mig_resume(struct swarm_c *sc);
 bool swarm_mig_busy(struct swarm_c *sc);
 void swarm_mig_set_rate(struct swarm_c *sc, u64 bytes_per_sec);

@@ -39,15 +39,19 @@ static void case_disk_layout(void *ctx)
 static void case_disk_superblock(void *ctx)
 {
 	static u8 block[SWARM_SB_BYTES * SWARM_SB_COPIES];
-	struct swarm_sb sb = {
+	/* Static: two superblocks are too large for a kernel stack frame. */
+	static const struct swarm_sb init = {
 		.version = SWARM_SB_VERSION, .flags = SWARM_SB_HAS_DATA,
 		.uuid = { 1, 2, 3, 4 }, .member = 2, .nr_members = 4,
 		.entry_sectors = 8, .area_sectors = 512, .nr_entries = 60000,
 		.dev_slots = 16128, .data_start = 2048, .seq = 7,
 		.generation = 3, .nr_clusters = 9, .max_copies = 2,
 		.spare_pct = 50, .nr_copies = 61000, .area_crc = { 0xdeadbeef },
-	}, out;
+	};
+	static struct swarm_sb sb, out;
 	u32 bit, misses = 0;
+
+	sb = init;
 
 	swarm_sb_encode(&sb, block);
 	CHECK(ctx, swarm_sb_decode(block, &out) == SWARM_SB_VALID, "valid");

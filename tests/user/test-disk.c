@@ -37,7 +37,13 @@ _Static_assert(offsetof(struct swarm_disk_sb, rebuild_dev) == 364, "rebuild_dev"
 _Static_assert(offsetof(struct swarm_disk_sb, failed) == 368, "failed");
 _Static_assert(offsetof(struct swarm_disk_sb, stale) == 376, "stale");
 _Static_assert(offsetof(struct swarm_disk_sb, rebuild_next) == 384, "rebuild_next");
-_Static_assert(sizeof(struct swarm_disk_sb) == 400, "size");
+_Static_assert(offsetof(struct swarm_disk_sb, min_copies) == 392, "min_copies");
+_Static_assert(offsetof(struct swarm_disk_sb, pending_clusters) == 396, "p_clusters");
+_Static_assert(offsetof(struct swarm_disk_sb, pending_generation) == 400, "p_gen");
+_Static_assert(offsetof(struct swarm_disk_sb, pending_copied) == 408, "p_copied");
+_Static_assert(offsetof(struct swarm_disk_sb, pending_copies) == 416, "p_copies");
+_Static_assert(offsetof(struct swarm_disk_sb, pending_crc) == 424, "p_crc");
+_Static_assert(sizeof(struct swarm_disk_sb) == 680, "size");
 
 /* A valid superblock of member 2 of 4 with every field distinct. */
 static void good_sb(struct swarm_sb *sb)
@@ -69,6 +75,12 @@ static void good_sb(struct swarm_sb *sb)
 	sb->stale = 0x8;
 	sb->rebuild_dev = 1;
 	sb->rebuild_next = 4321;
+	sb->pending_clusters = 1300;
+	sb->pending_generation = 78;
+	sb->pending_copied = 5555;
+	sb->pending_copies = 4 * 16128 - 2;
+	for (i = 0; i < SWARM_MAX_DEVS; i++)
+		sb->pending_crc[i] = 0x01010101U * (i % 200) + 7;
 }
 
 static u32 get32(const u8 *b, size_t off)
@@ -113,7 +125,15 @@ static void sb_round_trip(void)
 	EXPECT(get32(block, 364) == 1, "rebuild_dev");
 	EXPECT(get64(block, 368) == 9 && get64(block, 376) == 8, "failed, stale");
 	EXPECT(get64(block, 384) == 4321, "rebuild_next");
-	for (i = 392; i < SWARM_SB_BYTES; i++)
+	EXPECT(get32(block, 392) == 0, "min_copies");
+	EXPECT(get32(block, 396) == 1300, "pending_clusters");
+	EXPECT(get64(block, 400) == 78 && get64(block, 408) == 5555,
+	       "pending_generation, pending_copied");
+	EXPECT(get64(block, 416) == a.pending_copies, "pending_copies");
+	for (i = 0; i < SWARM_MAX_DEVS; i++)
+		EXPECT(get32(block, 424 + 4 * i) == a.pending_crc[i],
+		       "pending_crc %u", i);
+	for (i = 680; i < SWARM_SB_BYTES; i++)
 		if (block[i])
 			break;
 	EXPECT(i == SWARM_SB_BYTES, "byte %u after the fields is not zero", i);
@@ -191,6 +211,8 @@ static void sb_every_field(void)
 			a.stale = U64_MAX;
 			a.rebuild_dev = 64;
 			a.rebuild_next = a.nr_entries;
+			a.pending_copied = a.nr_entries;
+			a.pending_copies = a.nr_entries;
 			break;
 		case 1:
 			a.entry_sectors = 2048;
@@ -201,6 +223,7 @@ static void sb_every_field(void)
 			a.generation = 0;
 			a.nr_copies = 0;
 			a.nr_clusters = 0;
+			a.pending_generation = 1;	/* striped to map 1 */
 			break;
 		case 3:
 			a.max_copies = 8;
@@ -209,6 +232,7 @@ static void sb_every_field(void)
 		case 4:
 			a.seq = U64_MAX;
 			a.generation = U64_MAX - 1;
+			a.pending_generation = U64_MAX;
 			break;
 		case 5:
 			a.nr_members = 1;
@@ -219,6 +243,8 @@ static void sb_every_field(void)
 			a.stale = 0;
 			a.rebuild_dev = 0;
 			a.rebuild_next = 0;
+			a.pending_copied = 1;
+			a.pending_copies = 1;
 			break;
 		case 6:
 			memset(a.uuid, 0xff, sizeof(a.uuid));
@@ -234,6 +260,62 @@ static void sb_every_field(void)
 		EXPECT(swarm_sb_decode(block, &b) == SWARM_SB_VALID, "case %u", i);
 		EXPECT(!memcmp(&a, &b, sizeof(a)), "case %u differs", i);
 	}
+}
+
+/*
+ * The migration journal (version 4): older versions decode without a
+ * pending migration whatever the bytes hold; a record that cannot be is
+ * corrupt; a set without one decodes with every pending field zero.
+ */
+static void sb_pending(void)
+{
+	static u8 block[SWARM_SB_BYTES];
+	struct swarm_sb a, b;
+	u32 i;
+
+	for (i = 1; i < 4; i++) {
+		good_sb(&a);
+		a.version = i;
+		swarm_sb_encode(&a, block);
+		EXPECT(get64(block, 400) == 78, "v%u encoded as given", i);
+		EXPECT(swarm_sb_decode(block, &b) == SWARM_SB_VALID, "v%u decodes", i);
+		EXPECT(!b.pending_generation && !b.pending_copied &&
+		       !b.pending_copies && !b.pending_clusters &&
+		       !b.pending_crc[0], "v%u has no pending migration", i);
+	}
+	good_sb(&a);
+	a.pending_generation = 0;
+	a.pending_copied = 0;
+	a.pending_copies = 0;
+	a.pending_clusters = 0;
+	memset(a.pending_crc, 0, sizeof(a.pending_crc));
+	swarm_sb_encode(&a, block);
+	EXPECT(swarm_sb_decode(block, &b) == SWARM_SB_VALID, "none pending");
+	EXPECT(!memcmp(&a, &b, sizeof(a)), "none pending round trip");
+	for (i = 0; i < 5; i++) {
+		good_sb(&a);
+		switch (i) {
+		case 0: a.pending_generation = a.generation; break;
+		case 1: a.pending_generation = a.generation + 2; break;
+		case 2: a.pending_copied = a.nr_entries + 1; break;
+		case 3: a.pending_copies = a.nr_entries - 1; break;
+		case 4: a.pending_copies = 4 * a.dev_slots + 1; break;
+		}
+		swarm_sb_encode(&a, block);
+		EXPECT(swarm_sb_decode(block, &b) == SWARM_SB_CORRUPT,
+		       "bad pending case %u", i);
+	}
+	/* The boundary at both ends. */
+	good_sb(&a);
+	a.pending_copied = a.nr_entries;
+	swarm_sb_encode(&a, block);
+	EXPECT(swarm_sb_decode(block, &b) == SWARM_SB_VALID, "copied all");
+	EXPECT(b.pending_copied == a.nr_entries, "copied all round trip");
+	/* A flipped bit of the pending crcs is caught. */
+	good_sb(&a);
+	swarm_sb_encode(&a, block);
+	block[424 + 4 * 3 + 1] ^= 0x40;
+	EXPECT(swarm_sb_decode(block, &b) == SWARM_SB_CORRUPT, "pending_crc flip");
 }
 
 static void sb_crc_catches_flips(void)
@@ -323,6 +405,7 @@ static enum swarm_sb_kind pick2(char k0, u64 s0, char k1, u64 s1,
 		good_sb(&a);
 		a.seq = s[i];
 		a.generation = s[i];
+		a.pending_generation = s[i] + 1;
 		if (k[i] == 'n')
 			a.version = SWARM_SB_VERSION + 1;
 		swarm_sb_encode(&a, b);
@@ -707,6 +790,7 @@ int main(void)
 		{ "sb_round_trip", sb_round_trip },
 		{ "sb_version1", sb_version1 },
 		{ "sb_every_field", sb_every_field },
+		{ "sb_pending", sb_pending },
 		{ "sb_crc_catches_flips", sb_crc_catches_flips },
 		{ "sb_kinds", sb_kinds },
 		{ "sb_pick", sb_pick },

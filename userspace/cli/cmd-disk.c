@@ -586,8 +586,11 @@ static void print_sb(const struct swarm_sb *s, bool json)
 		       s->max_copies, s->spare_pct, s->nr_copies);
 		for (i = 0; i < s->nr_members && i < SWARM_MAX_DEVS; i++)
 			printf("%s%" PRIu32, i ? "," : "", s->area_crc[i]);
-		printf("],\"min_copies\":%" PRIu32,
-		       s->min_copies ? s->min_copies : 1);
+		printf("],\"min_copies\":%" PRIu32
+		       ",\"pending_generation\":%" PRIu64
+		       ",\"pending_copied\":%" PRIu64,
+		       s->min_copies ? s->min_copies : 1,
+		       s->pending_generation, s->pending_copied);
 		return;
 	}
 	printf("    version        %" PRIu32 "\n", s->version);
@@ -615,6 +618,11 @@ static void print_sb(const struct swarm_sb *s, bool json)
 	printf("    min copies     %" PRIu32 "\n",
 	       s->min_copies ? s->min_copies : 1);
 	printf("    spare pct      %" PRIu32 "\n", s->spare_pct);
+	if (s->pending_generation)
+		printf("    migrating      to generation %" PRIu64
+		       " (map area %" PRIu64 "), entries below %" PRIu64
+		       " copied\n", s->pending_generation,
+		       s->pending_generation % 2, s->pending_copied);
 	for (i = 0; i < s->nr_members && i < SWARM_MAX_DEVS; i++)
 		printf("    area crc %-5" PRIu32 " 0x%08" PRIx32 "\n", i,
 		       s->area_crc[i]);
