@@ -66,6 +66,17 @@ void progress(const char *phase, double done);
 /* Erase the bar. */
 void progress_end(void);
 
+/* ---- dmsetup (cli/dmsetup.c) ---- */
+
+/* The dmsetup to run: $SWARMCTL_DMSETUP (tests), else "dmsetup". */
+const char *dmsetup_path(void);
+/*
+ * Run dmsetup with @args (NULL-terminated, without argv[0], at most 14);
+ * its stdout into @out (@len bytes, NUL-terminated) when @out is set.
+ * Return: 0 if it exited with status 0; else -1, the reason said.
+ */
+int run_dmsetup(const char *const *args, char *out, size_t len);
+
 /* ---- The commands: the arguments after the command's name; exit code ---- */
 
 int cmd_version(int argc, char **argv);

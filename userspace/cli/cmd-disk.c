@@ -14,7 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "swarm-disk.h"		/* kmod/ */
@@ -24,8 +23,6 @@
 #define SB_AREA		(SWARM_SB_COPIES * SWARM_SB_BYTES)
 /* Longest dm device name (DM_NAME_LEN - 1). */
 #define DM_NAME_MAX	127
-/* Environment variable naming the dmsetup to run (tests). */
-#define DMSETUP_ENV	"SWARMCTL_DMSETUP"
 
 /*
  * The kernel's swarm_placement_free() (kmod/swarm-place.c, not linked
@@ -373,39 +370,15 @@ static int build_line(struct member *ms, int n, char *line, size_t len)
 	return 0;
 }
 
-static int run_dmsetup(const char *name, const char *line)
+/* dmsetup create @name --table @line. */
+static int dmsetup_create(const char *name, const char *line)
 {
-	const char *dmsetup = getenv(DMSETUP_ENV);
-	int status;
-	pid_t pid;
-
-	if (!dmsetup || !*dmsetup)
-		dmsetup = "dmsetup";
-	printf("%s create %s --table \"%s\"\n", dmsetup, name, line);
+	printf("%s create %s --table \"%s\"\n", dmsetup_path(), name, line);
 	fflush(stdout);
-	pid = fork();
-	if (pid < 0) {
-		fail("fork: %s", strerror(errno));
+	if (run_dmsetup((const char *[]){ "create", name, "--table", line,
+					  NULL }, NULL, 0))
 		return EXIT_FAILURE;
-	}
-	if (!pid) {
-		execlp(dmsetup, dmsetup, "create", name, "--table", line,
-		       (char *)NULL);
-		fprintf(stderr, "swarmctl: %s: %s\n", dmsetup, strerror(errno));
-		_exit(127);
-	}
-	if (waitpid(pid, &status, 0) < 0) {
-		fail("waitpid: %s", strerror(errno));
-		return EXIT_FAILURE;
-	}
-	if (WIFEXITED(status) && !WEXITSTATUS(status))
-		return 0;
-	if (WIFEXITED(status))
-		fail("%s exited with status %d", dmsetup, WEXITSTATUS(status));
-	else
-		fail("%s was killed by signal %d", dmsetup,
-		     WIFSIGNALED(status) ? WTERMSIG(status) : 0);
-	return EXIT_FAILURE;
+	return 0;
 }
 
 static bool valid_dm_name(const char *s)
@@ -502,7 +475,7 @@ int cmd_assemble(int argc, char **argv)
 		printf("%s\n", line);
 		return 0;
 	}
-	return run_dmsetup(name, line);
+	return dmsetup_create(name, line);
 }
 
 /* ---- examine ---- */

@@ -19,80 +19,16 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
 #include "cli/target.h"
 
-/* Environment variable naming the dmsetup to run (tests). */
-#define DMSETUP_ENV	"SWARMCTL_DMSETUP"
 #define LINE_MAX_LEN	(DM_SWARM_MAX_DEVS * 32 + 4096)
 #define MAX_TOKENS	(DM_SWARM_MAX_DEVS + 64)
 
 static const char replace_usage[] =
 "usage: swarmctl replace [--force] <dev> <index> <new-device>\n";
-
-static const char *dmsetup_path(void)
-{
-	const char *d = getenv(DMSETUP_ENV);
-
-	return d && *d ? d : "dmsetup";
-}
-
-/*
- * Run dmsetup with @args (NULL-terminated, without argv[0]); its stdout
- * into @out (@len bytes, NUL-terminated) when @out is set. 0 if it exited
- * with status 0.
- */
-static int dmsetup(const char *const *args, char *out, size_t len)
-{
-	const char *argv[16] = { dmsetup_path() };
-	int fds[2] = { -1, -1 }, status, i;
-	size_t got = 0;
-	ssize_t n;
-	pid_t pid;
-
-	for (i = 0; args[i] && i < 14; i++)
-		argv[i + 1] = args[i];
-	if (out && pipe(fds)) {
-		fail("pipe: %s", strerror(errno));
-		return -1;
-	}
-	pid = fork();
-	if (pid < 0) {
-		fail("fork: %s", strerror(errno));
-		return -1;
-	}
-	if (!pid) {
-		if (out) {
-			dup2(fds[1], STDOUT_FILENO);
-			close(fds[0]);
-			close(fds[1]);
-		}
-		execvp(argv[0], (char *const *)argv);
-		fprintf(stderr, "swarmctl: %s: %s\n", argv[0], strerror(errno));
-		_exit(127);
-	}
-	if (out) {
-		close(fds[1]);
-		while (got + 1 < len &&
-		       (n = read(fds[0], out + got, len - 1 - got)) != 0) {
-			if (n < 0 && errno == EINTR)
-				continue;
-			if (n < 0)
-				break;
-			got += (size_t)n;
-		}
-		out[got] = '\0';
-		close(fds[0]);
-	}
-	if (waitpid(pid, &status, 0) < 0) {
-		fail("waitpid: %s", strerror(errno));
-		return -1;
-	}
-	return WIFEXITED(status) && !WEXITSTATUS(status) ? 0 : -1;
-}
 
 /* The dm name of @dev, from sysfs. */
 static int dm_name(const struct swarm_dev *dev, char *name, size_t len)
@@ -191,7 +127,7 @@ int cmd_replace(int argc, char **argv)
 	}
 
 	/* <start> <len> swarm <entry sectors> <nr_devs> <member>... */
-	if (dmsetup((const char *[]){ "table", name, NULL }, out, sizeof(out))) {
+	if (run_dmsetup((const char *[]){ "table", name, NULL }, out, sizeof(out))) {
 		fail("dmsetup table %s failed", name);
 		return EXIT_FAILURE;
 	}
@@ -224,19 +160,19 @@ int cmd_replace(int argc, char **argv)
 	}
 	printf("%s load %s --table \"%s\"\n", dmsetup_path(), name, line);
 	fflush(stdout);
-	if (dmsetup((const char *[]){ "load", name, "--table", line, NULL },
+	if (run_dmsetup((const char *[]){ "load", name, "--table", line, NULL },
 		    NULL, 0)) {
 		fail("the new table was refused (see above and the kernel "
 		     "log); %s is unchanged", name);
 		return EXIT_FAILURE;
 	}
-	if (dmsetup((const char *[]){ "suspend", name, NULL }, NULL, 0)) {
-		dmsetup((const char *[]){ "clear", name, NULL }, NULL, 0);
+	if (run_dmsetup((const char *[]){ "suspend", name, NULL }, NULL, 0)) {
+		run_dmsetup((const char *[]){ "clear", name, NULL }, NULL, 0);
 		fail("dmsetup suspend %s failed; the new table was cleared, "
 		     "%s is unchanged", name, name);
 		return EXIT_FAILURE;
 	}
-	if (dmsetup((const char *[]){ "resume", name, NULL }, NULL, 0)) {
+	if (run_dmsetup((const char *[]){ "resume", name, NULL }, NULL, 0)) {
 		fail("dmsetup resume %s failed: %s is suspended with the new "
 		     "table (see the kernel log; dmsetup resume %s)", name,
 		     name, name);
