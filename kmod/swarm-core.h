@@ -49,6 +49,12 @@
  * @min_copies: feature "min_copies <n>": copies every entry has, on
  *	distinct members, 1 (the default) to min(8, @nr_devs), at most
  *	@max_copies.
+ * @migrate_rate: feature "migrate_rate <MiB/s>": the cap of a migration's
+ *	copies (swarm-migrate.c), 0 (none, the default) to
+ *	SWARM_MIGRATE_RATE_MAX; a message changes it, and the table line
+ *	dmsetup prints says what is in force, so a reload keeps it.
+ * @rebuild_rate: feature "rebuild_rate <KiB/s>": the same for a rebuild's
+ *	copies (swarm-rebuild.c), 0 to SWARM_REBUILD_RATE_MAX.
  * @given: SWARM_FEAT_* bits of the features given; "format" has no value.
  */
 struct swarm_table {
@@ -60,6 +66,8 @@ struct swarm_table {
 	u32 spare_pct;
 	u32 cache_mb;
 	u32 min_copies;
+	u32 migrate_rate;
+	u32 rebuild_rate;
 	u32 given;
 };
 
@@ -68,6 +76,12 @@ struct swarm_table {
 #define SWARM_FEAT_FORMAT	4U
 #define SWARM_FEAT_CACHE	8U
 #define SWARM_FEAT_MIN_COPIES	16U
+#define SWARM_FEAT_MIGRATE_RATE	32U
+#define SWARM_FEAT_REBUILD_RATE	64U
+
+/* The largest rate caps: migrate_rate in MiB/s, rebuild_rate in KiB/s. */
+#define SWARM_MIGRATE_RATE_MAX	1048576U
+#define SWARM_REBUILD_RATE_MAX	1073741824U
 
 /* The largest DRAM tier, MiB. */
 #define SWARM_CACHE_MAX_MB	1048576U

@@ -25,7 +25,9 @@ static int parse_features(unsigned int n, char **argv, struct swarm_table *t,
 			continue;
 		}
 		if (strcasecmp(name, "max_copies") && strcasecmp(name, "spare") &&
-		    strcasecmp(name, "cache_mb") && strcasecmp(name, "min_copies")) {
+		    strcasecmp(name, "cache_mb") && strcasecmp(name, "min_copies") &&
+		    strcasecmp(name, "migrate_rate") &&
+		    strcasecmp(name, "rebuild_rate")) {
 			*error = "Unknown feature";
 			return -EINVAL;
 		}
@@ -55,6 +57,20 @@ static int parse_features(unsigned int n, char **argv, struct swarm_table *t,
 			}
 			t->cache_mb = v;
 			t->given |= SWARM_FEAT_CACHE;
+		} else if (!strcasecmp(name, "migrate_rate")) {
+			if (parse_u32(argv[++i], &v) || v > SWARM_MIGRATE_RATE_MAX) {
+				*error = "Invalid migrate_rate (0..1048576 MiB/s)";
+				return -EINVAL;
+			}
+			t->migrate_rate = v;
+			t->given |= SWARM_FEAT_MIGRATE_RATE;
+		} else if (!strcasecmp(name, "rebuild_rate")) {
+			if (parse_u32(argv[++i], &v) || v > SWARM_REBUILD_RATE_MAX) {
+				*error = "Invalid rebuild_rate (0..1073741824 KiB/s)";
+				return -EINVAL;
+			}
+			t->rebuild_rate = v;
+			t->given |= SWARM_FEAT_REBUILD_RATE;
 		} else {
 			if (parse_u32(argv[++i], &v) || v > 100) {
 				*error = "Invalid spare (0..100 per cent)";
@@ -77,8 +93,10 @@ static int parse_features(unsigned int n, char **argv, struct swarm_table *t,
  * @argv: <entry_sectors> <nr_devs> <dev>... [<#feature args> <feature>...]
  *	where a feature is "max_copies <1..8>", "min_copies <1..8>" (every
  *	entry on that many members), "spare <0..100>", "cache_mb <MiB>"
- *	(the DRAM tier, 0 = off) or "format" (members that hold other data
- *	may be overwritten).
+ *	(the DRAM tier, 0 = off), "migrate_rate <MiB/s>" and
+ *	"rebuild_rate <KiB/s>" (caps of the copies a map change and a
+ *	rebuild make, 0 = none, the default) or "format" (members that
+ *	hold other data may be overwritten).
  * @t: filled in on success.
  * @error: set to a message for ti->error on failure.
  *

@@ -10,7 +10,8 @@
  * Table line:
  *   <start> <len> swarm <entry_sectors> <nr_devs> <dev>...
  *                       [<#feature args> [max_copies <n>] [min_copies <n>]
- *                        [spare <pct>] [cache_mb <MiB>] [format]]
+ *                        [spare <pct>] [cache_mb <MiB>] [migrate_rate <MiB/s>]
+ *                        [rebuild_rate <KiB/s>] [format]]
  *
  * Each member starts with superblocks and map areas (swarm-meta.c); the
  * entry slots follow.
@@ -166,6 +167,8 @@ static int swarm_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 	r = swarm_meta_check(sc);
 	if (r)
 		goto bad_put;
+	swarm_mig_set_rate(sc, (u64)t.migrate_rate << 20);
+	swarm_rb_set_rate(sc, (u64)t.rebuild_rate << 10);
 	r = swarm_cache_create(sc, t.cache_mb);
 	if (r) {
 		ti->error = "Cannot allocate the DRAM tier (cache_mb)";
@@ -335,7 +338,7 @@ static void swarm_status(struct dm_target *ti, status_type_t type,
 {
 	struct swarm_c *sc = ti->private;
 	unsigned int sz = 0;
-	u32 i;
+	u32 i, given;
 
 	switch (type) {
 	case STATUSTYPE_INFO:
@@ -345,18 +348,25 @@ static void swarm_status(struct dm_target *ti, status_type_t type,
 		DMEMIT("%u %u", sc->geom.entry_sectors, sc->geom.nr_devs);
 		for (i = 0; i < sc->geom.nr_devs; i++)
 			DMEMIT(" %s", sc->devs[i].dm_dev->name);
-		if (sc->feat.given)
-			DMEMIT(" %u", 2 * hweight32(sc->feat.given & ~SWARM_FEAT_FORMAT) +
-			       !!(sc->feat.given & SWARM_FEAT_FORMAT));
-		if (sc->feat.given & SWARM_FEAT_MAX_COPIES)
+		/* Messages may add features: one snapshot of the set. */
+		given = READ_ONCE(sc->feat.given);
+		smp_rmb();	/* pairs with swarm_feat_set() */
+		if (given)
+			DMEMIT(" %u", 2 * hweight32(given & ~SWARM_FEAT_FORMAT) +
+			       !!(given & SWARM_FEAT_FORMAT));
+		if (given & SWARM_FEAT_MAX_COPIES)
 			DMEMIT(" max_copies %u", sc->feat.max_copies);
-		if (sc->feat.given & SWARM_FEAT_MIN_COPIES)
+		if (given & SWARM_FEAT_MIN_COPIES)
 			DMEMIT(" min_copies %u", sc->feat.min_copies);
-		if (sc->feat.given & SWARM_FEAT_SPARE)
+		if (given & SWARM_FEAT_SPARE)
 			DMEMIT(" spare %u", sc->feat.spare_pct);
-		if (sc->feat.given & SWARM_FEAT_CACHE)
-			DMEMIT(" cache_mb %u", sc->feat.cache_mb);
-		if (sc->feat.given & SWARM_FEAT_FORMAT)
+		if (given & SWARM_FEAT_CACHE)
+			DMEMIT(" cache_mb %u", READ_ONCE(sc->feat.cache_mb));
+		if (given & SWARM_FEAT_MIGRATE_RATE)
+			DMEMIT(" migrate_rate %u", READ_ONCE(sc->feat.migrate_rate));
+		if (given & SWARM_FEAT_REBUILD_RATE)
+			DMEMIT(" rebuild_rate %u", READ_ONCE(sc->feat.rebuild_rate));
+		if (given & SWARM_FEAT_FORMAT)
 			DMEMIT(" format");
 		break;
 	case STATUSTYPE_IMA:
@@ -452,6 +462,28 @@ static int swarm_message_member(struct swarm_c *sc, unsigned int argc,
 }
 
 /*
+ * A message changed feature @bit to @v: the table line dmsetup prints
+ * says so from now on, so that a reload of that line (swarmctl replace,
+ * dmsetup table | dmsetup reload) keeps it. The value is stored before
+ * the bit, and status reads the bits once, so a line printed meanwhile
+ * is whole, with the old value or the new.
+ */
+static void swarm_feat_set(struct swarm_c *sc, u32 bit, u32 *field, u32 v)
+{
+	u32 given = READ_ONCE(sc->feat.given);
+
+	WRITE_ONCE(*field, v);
+	smp_wmb();	/* the value before the bit that prints it */
+	while (!(given & bit)) {
+		u32 was = cmpxchg(&sc->feat.given, given, given | bit);
+
+		if (was == given)
+			break;
+		given = was;
+	}
+}
+
+/*
  * dmsetup message <dev> 0 selector static|least-loaded
  * dmsetup message <dev> 0 placement roundrobin|coactivation|nobalance
  * dmsetup message <dev> 0 trace on [<ring events>]|off
@@ -522,11 +554,13 @@ static int swarm_message(struct dm_target *ti, unsigned int argc, char **argv,
 	if (argc == 2 && !strcasecmp(argv[0], "migrate_rate")) {
 		u32 mib;
 
-		if (kstrtou32(argv[1], 10, &mib) || mib > 1U << 20) {
-			DMWARN("migrate_rate takes MiB/s, 0 (no cap) to %u", 1U << 20);
+		if (kstrtou32(argv[1], 10, &mib) || mib > SWARM_MIGRATE_RATE_MAX) {
+			DMWARN("migrate_rate takes MiB/s, 0 (no cap) to %u",
+			       SWARM_MIGRATE_RATE_MAX);
 			return -EINVAL;
 		}
 		swarm_mig_set_rate(sc, (u64)mib << 20);
+		swarm_feat_set(sc, SWARM_FEAT_MIGRATE_RATE, &sc->feat.migrate_rate, mib);
 		return 0;
 	}
 	if (argc == 1 && !strcasecmp(argv[0], "load"))
@@ -558,19 +592,28 @@ static int swarm_message(struct dm_target *ti, unsigned int argc, char **argv,
 	if (argc == 2 && !strcasecmp(argv[0], "rebuild_rate")) {
 		u32 kib;
 
-		if (kstrtou32(argv[1], 10, &kib) || kib > 1U << 30) {
-			DMWARN("rebuild_rate takes KiB/s, 0 (no cap) to %u", 1U << 30);
+		if (kstrtou32(argv[1], 10, &kib) || kib > SWARM_REBUILD_RATE_MAX) {
+			DMWARN("rebuild_rate takes KiB/s, 0 (no cap) to %u",
+			       SWARM_REBUILD_RATE_MAX);
 			return -EINVAL;
 		}
 		swarm_rb_set_rate(sc, (u64)kib << 10);
+		swarm_feat_set(sc, SWARM_FEAT_REBUILD_RATE, &sc->feat.rebuild_rate, kib);
 		return 0;
 	}
 	if ((argc == 2 || argc == 3) && (!strcasecmp(argv[0], "fail_member") ||
 					 !strcasecmp(argv[0], "clear_member")))
 		return swarm_message_member(sc, argc, argv);
 	if ((argc == 1 || argc == 2) && (!strcasecmp(argv[0], "cache") ||
-					 !strcasecmp(argv[0], "cache_policy")))
-		return swarm_cache_message(sc, argc, argv, result, maxlen);
+					 !strcasecmp(argv[0], "cache_policy"))) {
+		u32 mb;
+
+		v = swarm_cache_message(sc, argc, argv, result, maxlen);
+		if (!v && argc == 2 && !strcasecmp(argv[0], "cache") &&
+		    !kstrtou32(argv[1], 10, &mb))
+			swarm_feat_set(sc, SWARM_FEAT_CACHE, &sc->feat.cache_mb, mb);
+		return v;
+	}
 	DMWARN("unknown message '%s' (selector placement trace migrate_rate load read_gap gaps %s)",
 	       argc ? argv[0] : "",
 	       "fail_member clear_member rebuild rebuild_rate cache cache_policy");

@@ -39,6 +39,10 @@ static const struct swarm_bad_line swarm_bad_lines[] = {
 	{ "8 2 a b 2 cache_mb x", "Invalid cache_mb (0..1048576 MiB)" },
 	{ "8 2 a b 2 cache_mb 1048577", "Invalid cache_mb (0..1048576 MiB)" },
 	{ "8 2 a b 1 cache_mb", "Feature needs a value" },
+	{ "8 2 a b 2 migrate_rate 1048577", "Invalid migrate_rate (0..1048576 MiB/s)" },
+	{ "8 2 a b 2 migrate_rate -1", "Invalid migrate_rate (0..1048576 MiB/s)" },
+	{ "8 2 a b 2 rebuild_rate 1073741825", "Invalid rebuild_rate (0..1073741824 KiB/s)" },
+	{ "8 2 a b 1 rebuild_rate", "Feature needs a value" },
 };
 
 #endif /* DM_SWARM_VECTORS_H */

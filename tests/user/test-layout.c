@@ -60,6 +60,16 @@ static void good_lines(void)
 	EXPECT(!parse_line("8 2 a b 2 cache_mb 256", &t, &err, buf, argv),
 	       "%s", err);
 	EXPECT(t.cache_mb == 256 && t.given == SWARM_FEAT_CACHE, "cache_mb");
+	EXPECT(!t.migrate_rate && !t.rebuild_rate, "no rate caps by default");
+	EXPECT(!parse_line("8 2 a b 4 migrate_rate 64 rebuild_rate 1048576", &t,
+			   &err, buf, argv), "%s", err);
+	EXPECT(t.migrate_rate == 64 && t.rebuild_rate == 1048576 &&
+	       t.given == (SWARM_FEAT_MIGRATE_RATE | SWARM_FEAT_REBUILD_RATE),
+	       "rate caps %u %u", t.migrate_rate, t.rebuild_rate);
+	EXPECT(!parse_line("8 2 a b 2 migrate_rate 0", &t, &err, buf, argv),
+	       "%s", err);
+	EXPECT(t.given == SWARM_FEAT_MIGRATE_RATE && !t.migrate_rate,
+	       "migrate_rate 0 (no cap) given");
 }
 
 /* Every entry has one slot, and no two entries share one. */
