@@ -234,6 +234,25 @@ if [ "$mode" = full ]; then
 		cat "$out/adapt-sim.txt"
 		printf '```\n'
 	} >>"$out/results.md"
+	# The plot: I/O time per step over time, one line per map.
+	awk '/^ *[0-9]+-[0-9]+ / { split($1, r, "-"); print r[2], $2, $3, $4, $5 }' \
+		"$out/adapt-sim.txt" >"$out/adapt-sim.dat"
+	if command -v gnuplot >/dev/null && [ -s "$out/adapt-sim.dat" ]; then
+		gnuplot <<EOF
+set terminal pngcairo size 900,500
+set output "$out/adapt-io-time.png"
+set title "Drifting and growing trace (simulated): I/O time per step"
+set xlabel "step"
+set ylabel "I/O time per step (ms)"
+set grid
+set key left top
+plot "$out/adapt-sim.dat" using 1:2 with linespoints title "static map", \
+     "" using 1:3 with linespoints title "swarmctl adapt", \
+     "" using 1:4 with linespoints title "fresh full re-clustering", \
+     "" using 1:5 with linespoints title "true groups"
+EOF
+		printf '\n![adapt](adapt-io-time.png)\n' >>"$out/results.md"
+	fi
 fi
 echo "bench: results in $out/results.md" >&2
 exit $rc
