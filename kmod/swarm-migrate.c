@@ -16,12 +16,13 @@
  * new copy are copied (struct swarm_placement @nr_moved of them).
  *
  * The entries are copied in windows of about SWARM_MIG_WINDOW bytes of
- * entries that move, in entry order, with dm-kcopyd (one job per entry,
- * one destination per new copy). For each window:
+ * entries that move, in entry order, with dm-kcopyd (one job per run of
+ * entries in consecutive slots, struct swarm_copy_run; one destination
+ * per new copy). For each window:
  *
  *   1. step: writes to the window's entries are parked from now on, and
  *      the step waits for writes already sent to complete;
- *   2. step: one kcopyd job per entry, from a live copy to every new one;
+ *   2. step: kcopyd jobs from a live copy of each entry to every new one;
  *   3. window_done: entries below the window's end count as copied;
  *      writes to them go to the old and the new copies; parked writes
  *      are released.
@@ -49,6 +50,7 @@
 #include <linux/dm-kcopyd.h>
 #include <linux/jiffies.h>
 #include <linux/sched/mm.h>
+#include <linux/sizes.h>
 
 #include "swarm.h"
 #include "swarm-disk.h"
@@ -244,9 +246,85 @@ static unsigned long swarm_mig_delay(struct swarm_mig *mig)
 						NSEC_PER_SEC, rate)));
 }
 
+/* The most a run of copies holds: kcopyd splits it into sub-jobs. */
+#define SWARM_COPY_RUN_MAX_SECTORS	(SZ_1M >> SECTOR_SHIFT)
+
+/**
+ * swarm_copy_run_flush() - send the run as one kcopyd job, empty it.
+ * @kc: the kcopyd client.
+ * @r: the run.
+ * @fn: called when the job is done.
+ * @jobs: incremented for the job.
+ * @context: for @fn.
+ */
+void swarm_copy_run_flush(struct dm_kcopyd_client *kc,
+			  struct swarm_copy_run *r, dm_kcopyd_notify_fn fn,
+			  atomic_t *jobs, void *context)
+{
+	if (!r->n)
+		return;
+	atomic_inc(jobs);
+	dm_kcopyd_copy(kc, &r->from, r->n, r->dests, 0, fn, context);
+	r->n = 0;
+}
+
+/* Do @from and @dests (@n of them) continue the run @r? */
+static bool swarm_copy_run_extends(const struct swarm_copy_run *r,
+				   const struct dm_io_region *from,
+				   const struct dm_io_region *dests, u32 n)
+{
+	u32 i;
+
+	if (r->n != n || r->from.bdev != from->bdev ||
+	    r->from.sector + r->from.count != from->sector ||
+	    r->from.count + from->count > SWARM_COPY_RUN_MAX_SECTORS)
+		return false;
+	for (i = 0; i < n; i++)
+		if (r->dests[i].bdev != dests[i].bdev ||
+		    r->dests[i].sector + r->dests[i].count != dests[i].sector)
+			return false;
+	return true;
+}
+
+/**
+ * swarm_copy_run_add() - copy one entry, as part of a run where it can be.
+ * @kc: the kcopyd client.
+ * @r: the run so far (n 0: none).
+ * @from: the entry's source.
+ * @dests: its destinations, @n (1..SWARM_MAX_COPIES) of them, each as
+ *	long as @from.
+ * @n: number of destinations.
+ * @fn: called when a job is done.
+ * @jobs: incremented for each job sent.
+ * @context: for @fn.
+ *
+ * The entry extends @r when it continues it at the source and at every
+ * destination; otherwise @r is sent and the entry starts a new run. The
+ * caller sends the last run with swarm_copy_run_flush().
+ */
+void swarm_copy_run_add(struct dm_kcopyd_client *kc, struct swarm_copy_run *r,
+			const struct dm_io_region *from,
+			const struct dm_io_region *dests, u32 n,
+			dm_kcopyd_notify_fn fn, atomic_t *jobs, void *context)
+{
+	u32 i;
+
+	if (swarm_copy_run_extends(r, from, dests, n)) {
+		r->from.count += from->count;
+		for (i = 0; i < n; i++)
+			r->dests[i].count += dests[i].count;
+		return;
+	}
+	swarm_copy_run_flush(kc, r, fn, jobs, context);
+	r->from = *from;
+	for (i = 0; i < n; i++)
+		r->dests[i] = dests[i];
+	r->n = n;
+}
+
 /*
- * Copy the window's entries that move: one kcopyd job per entry, from a
- * live copy to each of its new copies.
+ * Copy the window's entries that move, from a live copy to each of its
+ * new copies, in runs (struct swarm_copy_run).
  */
 static void swarm_mig_copy_window(struct swarm_c *sc)
 {
@@ -254,6 +332,7 @@ static void swarm_mig_copy_window(struct swarm_c *sc)
 	const struct swarm_geom *g = &sc->geom;
 	struct dm_io_region from, dests[SWARM_MAX_COPIES];
 	u64 old[SWARM_MAX_COPIES], new[SWARM_MAX_COPIES], e;
+	struct swarm_copy_run run = { .n = 0 };
 	struct swarm_live_map *lm;
 	struct swarm_loc src;
 	u32 n, i;
@@ -279,11 +358,12 @@ static void swarm_mig_copy_window(struct swarm_c *sc)
 			dests[i].sector = swarm_slot_sector(g, dst.slot);
 			dests[i].count = g->entry_sectors;
 		}
-		atomic_inc(&mig->jobs);
-		dm_kcopyd_copy(mig->kc, &from, n, dests, 0, swarm_mig_copied, sc);
+		swarm_copy_run_add(mig->kc, &run, &from, dests, n,
+				   swarm_mig_copied, &mig->jobs, sc);
 		mig->moved++;
 		mig->bytes += (u64)n << (g->entry_shift + SECTOR_SHIFT);
 	}
+	swarm_copy_run_flush(mig->kc, &run, swarm_mig_copied, &mig->jobs, sc);
 	if (atomic_dec_and_test(&mig->jobs))
 		queue_work(sc->wq, &mig->window_done);
 }

@@ -34,6 +34,7 @@
 
 #include <linux/bio.h>
 #include <linux/device-mapper.h>
+#include <linux/dm-kcopyd.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/spinlock.h>
@@ -223,7 +224,32 @@ struct swarm_mig_info {
 	int error;
 };
 
+/**
+ * struct swarm_copy_run - consecutive entry copies made one kcopyd job.
+ * @from: the source, consecutive slots of one member.
+ * @dests: each destination, consecutive slots of one member.
+ * @n: destinations; 0 while the run is empty.
+ *
+ * The migration and the rebuild copy entries in entry order; where
+ * consecutive entries lie in consecutive slots both at the source and at
+ * every destination (striped runs, clusters placed in order), one job
+ * copies them all: one large request per member instead of one per
+ * entry, which matters on a member bound by its IOPS.
+ */
+struct swarm_copy_run {
+	struct dm_io_region from;
+	struct dm_io_region dests[SWARM_MAX_COPIES];
+	u32 n;
+};
+
 /* swarm-migrate.c: committing a map and moving the data to it. */
+void swarm_copy_run_add(struct dm_kcopyd_client *kc, struct swarm_copy_run *r,
+			const struct dm_io_region *from,
+			const struct dm_io_region *dests, u32 n,
+			dm_kcopyd_notify_fn fn, atomic_t *jobs, void *context);
+void swarm_copy_run_flush(struct dm_kcopyd_client *kc,
+			  struct swarm_copy_run *r, dm_kcopyd_notify_fn fn,
+			  atomic_t *jobs, void *context);
 int swarm_mig_init(struct swarm_c *sc);
 void swarm_mig_exit(struct swarm_c *sc);
 int swarm_commit(struct swarm_c *sc, struct swarm_live_map *lm, bool drop,
