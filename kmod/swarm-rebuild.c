@@ -8,7 +8,8 @@
  * "rebuild <member>". From then on the member gets every write again but
  * still no reads; dm-kcopyd copies every entry with a copy on it from a
  * copy on a member that is ok, in entry order, in windows of
- * SWARM_RB_WINDOW bytes, under a rate cap (message rebuild_rate). When
+ * SWARM_RB_WINDOW bytes of copies (runs of consecutive slots as one job),
+ * under a rate cap (message rebuild_rate). When
  * every entry is copied, the member's map records are written again and
  * it is ok: failed and stale are cleared in the superblocks.
  *
@@ -209,14 +210,45 @@ static void swarm_rb_copied(int read_err, unsigned long write_err,
 }
 
 /*
+ * The end of the window from @lo: entries whose copies on the member
+ * make SWARM_RB_WINDOW bytes, over at most SWARM_RB_SPAN windows of
+ * entries (where the member holds few entries, a window of every entry
+ * would copy little and pay the window's fixed cost each time).
+ */
+#define SWARM_RB_SPAN	16
+
+static u64 swarm_rb_window_end(struct swarm_c *sc, u64 lo)
+{
+	const struct swarm_geom *g = &sc->geom;
+	u64 want = swarm_rb_window_entries(g), got = 0, e;
+	u64 end = min(sc->rb->total, lo + want * SWARM_RB_SPAN);
+	u64 copies[SWARM_MAX_COPIES];
+	struct swarm_live_map *lm;
+	u32 n, i;
+
+	/* The live map cannot change: commits are refused meanwhile. */
+	lm = rcu_dereference_protected(sc->maps.live, 1);
+	for (e = lo; e < end && got < want; e++) {
+		n = swarm_entry_copies(g, lm, e, copies);
+		for (i = 0; i < n; i++)
+			if (swarm_loc_decode(copies[i]).dev == sc->rb->dev) {
+				got++;
+				break;
+			}
+	}
+	return e;
+}
+
+/*
  * Copy the window's entries that have a copy on the member, each from a
- * copy on a member that is ok, with one kcopyd job per entry.
+ * copy on a member that is ok, in runs (struct swarm_copy_run).
  */
 static void swarm_rb_copy_window(struct swarm_c *sc)
 {
 	struct swarm_rebuild *rb = sc->rb;
 	const struct swarm_geom *g = &sc->geom;
 	u64 failed = swarm_health_failed(&sc->health), e;
+	struct swarm_copy_run run = { .n = 0 };
 	struct dm_io_region from, to;
 	u64 copies[SWARM_MAX_COPIES];
 	struct swarm_live_map *lm;
@@ -249,11 +281,12 @@ static void swarm_rb_copy_window(struct swarm_c *sc)
 		to.bdev = sc->devs[rb->dev].dm_dev->bdev;
 		to.sector = swarm_slot_sector(g, swarm_loc_decode(copies[dst]).slot);
 		to.count = g->entry_sectors;
-		atomic_inc(&rb->jobs);
-		dm_kcopyd_copy(rb->kc, &from, 1, &to, 0, swarm_rb_copied, sc);
+		swarm_copy_run_add(rb->kc, &run, &from, &to, 1, swarm_rb_copied,
+				   &rb->jobs, sc);
 		rb->copied++;
 		rb->bytes += (u64)g->entry_sectors << SECTOR_SHIFT;
 	}
+	swarm_copy_run_flush(rb->kc, &run, swarm_rb_copied, &rb->jobs, sc);
 	if (atomic_dec_and_test(&rb->jobs))
 		queue_work(sc->wq, &rb->window_done);
 }
@@ -286,8 +319,7 @@ static void swarm_rb_step(struct work_struct *work)
 	/* Writes sent before the window was set must land before we copy. */
 	swarm_gate_close(mp);
 	mp->hold_lo = rb->next;
-	mp->hold_hi = min(rb->total,
-			  rb->next + swarm_rb_window_entries(&sc->geom));
+	mp->hold_hi = swarm_rb_window_end(sc, rb->next);
 	swarm_gate_open(mp);
 	swarm_io_kick(sc);
 	swarm_rb_copy_window(sc);

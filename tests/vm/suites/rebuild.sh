@@ -180,9 +180,9 @@ check rate-in-table sh -c "dmsetup table sw | grep -q ' rebuild_rate 256\$'"
 check reload-mid-rebuild reload
 check resumed-logged sh -c 'dmesg | grep -q "sw: rebuilding member 2 from entry [1-9]"'
 dmesg | grep "rebuilding member 2" | tail -n 2
-# The reloaded line kept the cap; lift it to finish.
+# The reloaded line kept the cap; lift it to finish (what is left may
+# be only entries with no other copy: nothing to copy, done already).
 check rate-kept sh -c "dmsetup table sw | grep -q ' rebuild_rate 256\$'"
-expect_eq resumed-rebuild-capped running "$(rb state)"
 check lift-cap dmsetup message sw 0 rebuild_rate 0
 check rebuild-2-done wait_rebuild
 expect_eq rebuilt-2-ok "ok ok ok ok" "$(swarm_members sw)"
