@@ -21,8 +21,23 @@
  * later is copied with that write's data.
  *
  * An entry with no copy on a member that is ok is lost (a cache miss):
- * it is counted and left as it is. A write reaching it during the rebuild
- * lands on the member, and makes it whole again.
+ * it is counted and *remembered lost* (struct swarm_lost, swarm-redund.c)
+ * as the window passes it, so that once the member is ok its reads still
+ * fail at once with EIO instead of returning what the new device holds
+ * (zeros). An entry remembered lost already (by an earlier rebuild) is
+ * lost again, not copied: its copies hold nothing of it. A write that
+ * covers a remembered entry whole, during the rebuild or after, makes it
+ * whole again (it reaches the member: swarm-io.c); one to an entry the
+ * rebuild has yet to pass is remembered lost all the same (the entry
+ * then fails until written again, which is safe).
+ *
+ * The list is recorded in the superblocks with every progress record,
+ * and before the member is recorded ok (commit order: the list is
+ * durable, then the member is trusted), so that a crash never lets a
+ * lost entry read as data. The list is bounded (SWARM_LOST_MAX ranges,
+ * swarm-disk.h): a rebuild whose lost entries do not fit fails with
+ * ENOSPC and the member stays failed, its entries read from their other
+ * copies and its lost ones failing as before.
  *
  * Progress is recorded in the superblocks (rebuild_dev, rebuild_next)
  * every SWARM_RB_SAVE windows: after a reload or a crash the rebuild goes
@@ -164,6 +179,9 @@ static void swarm_rb_fail(struct swarm_c *sc, int error)
 {
 	struct swarm_rebuild *rb = sc->rb;
 
+	if (error == -ENOSPC)
+		DMERR("%s: rebuild of member %u: its lost entries need more than %u ranges",
+		      swarm_name(sc), rb->dev, SWARM_LOST_MAX);
 	DMERR("%s: rebuild of member %u failed (%d) at entry %llu of %llu; it stays failed",
 	      swarm_name(sc), rb->dev, error, rb->next, rb->total);
 	swarm_rb_detach(sc, false);
@@ -179,6 +197,9 @@ static void swarm_rb_finish(struct swarm_c *sc)
 
 	lm = rcu_dereference_protected(sc->maps.live, 1);
 	r = swarm_meta_rebuild_records(sc, lm ? &lm->pl : NULL, rb->dev);
+	/* The lost entries are durable before the member is trusted. */
+	if (!r)
+		r = swarm_meta_set_rebuild(sc, rb->dev + 1, rb->total);
 	if (r) {
 		swarm_rb_fail(sc, r);
 		return;
@@ -210,13 +231,16 @@ static void swarm_rb_copied(int read_err, unsigned long write_err,
 
 /*
  * Copy the window's entries that have a copy on the member, each from a
- * copy on a member that is ok, with one kcopyd job per entry.
+ * copy on a member that is ok, with one kcopyd job per entry; remember
+ * those with none (or remembered already) as lost, a run at a time. When
+ * the list is full the window fails with ENOSPC.
  */
 static void swarm_rb_copy_window(struct swarm_c *sc)
 {
 	struct swarm_rebuild *rb = sc->rb;
 	const struct swarm_geom *g = &sc->geom;
 	u64 failed = swarm_health_failed(&sc->health), e;
+	u64 lost_first = 0, lost_n = 0;
 	struct dm_io_region from, to;
 	u64 copies[SWARM_MAX_COPIES];
 	struct swarm_live_map *lm;
@@ -239,7 +263,15 @@ static void swarm_rb_copy_window(struct swarm_c *sc)
 		}
 		if (dst == n)
 			continue;
-		if (src == n) {
+		if (src == n || swarm_lost_hit(&sc->lost, e, 1)) {
+			/* Its reads fail from now on, and after the rebuild. */
+			if (lost_n && lost_first + lost_n != e) {
+				if (swarm_lost_add(&sc->lost, lost_first, lost_n))
+					goto full;
+				lost_n = 0;
+			}
+			if (!lost_n++)
+				lost_first = e;
 			rb->lost++;
 			continue;
 		}
@@ -254,6 +286,12 @@ static void swarm_rb_copy_window(struct swarm_c *sc)
 		rb->copied++;
 		rb->bytes += (u64)g->entry_sectors << SECTOR_SHIFT;
 	}
+	if (lost_n && swarm_lost_add(&sc->lost, lost_first, lost_n))
+		goto full;
+	goto out;
+full:
+	cmpxchg(&rb->error, 0, -ENOSPC);
+out:
 	if (atomic_dec_and_test(&rb->jobs))
 		queue_work(sc->wq, &rb->window_done);
 }
