@@ -120,6 +120,7 @@ void swarm_sb_encode_lost(const struct swarm_sb *sb,
 	for (i = 0; i < SWARM_MAX_DEVS; i++)
 		d->pending_crc[i] = cpu_to_le32(sb->pending_crc[i]);
 	d->nr_lost = cpu_to_le32(nr);
+	d->new_members = cpu_to_le64(sb->new_members);
 	for (i = 0; i < nr; i++) {
 		d->lost[i].first = cpu_to_le64(lost[i].first);
 		d->lost[i].count = cpu_to_le64(lost[i].count);
@@ -186,7 +187,9 @@ static bool swarm_sb_lost_sane(const struct swarm_disk_sb *d,
 	u32 i;
 
 	sb->nr_lost = le32_to_cpu(d->nr_lost);
-	if (sb->nr_lost > SWARM_LOST_MAX || d->lost_pad)
+	sb->new_members = le64_to_cpu(d->new_members);
+	if (sb->nr_lost > SWARM_LOST_MAX || d->lost_pad ||
+	    (sb->new_members & ~sb->failed))
 		return false;
 	for (i = 0; i < sb->nr_lost; i++) {
 		u64 first = le64_to_cpu(d->lost[i].first);

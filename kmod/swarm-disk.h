@@ -130,6 +130,11 @@ struct swarm_disk_ext {
  *
  * @nr_lost: extents in @lost (version 5), 0..SWARM_LOST_MAX.
  * @lost_pad: zero.
+ * @new_members: failed members that are new devices, not yet rebuilt
+ *	(version 5), a subset of @failed: their rebuild remembers the
+ *	entries with no copy elsewhere as lost, since the device does not
+ *	hold them (the same device back does: writes to such entries fail
+ *	while it is failed).
  * @lost: the entries remembered lost (version 5): sorted, disjoint,
  *	non-adjacent ranges of entries a rebuild found with no copy left;
  *	their reads fail until they are written whole again.
@@ -139,8 +144,9 @@ struct swarm_disk_ext {
  * degraded set instead of trusting its stale copies, and still reads a
  * healthy one; as version 4 only while a migration is pending, so that
  * an older module does not write to entries whose new copies it would
- * leave stale; as version 5 only while entries are remembered lost, so
- * that an older module refuses the set rather than read their slots.
+ * leave stale; as version 5 only while entries are remembered lost or a
+ * new device is rebuilt, so that an older module refuses the set rather
+ * than read their slots.
  */
 struct swarm_disk_sb {
 	__le32 magic;
@@ -175,6 +181,7 @@ struct swarm_disk_sb {
 	__le32 pending_crc[SWARM_MAX_DEVS];
 	__le32 nr_lost;
 	__le32 lost_pad;
+	__le64 new_members;
 	struct swarm_disk_ext lost[SWARM_LOST_MAX];
 };
 
@@ -215,6 +222,7 @@ struct swarm_sb {
 	u64 pending_copies;
 	u32 pending_crc[SWARM_MAX_DEVS];
 	u32 nr_lost;
+	u64 new_members;
 	u64 lost_entries;
 };
 

@@ -140,7 +140,8 @@ again:
 		sb.rebuild_dev = 0;
 	if (!sb.rebuild_dev)
 		sb.rebuild_next = 0;
-	if (sb.nr_lost)
+	sb.new_members &= sb.failed;
+	if (sb.nr_lost || sb.new_members)
 		sb.version = SWARM_SB_VERSION_LOST;
 	else if (sb.pending_generation)
 		sb.version = SWARM_SB_VERSION_PENDING;
@@ -608,6 +609,8 @@ static void swarm_load_health(struct swarm_c *sc, struct swarm_sb *sb,
 		}
 	}
 	sc->meta->replaced = absent & ~dead & sb->failed & ~rebuilding;
+	/* New devices, until rebuilt; one being rebuilt replaced again too. */
+	sb->new_members |= absent & ~dead & sb->failed;
 	swarm_health_set(&sc->health, sb->failed, sb->stale, rebuilding);
 	if (sb->failed)
 		DMWARN("%s: failed %#llx (stale %#llx, new %#llx), rebuilding %#llx from %llu",
@@ -1100,16 +1103,22 @@ int swarm_meta_sync_lost(struct swarm_c *sc)
  * @sc: the target.
  * @dev: the member being rebuilt + 1, 0 when none.
  * @next: the entries below are rebuilt.
+ * @done: member @done - 1 was rebuilt: it is no new device any more (0:
+ *	none).
+ *
+ * The entries remembered lost go with it (swarm_write_sbs()).
  *
  * Return: 0 or an I/O error.
  */
-int swarm_meta_set_rebuild(struct swarm_c *sc, u32 dev, u64 next)
+int swarm_meta_set_rebuild(struct swarm_c *sc, u32 dev, u64 next, u32 done)
 {
 	int r;
 
 	mutex_lock(&sc->meta->lock);
 	sc->meta->sb.rebuild_dev = dev;
 	sc->meta->sb.rebuild_next = next;
+	if (done)
+		sc->meta->sb.new_members &= ~BIT_ULL(done - 1);
 	r = swarm_write_sbs(sc);
 	mutex_unlock(&sc->meta->lock);
 	return r;
@@ -1168,6 +1177,12 @@ int swarm_meta_rebuild_records(struct swarm_c *sc,
 	mutex_unlock(&sc->meta->lock);
 	swarm_free_parts(parts, g->nr_devs);
 	return r;
+}
+
+/* Is failed member @dev a new device, not yet rebuilt? */
+bool swarm_meta_new_member(struct swarm_c *sc, u32 dev)
+{
+	return sc->meta->sb.new_members & BIT_ULL(dev);
 }
 
 /* The committed map's generation (0: none). */

@@ -21,10 +21,15 @@
  * later is copied with that write's data.
  *
  * An entry with no copy on a member that is ok is lost (a cache miss):
- * it is counted and *remembered lost* (struct swarm_lost, swarm-redund.c)
- * as the window passes it, so that once the member is ok its reads still
- * fail at once with EIO instead of returning what the new device holds
- * (zeros). An entry remembered lost already (by an earlier rebuild) is
+ * it is counted and, when the member is a new device (a replacement,
+ * found at a load, new_members in the superblocks until it is rebuilt,
+ * whatever starts the rebuild), *remembered
+ * lost* (struct swarm_lost, swarm-redund.c) as the window passes it, so
+ * that once the member is ok its reads still fail at once with EIO
+ * instead of returning what the new device holds (zeros). For the same
+ * device back ("rebuild <member>") its copy is the entry's: a write to
+ * an entry whose only copies are on failed members fails, so none was
+ * missed. An entry remembered lost already (by an earlier rebuild) is
  * lost again, not copied: its copies hold nothing of it. A write that
  * covers a remembered entry whole, during the rebuild or after, makes it
  * whole again (it reaches the member: swarm-io.c); one to an entry the
@@ -83,6 +88,8 @@ static const char *const swarm_rb_state_names[] = {
  * @windows: windows since the progress was last recorded.
  * @start_ns: when it started.
  * @ms: time it ran, set when it ends.
+ * @fresh: the member is a new device (a replacement): it holds nothing
+ *	of the entries with no other copy, which are remembered lost.
  * @rate: cap in bytes per second, 0 = none; set by message.
  * @todo: members replaced by a new device, to rebuild next.
  * @loaded: the superblocks recorded a rebuild: resume starts it.
@@ -106,6 +113,7 @@ struct swarm_rebuild {
 	u32 windows;
 	u64 start_ns;
 	u64 ms;
+	bool fresh;
 	u64 rate;
 	u64 todo;
 	bool loaded;
@@ -185,7 +193,7 @@ static void swarm_rb_fail(struct swarm_c *sc, int error)
 	DMERR("%s: rebuild of member %u failed (%d) at entry %llu of %llu; it stays failed",
 	      swarm_name(sc), rb->dev, error, rb->next, rb->total);
 	swarm_rb_detach(sc, false);
-	swarm_meta_set_rebuild(sc, 0, 0);
+	swarm_meta_set_rebuild(sc, 0, 0, 0);
 	swarm_rb_end(sc, SWARM_RB_FAILED, error);
 }
 
@@ -199,19 +207,20 @@ static void swarm_rb_finish(struct swarm_c *sc)
 	r = swarm_meta_rebuild_records(sc, lm ? &lm->pl : NULL, rb->dev);
 	/* The lost entries are durable before the member is trusted. */
 	if (!r)
-		r = swarm_meta_set_rebuild(sc, rb->dev + 1, rb->total);
+		r = swarm_meta_set_rebuild(sc, rb->dev + 1, rb->total, 0);
 	if (r) {
 		swarm_rb_fail(sc, r);
 		return;
 	}
 	if (!swarm_rb_detach(sc, true)) {
-		swarm_meta_set_rebuild(sc, 0, 0);
+		swarm_meta_set_rebuild(sc, 0, 0, 0);
 		swarm_rb_end(sc, SWARM_RB_FAILED, -EIO);
 		DMERR("%s: member %u failed at the end of its rebuild",
 		      swarm_name(sc), rb->dev);
 		return;
 	}
-	swarm_meta_set_rebuild(sc, 0, 0);
+	/* Ok, and no new device any more (new_members). */
+	swarm_meta_set_rebuild(sc, 0, 0, rb->dev + 1);
 	swarm_rb_end(sc, SWARM_RB_DONE, 0);
 	DMINFO("%s: member %u rebuilt: %llu entries copied (%llu MiB), %llu lost, in %llu ms",
 	       swarm_name(sc), rb->dev, rb->copied, rb->bytes >> 20, rb->lost,
@@ -264,6 +273,13 @@ static void swarm_rb_copy_window(struct swarm_c *sc)
 		if (dst == n)
 			continue;
 		if (src == n || swarm_lost_hit(&sc->lost, e, 1)) {
+			rb->lost++;
+			/*
+			 * Remembered already, or the same device back, whose
+			 * copy is the entry's (writes to it failed meanwhile).
+			 */
+			if (src != n || !rb->fresh)
+				continue;
 			/* Its reads fail from now on, and after the rebuild. */
 			if (lost_n && lost_first + lost_n != e) {
 				if (swarm_lost_add(&sc->lost, lost_first, lost_n))
@@ -272,7 +288,6 @@ static void swarm_rb_copy_window(struct swarm_c *sc)
 			}
 			if (!lost_n++)
 				lost_first = e;
-			rb->lost++;
 			continue;
 		}
 		from.bdev = sc->devs[swarm_loc_decode(copies[src]).dev].dm_dev->bdev;
@@ -307,7 +322,7 @@ static void swarm_rb_step(struct work_struct *work)
 	if (rb->state != SWARM_RB_RUNNING || mp->hold_hi != mp->hold_lo)
 		return;
 	if (READ_ONCE(rb->pause)) {
-		swarm_meta_set_rebuild(sc, rb->dev + 1, rb->next);
+		swarm_meta_set_rebuild(sc, rb->dev + 1, rb->next, 0);
 		WRITE_ONCE(rb->state, SWARM_RB_PAUSED);
 		wake_up_all(&rb->wait);
 		return;
@@ -347,7 +362,7 @@ static void swarm_rb_window_done(struct work_struct *work)
 	swarm_io_requeue(sc, &sc->maps.held);
 	if (++rb->windows >= SWARM_RB_SAVE) {
 		rb->windows = 0;
-		swarm_meta_set_rebuild(sc, rb->dev + 1, rb->next);
+		swarm_meta_set_rebuild(sc, rb->dev + 1, rb->next, 0);
 	}
 	queue_delayed_work(sc->wq, &rb->step, 0);
 }
@@ -370,6 +385,7 @@ static int swarm_rb_start(struct swarm_c *sc, u32 dev, u64 next)
 	}
 	rb->dev = dev;
 	rb->next = next;
+	rb->fresh = swarm_meta_new_member(sc, dev);
 	rb->total = sc->geom.nr_entries;
 	rb->copied = 0;
 	rb->lost = 0;
@@ -385,7 +401,7 @@ static int swarm_rb_start(struct swarm_c *sc, u32 dev, u64 next)
 	WRITE_ONCE(sc->migrating, true);
 	swarm_gate_open(&sc->maps);
 	/* Written to the member too: its superblock names the set now. */
-	r = swarm_meta_set_rebuild(sc, dev + 1, next);
+	r = swarm_meta_set_rebuild(sc, dev + 1, next, 0);
 	if (r || !swarm_health_write_ok(&sc->health, dev)) {
 		swarm_rb_fail(sc, r ?: -EIO);
 		return r ?: -EIO;

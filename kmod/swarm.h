@@ -217,7 +217,8 @@ int swarm_meta_commit(struct swarm_c *sc, const struct swarm_placement *m,
 u64 swarm_meta_generation(struct swarm_c *sc);
 u32 swarm_meta_flags(struct swarm_c *sc);
 int swarm_meta_sync_health(struct swarm_c *sc);
-int swarm_meta_set_rebuild(struct swarm_c *sc, u32 dev, u64 next);
+int swarm_meta_set_rebuild(struct swarm_c *sc, u32 dev, u64 next, u32 done);
+bool swarm_meta_new_member(struct swarm_c *sc, u32 dev);
 int swarm_meta_set_pending(struct swarm_c *sc, const struct swarm_placement *m,
 			   u64 generation, u64 copied);
 struct swarm_live_map *swarm_meta_take_pending(struct swarm_c *sc, u64 *copied);

@@ -62,8 +62,9 @@ _Static_assert(offsetof(struct swarm_disk_sb, pending_copies) == 416, "p_copies"
 _Static_assert(offsetof(struct swarm_disk_sb, pending_crc) == 424, "p_crc");
 _Static_assert(offsetof(struct swarm_disk_sb, nr_lost) == 680, "nr_lost");
 _Static_assert(offsetof(struct swarm_disk_sb, lost_pad) == 684, "lost_pad");
-_Static_assert(offsetof(struct swarm_disk_sb, lost) == 688, "lost");
-_Static_assert(sizeof(struct swarm_disk_sb) == 688 + 16 * SWARM_LOST_MAX, "size");
+_Static_assert(offsetof(struct swarm_disk_sb, new_members) == 688, "new_members");
+_Static_assert(offsetof(struct swarm_disk_sb, lost) == 696, "lost");
+_Static_assert(sizeof(struct swarm_disk_sb) == 696 + 16 * SWARM_LOST_MAX, "size");
 _Static_assert(sizeof(struct swarm_disk_sb) <= SWARM_SB_BYTES, "fits");
 
 /* A valid superblock of member 2 of 4 with every field distinct. */
