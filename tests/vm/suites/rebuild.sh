@@ -155,8 +155,8 @@ expect_eq rebuilt-remembered "$NLOST" "$(rb remembered)"
 # (less those in /tmp/whole.txt): swarmctl lost lists them, a read of
 # each fails (swarm-bench verify: unreadable are exactly them), the K
 # entries read their new data and every other entry verifies (but the
-# ones in /tmp/whole.txt, which hold /tmp/pat); and 32 of them read with
-# dd fail with EIO, without a member read, each counted a lost read.
+# ones in /tmp/whole.txt, which hold /tmp/pat); and about 32 of them read
+# with dd fail with EIO, without a member read, each counted a lost read.
 lost_ok() {
 	sort -n /tmp/lost.txt | awk -v w="$(cat /tmp/whole.txt)" '
 		BEGIN { n = split(w, a); for (i = 1; i <= n; i++) s[a[i]] = 1 }
@@ -175,15 +175,18 @@ lost_ok() {
 	l0=$(swarm_st sw lost_reads)
 	u0=$(cut -d' ' -f1 /proc/uptime)
 	eio=0
-	for e in $(awk 'NR % int(('"$n"' + 31) / 32) == 0' /tmp/want.txt | head -n 32); do
+	awk -v n="$n" 'NR % int((n + 31) / 32) == 0' /tmp/want.txt | head -n 32 >/tmp/sample.txt
+	m=$(wc -l </tmp/sample.txt)
+	for e in $(cat /tmp/sample.txt); do
 		dd if="$DM" of=/tmp/back bs=4k skip="$e" count=1 iflag=direct 2>/tmp/dd.err ||
 			{ grep -q "Input/output error" /tmp/dd.err && eio=$((eio + 1)); }
 	done
 	u1=$(cut -d' ' -f1 /proc/uptime)
-	expect_eq "$1-lost-read-eio" 32 "$eio"
-	expect_eq "$1-lost-reads-counted" "$((l0 + 32))" "$(swarm_st sw lost_reads)"
+	check "$1-lost-read-sample" test "$m" -ge 16
+	expect_eq "$1-lost-read-eio" "$m" "$eio"
+	expect_eq "$1-lost-reads-counted" "$((l0 + m))" "$(swarm_st sw lost_reads)"
 	expect_eq "$1-lost-reads-no-io" "$r0" "$(dmsetup status sw | awk '{ s = 0; for (i = 0; i < $4; i++) s += $(6 + i * 5); print s }')"
-	echo "figure: $1: 32 of the $n lost entries read in $(awk -v a="$u0" -v b="$u1" 'BEGIN { printf "%d", (b - a) * 1000 }') ms with dd, one process each: all EIO, no member read"
+	echo "figure: $1: $m of the $n lost entries read in $(awk -v a="$u0" -v b="$u1" 'BEGIN { printf "%d", (b - a) * 1000 }') ms with dd, one process each: all EIO, no member read"
 	expect_eq "$1-new-data" "$K" "$(read_k)"
 }
 : >/tmp/whole.txt
@@ -212,13 +215,13 @@ lost_ok recreated
 # write of one sector of another leaves that one lost.
 W=$(sort -n /tmp/lost.txt | head -n 1)
 P=$(sort -n /tmp/lost.txt | sed -n 2p)
+# (The page cache dropped first: a direct write that cannot invalidate
+# it falls back to a buffered one, which reads the rest of the page.)
+check drop-page-cache blockdev --flushbufs "$DM"
+check write-part-of-lost dd if=/tmp/pat of="$DM" bs=512 seek="$((P * 8 + 3))" count=1 oflag=direct conv=notrunc
+check part-stays-lost sh -c "! dd if=$DM of=/tmp/back bs=4096 skip=$P count=1 iflag=direct 2>/dev/null"
 check write-whole-lost dd if=/tmp/pat of="$DM" bs=4096 seek="$W" count=1 oflag=direct conv=notrunc
 check read-whole-lost sh -c "dd if=$DM of=/tmp/back bs=4096 skip=$W count=1 iflag=direct 2>/dev/null && cmp -s /tmp/pat /tmp/back"
-check write-part-of-lost dd if=/tmp/pat of="$DM" bs=512 seek="$((P * 8 + 3))" count=1 oflag=direct conv=notrunc
-O=$(head -n 1 /tmp/not1.txt)
-check write-part-of-other dd if=/tmp/pat of="$DM" bs=512 seek="$((O * 8 + 3))" count=1 oflag=direct conv=notrunc
-dmesg | tail -n 5
-check part-stays-lost sh -c "! dd if=$DM of=/tmp/back bs=4096 skip=$P count=1 iflag=direct 2>/dev/null"
 echo "$W" >/tmp/whole.txt
 expect_eq before-flush-sb-lost "$NLOST" "$(sb_lost)"
 # A flush of the swarm (fsync of the block device sends REQ_PREFLUSH).
