@@ -213,13 +213,18 @@ lost_ok recreated
 # A whole-entry write makes a lost entry whole: it reads the new data,
 # and the next flush records it (the superblocks count one fewer); a
 # write of one sector of another leaves that one lost.
-# (P away from the device's start and end, which udev's blkid reads
-# through the page cache: a direct write over a page the cache holds
-# unread falls back to a buffered one, which reads the rest of the page
-# first, and fails.)
 W=$(sort -n /tmp/lost.txt | head -n 1)
 P=$(sort -n /tmp/lost.txt | sed -n "$((NLOST / 2))p")
-check write-part-of-lost dd if=/tmp/pat of="$DM" bs=512 seek="$((P * 8 + 3))" count=1 oflag=direct conv=notrunc
+# On stock 6.12 the block layer turns this 512-byte O_DIRECT write into a
+# buffered one (it fell back: the target saw no write), whose read of the
+# rest of the page is a lost read: it fails with EIO. Either way the
+# entry must stay lost.
+lr0=$(swarm_st sw lost_reads)
+if dd if=/tmp/pat of="$DM" bs=512 seek="$((P * 8 + 3))" count=1 oflag=direct conv=notrunc 2>/tmp/dd.err; then
+	echo "partial write of lost entry $P: written"
+else
+	echo "partial write of lost entry $P: $(cat /tmp/dd.err); lost reads $lr0 -> $(swarm_st sw lost_reads)"
+fi
 check part-stays-lost sh -c "! dd if=$DM of=/tmp/back bs=4096 skip=$P count=1 iflag=direct 2>/dev/null"
 check write-whole-lost dd if=/tmp/pat of="$DM" bs=4096 seek="$W" count=1 oflag=direct conv=notrunc
 check read-whole-lost sh -c "dd if=$DM of=/tmp/back bs=4096 skip=$W count=1 iflag=direct 2>/dev/null && cmp -s /tmp/pat /tmp/back"
