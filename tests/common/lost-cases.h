@@ -66,7 +66,7 @@ static void case_lost_random(void *ctx)
 	u32 nr = 0, i, seed = 12345, bad = 0, full = 0;
 
 	memset(model, 0, sizeof(model));
-	for (i = 0; i < 20000 && !bad; i++) {
+	for (i = 0; i < 4000 && !bad; i++) {
 		u64 first, count, e;
 		bool add;
 		int r;
