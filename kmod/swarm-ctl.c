@@ -801,12 +801,12 @@ static int swarm_lost_ioctl(struct file *f, void __user *u)
 	} else if (q.start >= sc->geom.nr_entries) {
 		r = -ERANGE;
 	} else {
-		swarm_lost_scan(sc, q.start, out, q.nr_ranges, &n, &q.next,
-				&q.lost, &q.failed_devs);
+		r = swarm_lost_scan(sc, q.start, out, q.nr_ranges, &n, &q.next,
+				    &q.lost, &q.failed_devs);
 		q.nr_ranges = n;
-		if (copy_to_user(u64_to_user_ptr(q.ranges), out,
-				 (size_t)n * sizeof(*out)) ||
-		    copy_to_user(u, &q, sizeof(q)))
+		if (!r && (copy_to_user(u64_to_user_ptr(q.ranges), out,
+					(size_t)n * sizeof(*out)) ||
+			   copy_to_user(u, &q, sizeof(q))))
 			r = -EFAULT;
 	}
 	kvfree(out);

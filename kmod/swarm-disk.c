@@ -66,14 +66,26 @@ static u32 swarm_sb_crc(const void *block)
 }
 
 /**
- * swarm_sb_encode() - write a superblock block.
- * @sb: the superblock.
+ * swarm_sb_encode() - write a superblock block, with no lost entries.
+ * @sb: the superblock; @sb->nr_lost is not looked at.
  * @block: SWARM_SB_BYTES bytes, overwritten.
  */
 void swarm_sb_encode(const struct swarm_sb *sb, void *block)
 {
+	swarm_sb_encode_lost(sb, NULL, block);
+}
+
+/**
+ * swarm_sb_encode_lost() - write a superblock block.
+ * @sb: the superblock.
+ * @lost: its @sb->nr_lost lost extents, or NULL for none.
+ * @block: SWARM_SB_BYTES bytes, overwritten.
+ */
+void swarm_sb_encode_lost(const struct swarm_sb *sb,
+			  const struct swarm_ext *lost, void *block)
+{
 	struct swarm_disk_sb *d = block;
-	u32 i;
+	u32 i, nr = lost ? min_t(u32, sb->nr_lost, SWARM_LOST_MAX) : 0;
 
 	memset(block, 0, SWARM_SB_BYTES);
 	d->magic = cpu_to_le32(SWARM_SB_MAGIC);
@@ -107,7 +119,89 @@ void swarm_sb_encode(const struct swarm_sb *sb, void *block)
 	d->pending_copies = cpu_to_le64(sb->pending_copies);
 	for (i = 0; i < SWARM_MAX_DEVS; i++)
 		d->pending_crc[i] = cpu_to_le32(sb->pending_crc[i]);
+	d->nr_lost = cpu_to_le32(nr);
+	d->new_members = cpu_to_le64(sb->new_members);
+	for (i = 0; i < nr; i++) {
+		d->lost[i].first = cpu_to_le64(lost[i].first);
+		d->lost[i].count = cpu_to_le64(lost[i].count);
+	}
 	d->crc = cpu_to_le32(swarm_sb_crc(block));
+}
+
+/**
+ * swarm_sb_lost() - the lost extents of a superblock block.
+ * @block: a block swarm_sb_decode() found valid.
+ * @lost: room for SWARM_LOST_MAX extents.
+ *
+ * Return: the extents filled (0 before version 5).
+ */
+u32 swarm_sb_lost(const void *block, struct swarm_ext *lost)
+{
+	const struct swarm_disk_sb *d = block;
+	u32 i, nr;
+
+	if (le32_to_cpu(d->version) < SWARM_SB_VERSION_LOST)
+		return 0;
+	nr = min_t(u32, le32_to_cpu(d->nr_lost), SWARM_LOST_MAX);
+	for (i = 0; i < nr; i++) {
+		lost[i].first = le64_to_cpu(d->lost[i].first);
+		lost[i].count = le64_to_cpu(d->lost[i].count);
+	}
+	return nr;
+}
+
+/**
+ * swarm_sb_lost_of() - the lost extents of a member's current superblock.
+ * @blocks: the SWARM_SB_COPIES superblock blocks of a member.
+ * @seq: the seq of the copy swarm_sb_pick() took.
+ * @lost: room for SWARM_LOST_MAX extents.
+ *
+ * Return: the extents filled from the intact copy with @seq, U32_MAX
+ * when no copy is.
+ */
+u32 swarm_sb_lost_of(const void *blocks, u64 seq, struct swarm_ext *lost)
+{
+	u32 i;
+
+	for (i = 0; i < SWARM_SB_COPIES; i++) {
+		const u8 *b = (const u8 *)blocks + i * SWARM_SB_BYTES;
+		const struct swarm_disk_sb *d = (const void *)b;
+
+		if (le32_to_cpu(d->magic) == SWARM_SB_MAGIC &&
+		    le32_to_cpu(d->version) <= SWARM_SB_VERSION &&
+		    le64_to_cpu(d->seq) == seq &&
+		    swarm_sb_crc(b) == le32_to_cpu(d->crc))
+			return swarm_sb_lost(b, lost);
+	}
+	return U32_MAX;
+}
+
+/*
+ * Version 5: the lost extents of @d are in order, within @sb's entries.
+ * Sets @sb->nr_lost and @sb->lost_entries.
+ */
+static bool swarm_sb_lost_sane(const struct swarm_disk_sb *d,
+			       struct swarm_sb *sb)
+{
+	u64 end = 0;
+	u32 i;
+
+	sb->nr_lost = le32_to_cpu(d->nr_lost);
+	sb->new_members = le64_to_cpu(d->new_members);
+	if (sb->nr_lost > SWARM_LOST_MAX || d->lost_pad ||
+	    (sb->new_members & ~sb->failed))
+		return false;
+	for (i = 0; i < sb->nr_lost; i++) {
+		u64 first = le64_to_cpu(d->lost[i].first);
+		u64 count = le64_to_cpu(d->lost[i].count);
+
+		if (!count || (i && first <= end) || first >= sb->nr_entries ||
+		    count > sb->nr_entries - first)
+			return false;
+		end = first + count;
+		sb->lost_entries += count;
+	}
+	return true;
 }
 
 static bool swarm_all_zero(const u8 *p, size_t len)
@@ -214,6 +308,9 @@ enum swarm_sb_kind swarm_sb_decode(const void *block, struct swarm_sb *sb)
 		for (i = 0; i < SWARM_MAX_DEVS; i++)
 			sb->pending_crc[i] = le32_to_cpu(d->pending_crc[i]);
 	}
+	if (sb->version >= SWARM_SB_VERSION_LOST &&
+	    !swarm_sb_lost_sane(d, sb))
+		return SWARM_SB_CORRUPT;
 	return swarm_sb_sane(sb) ? SWARM_SB_VALID : SWARM_SB_CORRUPT;
 }
 
@@ -442,4 +539,157 @@ corrupt:
 	swarm_free(cnt);
 	swarm_placement_free(m);
 	return -EUCLEAN;
+}
+
+/* ---- ranges of entries: the lost entries (swarm-disk.h) ---- */
+
+/**
+ * swarm_ext_find() - the first of sorted extents that ends after an entry.
+ * @ext: @nr extents, sorted, disjoint.
+ * @nr: how many.
+ * @e: the entry.
+ *
+ * Return: its index, @nr when every extent ends at or before @e.
+ */
+u32 swarm_ext_find(const struct swarm_ext *ext, u32 nr, u64 e)
+{
+	u32 lo = 0, hi = nr;
+
+	while (lo < hi) {
+		u32 mid = lo + (hi - lo) / 2;
+
+		if (ext[mid].first + ext[mid].count <= e)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/**
+ * swarm_ext_any() - does a range meet the extents?
+ * @ext: @nr extents, sorted, disjoint.
+ * @nr: how many.
+ * @first: the range's first entry.
+ * @count: its entries, >= 1.
+ *
+ * Return: true if an entry of [@first, @first + @count) is in an extent.
+ */
+bool swarm_ext_any(const struct swarm_ext *ext, u32 nr, u64 first, u64 count)
+{
+	u32 i = swarm_ext_find(ext, nr, first);
+
+	return i < nr && ext[i].first < first + count;
+}
+
+/**
+ * swarm_ext_add() - add a range to sorted extents, merging.
+ * @ext: room for @max extents; @nr of them sorted, disjoint, non-adjacent.
+ * @nr: how many; updated.
+ * @max: room.
+ * @first: the range's first entry.
+ * @count: its entries, >= 1.
+ *
+ * Extents the range overlaps or touches become one.
+ *
+ * Return: 0, or -ENOSPC (nothing changed) when it needs an extent more
+ * than @max.
+ */
+int swarm_ext_add(struct swarm_ext *ext, u32 *nr, u32 max, u64 first,
+		  u64 count)
+{
+	u64 end = first + count;
+	u32 i, j;
+
+	/* The first extent that ends at or after @first (touching merges). */
+	i = swarm_ext_find(ext, *nr, first ? first - 1 : 0);
+	/* Extents i..j-1 overlap or touch [first, end). */
+	for (j = i; j < *nr && ext[j].first <= end; j++) {
+		first = min_t(u64, first, ext[j].first);
+		end = max_t(u64, end, ext[j].first + ext[j].count);
+	}
+	if (j == i) {
+		if (*nr >= max)
+			return -ENOSPC;
+		memmove(&ext[i + 1], &ext[i], (*nr - i) * sizeof(*ext));
+		(*nr)++;
+	} else if (j > i + 1) {
+		memmove(&ext[i + 1], &ext[j], (*nr - j) * sizeof(*ext));
+		*nr -= j - i - 1;
+	}
+	ext[i].first = first;
+	ext[i].count = end - first;
+	return 0;
+}
+
+/**
+ * swarm_ext_clear() - take a range out of sorted extents.
+ * @ext: room for @max extents; @nr of them sorted, disjoint.
+ * @nr: how many; updated.
+ * @max: room.
+ * @first: the range's first entry.
+ * @count: its entries, >= 1.
+ *
+ * Return: 0, or -ENOSPC (nothing changed) when the range lies inside an
+ * extent, which would have to split into two, and @nr is @max.
+ */
+int swarm_ext_clear(struct swarm_ext *ext, u32 *nr, u32 max, u64 first,
+		    u64 count)
+{
+	u64 end = first + count;
+	u32 i = swarm_ext_find(ext, *nr, first), j;
+
+	if (i == *nr || ext[i].first >= end)
+		return 0;
+	if (ext[i].first < first && ext[i].first + ext[i].count > end) {
+		/* Inside one extent: it splits. */
+		if (*nr >= max)
+			return -ENOSPC;
+		memmove(&ext[i + 1], &ext[i], (*nr - i) * sizeof(*ext));
+		(*nr)++;
+		ext[i].count = first - ext[i].first;
+		ext[i + 1].count -= end - ext[i + 1].first;
+		ext[i + 1].first = end;
+		return 0;
+	}
+	if (ext[i].first < first) {
+		/* Its tail goes. */
+		ext[i].count = first - ext[i].first;
+		i++;
+	}
+	/* Extents i..j-1 lie inside the range and go; j may lose its head. */
+	for (j = i; j < *nr && ext[j].first + ext[j].count <= end; j++)
+		;
+	if (j < *nr && ext[j].first < end) {
+		ext[j].count -= end - ext[j].first;
+		ext[j].first = end;
+	}
+	if (j > i) {
+		memmove(&ext[i], &ext[j], (*nr - j) * sizeof(*ext));
+		*nr -= j - i;
+	}
+	return 0;
+}
+
+/**
+ * swarm_ext_valid() - are extents sorted, disjoint, non-adjacent, non-empty
+ *	and below @limit?
+ * @ext: the extents.
+ * @nr: how many.
+ * @limit: the entries of the device.
+ *
+ * Return: true if so.
+ */
+bool swarm_ext_valid(const struct swarm_ext *ext, u32 nr, u64 limit)
+{
+	u64 end = 0;
+	u32 i;
+
+	for (i = 0; i < nr; i++) {
+		if (!ext[i].count || (i && ext[i].first <= end) ||
+		    ext[i].first >= limit || ext[i].count > limit - ext[i].first)
+			return false;
+		end = ext[i].first + ext[i].count;
+	}
+	return true;
 }

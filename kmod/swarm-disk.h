@@ -26,8 +26,11 @@
 #include "swarm-place.h"
 
 #define SWARM_SB_MAGIC		0x4d525753U	/* "SWRM" little-endian */
-#define SWARM_SB_VERSION	4U	/* 2: run_shift; 3: member health; 4: pending migration */
+/* 2: run_shift; 3: member health; 4: pending migration; 5: lost entries */
+#define SWARM_SB_VERSION	5U
 #define SWARM_SB_VERSION_HEALTH	3U
+#define SWARM_SB_VERSION_PENDING	4U
+#define SWARM_SB_VERSION_LOST	5U
 #define SWARM_SB_BYTES		4096U
 #define SWARM_SB_SECTORS	8U
 #define SWARM_SB_COPIES		2U
@@ -37,6 +40,50 @@
 /* struct swarm_disk_sb @flags */
 #define SWARM_SB_HAS_DATA	1U	/* a write has reached the set */
 #define SWARM_SB_FLAGS_ALL	SWARM_SB_HAS_DATA
+
+/*
+ * Entries remembered lost (version 5). A rebuild that meets an entry with
+ * no copy on a member that is ok cannot make it whole: after it the
+ * member is ok again and would return whatever its new device holds. So
+ * the entry is remembered, until a write covers it whole again, as a
+ * sorted list of ranges of entries in the superblock itself:
+ *
+ *  - the superblock is the one block every commit point writes already
+ *    (two copies a member, FUA, the higher seq wins): the list goes to
+ *    disk in the same write that records the rebuild's progress and, at
+ *    the end, the member ok; a crash leaves the old list or the new one
+ *    with the health it belongs to. Clearing it again is one superblock
+ *    write, cheap enough for the next flush after a write (a bitmap of
+ *    every entry would need room that sets formatted before it do not
+ *    have, and a write of its own block at every flush).
+ *  - lost entries come in ranges: the entries that had only a copy on
+ *    the failed member are its striped runs and the single-copy part of
+ *    its clusters, so the list stays short where a bitmap would be
+ *    sparse.
+ *
+ * It is bounded: SWARM_LOST_MAX ranges fill the superblock's 4 KiB. A
+ * rebuild whose lost entries do not fit fails (the member stays failed,
+ * its lost entries keep failing as those of a failed member), and a
+ * write that would split a range beyond the bound leaves it lost: an
+ * entry is never read as data it does not hold.
+ */
+#define SWARM_LOST_MAX		200U
+
+/**
+ * struct swarm_ext - a range of entries.
+ * @first: the first entry.
+ * @count: entries, >= 1.
+ */
+struct swarm_ext {
+	u64 first;
+	u64 count;
+};
+
+/* struct swarm_ext on disk. */
+struct swarm_disk_ext {
+	__le64 first;
+	__le64 count;
+};
 
 /**
  * struct swarm_disk_sb - the superblock, little-endian on disk.
@@ -81,12 +128,25 @@
  * @pending_crc: crc32c of each member's part in the pending area
  *	(version 4).
  *
+ * @nr_lost: extents in @lost (version 5), 0..SWARM_LOST_MAX.
+ * @lost_pad: zero.
+ * @new_members: failed members that are new devices, not yet rebuilt
+ *	(version 5), a subset of @failed: their rebuild remembers the
+ *	entries with no copy elsewhere as lost, since the device does not
+ *	hold them (the same device back does: writes to such entries fail
+ *	while it is failed).
+ * @lost: the entries remembered lost (version 5): sorted, disjoint,
+ *	non-adjacent ranges of entries a rebuild found with no copy left;
+ *	their reads fail until they are written whole again.
+ *
  * A superblock is written as version 3 only when one of the version 3
  * fields is set, so that a module that does not know them refuses a
  * degraded set instead of trusting its stale copies, and still reads a
  * healthy one; as version 4 only while a migration is pending, so that
  * an older module does not write to entries whose new copies it would
- * leave stale.
+ * leave stale; as version 5 only while entries are remembered lost or a
+ * new device is rebuilt, so that an older module refuses the set rather
+ * than read their slots.
  */
 struct swarm_disk_sb {
 	__le32 magic;
@@ -119,11 +179,18 @@ struct swarm_disk_sb {
 	__le64 pending_copied;
 	__le64 pending_copies;
 	__le32 pending_crc[SWARM_MAX_DEVS];
+	__le32 nr_lost;
+	__le32 lost_pad;
+	__le64 new_members;
+	struct swarm_disk_ext lost[SWARM_LOST_MAX];
 };
 
 /**
  * struct swarm_sb - a superblock in CPU order.
- * Fields as in struct swarm_disk_sb.
+ * Fields as in struct swarm_disk_sb, but for the lost extents themselves
+ * (kept out of it: it is copied on the stack), which
+ * swarm_sb_encode_lost() and swarm_sb_lost() write and read.
+ * @lost_entries: entries in the lost extents (decoded, not on disk).
  */
 struct swarm_sb {
 	u32 version;
@@ -154,6 +221,9 @@ struct swarm_sb {
 	u64 pending_copied;
 	u64 pending_copies;
 	u32 pending_crc[SWARM_MAX_DEVS];
+	u32 nr_lost;
+	u64 new_members;
+	u64 lost_entries;
 };
 
 /* Does @sb need version 3 (member health)? */
@@ -173,6 +243,17 @@ enum swarm_sb_kind {
 
 u32 swarm_crc32c(const void *buf, size_t len);
 void swarm_sb_encode(const struct swarm_sb *sb, void *block);
+void swarm_sb_encode_lost(const struct swarm_sb *sb,
+			  const struct swarm_ext *lost, void *block);
+u32 swarm_sb_lost(const void *block, struct swarm_ext *lost);
+u32 swarm_sb_lost_of(const void *blocks, u64 seq, struct swarm_ext *lost);
+int swarm_ext_add(struct swarm_ext *ext, u32 *nr, u32 max, u64 first,
+		  u64 count);
+int swarm_ext_clear(struct swarm_ext *ext, u32 *nr, u32 max, u64 first,
+		    u64 count);
+bool swarm_ext_any(const struct swarm_ext *ext, u32 nr, u64 first, u64 count);
+u32 swarm_ext_find(const struct swarm_ext *ext, u32 nr, u64 e);
+bool swarm_ext_valid(const struct swarm_ext *ext, u32 nr, u64 limit);
 enum swarm_sb_kind swarm_sb_decode(const void *block, struct swarm_sb *sb);
 enum swarm_sb_kind swarm_sb_pick(const void *blocks, struct swarm_sb *sb);
 void swarm_disk_layout(struct swarm_geom *g, u32 *area_sectors);

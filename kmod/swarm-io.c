@@ -36,6 +36,19 @@
  * without I/O (a lost read: a cache miss for the engine). A write to
  * several copies completes when each entry reached at least one copy; a
  * write whose only copy is on a failed member fails at once.
+ *
+ * Entries remembered lost (struct swarm_lost, swarm-redund.c: a rebuild
+ * found no copy of them, so the rebuilt member holds nothing they hold)
+ * are lost reads too, failed in map() without I/O, counted as lost_reads;
+ * while none is, that costs one load and a branch. A write (or write
+ * zeroes) that covers such an entry whole makes it whole: map() notes the
+ * entries the write covers whole (swarm_lost_note()), and end_io takes
+ * them out of the list when the write succeeded; a partial write leaves
+ * the entry lost. The superblocks record that lazily: a flush
+ * (REQ_PREFLUSH) waits in the worker until the members are flushed and
+ * the superblocks written (swarm_meta_sync_lost()), a FUA write asks for
+ * it, suspend does it. Until then a crash leaves the entry lost (EIO),
+ * never stale.
  */
 #include <linux/bio.h>
 #include <linux/blk-crypto.h>
@@ -96,11 +109,16 @@ struct swarm_plug {
  *	(swarm_health_hold()).
  * @iter: a read's position and size in map(), to send it again.
  * @flags: its bi_flags then.
+ * @clear_first: a write that covers entries remembered lost whole: the
+ *	first of the entries it covers whole (swarm_lost_note()).
+ * @clear_nr: how many; 0 for none.
  * @plug: the plug of the reads held with this one, when it was the first.
  */
 struct swarm_io {
 	u32 dev;
 	u32 bytes;
+	u64 clear_first;
+	u32 clear_nr;
 	bool entered;
 	bool lost;
 	bool degraded;
@@ -1081,7 +1099,8 @@ static int swarm_read_parts(struct swarm_c *sc, struct bio *bio,
 	u32 prev = U32_MAX;
 	const u64 *c;
 
-	if (unlikely(failed) && swarm_read_lost(lm, entry, nr, failed))
+	if ((unlikely(failed) && swarm_read_lost(lm, entry, nr, failed)) ||
+	    swarm_lost_hit(&sc->lost, entry, nr))
 		return -ENOENT;
 	swarm_parts_init(sc, ps, bio, nr, gfp);
 	for (; it.bi_size; entry++, in_entry = 0) {
@@ -1198,6 +1217,31 @@ static int swarm_write_parts(struct swarm_c *sc, struct bio *bio,
 
 /* ---- map() ---- */
 
+/*
+ * A write that covers entries remembered lost whole makes them whole
+ * when it succeeds (swarm_io_end()): note them, from @bio as it goes
+ * down (cut, not yet remapped). Not a discard: what it leaves is not
+ * the entry's.
+ */
+static inline void swarm_lost_note(struct swarm_c *sc, struct bio *bio)
+{
+	const struct swarm_geom *g = &sc->geom;
+	struct swarm_io *io = swarm_io(bio);
+	sector_t offset;
+	u64 first, end;
+
+	if (likely(!READ_ONCE(sc->lost.nr)) ||
+	    (bio_op(bio) != REQ_OP_WRITE && bio_op(bio) != REQ_OP_WRITE_ZEROES))
+		return;
+	offset = dm_target_offset(sc->ti, bio->bi_iter.bi_sector);
+	first = (offset + g->entry_sectors - 1) >> g->entry_shift;
+	end = (offset + bio_sectors(bio)) >> g->entry_shift;
+	if (end > first) {
+		io->clear_first = first;
+		io->clear_nr = end - first;
+	}
+}
+
 /* Hand @bio to the worker. */
 static void swarm_defer(struct swarm_c *sc, struct bio *bio)
 {
@@ -1205,6 +1249,16 @@ static void swarm_defer(struct swarm_c *sc, struct bio *bio)
 	bio->bi_opf &= ~REQ_NOWAIT;
 	spin_lock_irq(&sc->lock);
 	bio_list_add(&sc->deferred, bio);
+	spin_unlock_irq(&sc->lock);
+	queue_work(sc->wq, &sc->worker);
+}
+
+/* Hand an empty flush to the worker (swarm_send_flushes()). */
+static void swarm_defer_flush(struct swarm_c *sc, struct bio *bio)
+{
+	bio->bi_opf &= ~REQ_NOWAIT;
+	spin_lock_irq(&sc->lock);
+	bio_list_add(&sc->flushes, bio);
 	spin_unlock_irq(&sc->lock);
 	queue_work(sc->wq, &sc->worker);
 }
@@ -1244,6 +1298,16 @@ static int swarm_map_read(struct swarm_c *sc, struct bio *bio, u64 entry,
 	bool hold;
 	u64 copy;
 
+	/*
+	 * Remembered lost: fail fast. A rebuild lists an entry before the
+	 * member is ok (a full barrier, swarm_rb_detach()): a read that saw
+	 * the member ok sees the entry listed.
+	 */
+	smp_rmb();
+	if (unlikely(swarm_lost_hit(&sc->lost, entry, nr))) {
+		this_cpu_inc(sc->stats.pcpu->lost_reads);
+		return DM_MAPIO_KILL;
+	}
 	/* To send it again if it fails (swarm_read_again()). */
 	io->iter = bio->bi_iter;
 	io->flags = bio->bi_flags;
@@ -1329,6 +1393,7 @@ static int swarm_map_write(struct swarm_c *sc, struct bio *bio, u64 entry,
 				      GFP_NOWAIT | __GFP_NOWARN, &ps);
 		rcu_read_unlock();
 		if (!r) {
+			swarm_lost_note(sc, bio);
 			swarm_parts_send(sc, &ps);
 			return DM_MAPIO_SUBMITTED;
 		}
@@ -1356,6 +1421,7 @@ static int swarm_map_write(struct swarm_c *sc, struct bio *bio, u64 entry,
 	}
 	if (bio_op(bio) == REQ_OP_WRITE)
 		this_cpu_inc(sc->stats.pcpu->writes);
+	swarm_lost_note(sc, bio);
 	swarm_remap(sc, bio, copies[0], in_entry);
 	return DM_MAPIO_REMAPPED;
 defer:
@@ -1375,6 +1441,7 @@ int swarm_io_map(struct dm_target *ti, struct bio *bio)
 	io->lost = false;
 	io->degraded = false;
 	io->tries = 0;
+	io->clear_nr = 0;
 	if (swarm_cache_map(sc->cache, READ_ONCE(sc->cache->on), bio,
 			    swarm_cache_pb(bio, sizeof(*io))))
 		return DM_MAPIO_SUBMITTED;	/* served from memory */
@@ -1385,6 +1452,11 @@ int swarm_io_map(struct dm_target *ti, struct bio *bio)
 		if (unlikely(!swarm_health_write_ok(&sc->health, dev))) {
 			/* Nothing on a failed member is read again. */
 			bio_endio(bio);
+			return DM_MAPIO_SUBMITTED;
+		}
+		if (unlikely(swarm_lost_dirty(&sc->lost))) {
+			/* Writes made lost entries whole: record it first. */
+			swarm_defer_flush(sc, bio);
 			return DM_MAPIO_SUBMITTED;
 		}
 		bio_set_dev(bio, sc->devs[dev].dm_dev->bdev);
@@ -1443,6 +1515,9 @@ int swarm_io_end(struct dm_target *ti, struct bio *bio, blk_status_t *error)
 		swarm_gate_exit(&sc->maps);
 	if (unlikely(*error) && swarm_io_failed(sc, bio, *error))
 		return DM_ENDIO_INCOMPLETE;
+	if (unlikely(io->clear_nr) && !*error)
+		swarm_lost_clear(sc, io->clear_first, io->clear_nr,
+				 bio->bi_opf & REQ_FUA);
 	swarm_cache_end(sc->cache, READ_ONCE(sc->cache->on), bio,
 			swarm_cache_pb(bio, sizeof(*io)), &io->iter, *error);
 	return DM_ENDIO_DONE;
@@ -1458,6 +1533,7 @@ static void swarm_fan_out(struct swarm_c *sc, struct bio *bio)
 	sector_t in_entry = offset & (g->entry_sectors - 1);
 	struct swarm_parts ps;
 
+	swarm_lost_note(sc, bio);
 	/* GFP_NOIO from a bioset cannot fail. */
 	swarm_write_parts(sc, bio, NULL, offset >> g->entry_shift, in_entry,
 			  swarm_bio_entries(g, bio, in_entry), GFP_NOIO, &ps);
@@ -1549,6 +1625,37 @@ static void swarm_send_failed_reads(struct swarm_c *sc)
 		swarm_read_again(sc, bio);
 }
 
+/*
+ * Flushes held while writes had made entries remembered lost whole: the
+ * members are flushed and the superblocks record the list, then the
+ * flushes go on. When that fails the entries are still recorded lost,
+ * which a crash leaves as EIO, not as stale data.
+ */
+static void swarm_send_flushes(struct swarm_c *sc)
+{
+	struct bio_list bios;
+	struct bio *bio;
+
+	spin_lock_irq(&sc->lock);
+	bios = sc->flushes;
+	bio_list_init(&sc->flushes);
+	spin_unlock_irq(&sc->lock);
+	if (bio_list_empty(&bios))
+		return;
+	swarm_meta_sync_lost(sc);
+	while ((bio = bio_list_pop(&bios))) {
+		u32 dev = dm_bio_get_target_bio_nr(bio);
+
+		if (unlikely(!swarm_health_write_ok(&sc->health, dev))) {
+			bio_endio(bio);
+			continue;
+		}
+		bio_set_dev(bio, sc->devs[dev].dm_dev->bdev);
+		swarm_stats_account(&sc->stats, dev, bio);
+		dm_submit_bio_remap(bio, NULL);
+	}
+}
+
 /* Reads held by a plug flushed from schedule(). */
 static void swarm_send_worker_held(struct swarm_c *sc)
 {
@@ -1569,6 +1676,7 @@ static void swarm_worker(struct work_struct *work)
 
 	swarm_send_failed_reads(sc);
 	swarm_send_worker_held(sc);
+	swarm_send_flushes(sc);
 
 	spin_lock_irq(&sc->lock);
 	bios = sc->deferred;
@@ -1599,6 +1707,7 @@ int swarm_io_init(struct swarm_c *sc)
 	bio_list_init(&sc->deferred);
 	bio_list_init(&sc->held);
 	bio_list_init(&sc->failed_reads);
+	bio_list_init(&sc->flushes);
 	sc->hold_off = jiffies;
 	atomic64_set(&sc->hold_tally, 0);
 	INIT_WORK(&sc->worker, swarm_worker);

@@ -39,6 +39,8 @@
  *	rebuild (swarm-rebuild.c).
  * @pending: the map of a migration the superblocks recorded, read by
  *	preresume until swarm_mig_load() takes it.
+ * @lost: SWARM_LOST_MAX extents: the entries remembered lost, as the
+ *	superblocks get them (under @lock) or as preresume read them.
  */
 struct swarm_meta {
 	struct swarm_sb sb;
@@ -49,6 +51,7 @@ struct swarm_meta {
 	void *buf;
 	u64 replaced;
 	struct swarm_live_map *pending;
+	struct swarm_ext *lost;
 };
 
 static int swarm_meta_io(struct swarm_c *sc, u32 dev, blk_opf_t opf,
@@ -85,20 +88,50 @@ static int swarm_read_sbs(struct swarm_c *sc, u32 dev, void *blocks)
 }
 
 /*
+ * Writes made entries remembered lost whole: flush the members, so that
+ * their data is durable before the superblocks stop saying they are lost.
+ * A member that cannot flush is failed (its copies are not read again).
+ */
+static void swarm_flush_for_lost(struct swarm_c *sc)
+{
+	u32 i;
+	int r;
+
+	for (i = 0; i < sc->geom.nr_devs; i++) {
+		if (!swarm_health_write_ok(&sc->health, i))
+			continue;
+		r = blkdev_issue_flush(sc->devs[i].dm_dev->bdev);
+		if (r) {
+			DMERR("%s: cannot flush member %u (%d)",
+			      swarm_name(sc), i, r);
+			atomic64_andnot(BIT_ULL(i), &sc->health.rebuilding);
+			swarm_health_fail(&sc->health, i, r);
+		}
+	}
+}
+
+/*
  * Write the superblock of every member from @sc->meta->sb, with the
- * members' health, copy 0 of all members first, then copy 1, each with
- * FUA: a crash tears at most one copy of one member. Failed members (not
- * being rebuilt) are left out; a member whose write fails is failed, and
- * the others are written again, so that they record it. Only when no
- * member is left does the device stop taking writes.
+ * members' health and the entries remembered lost, copy 0 of all members
+ * first, then copy 1, each with FUA: a crash tears at most one copy of
+ * one member. Failed members (not being rebuilt) are left out; a member
+ * whose write fails is failed, and the others are written again, so that
+ * they record it. Only when no member is left does the device stop
+ * taking writes.
  */
 static int swarm_write_sbs(struct swarm_c *sc)
 {
 	struct swarm_sb sb = sc->meta->sb;
-	u64 skip;
+	u64 skip, changes;
+	bool cleared;
 	u32 copy, dev;
 	int r;
 
+	/* The list as it is now; writes that cleared it are flushed. */
+	sb.nr_lost = swarm_lost_snapshot(&sc->lost, sc->meta->lost, &changes,
+					 &cleared);
+	if (cleared)
+		swarm_flush_for_lost(sc);
 again:
 	skip = swarm_health_wfailed(&sc->health);
 	sb.failed = swarm_health_failed(&sc->health);
@@ -107,8 +140,11 @@ again:
 		sb.rebuild_dev = 0;
 	if (!sb.rebuild_dev)
 		sb.rebuild_next = 0;
-	if (sb.pending_generation)
-		sb.version = SWARM_SB_VERSION;
+	sb.new_members &= sb.failed;
+	if (sb.nr_lost || sb.new_members)
+		sb.version = SWARM_SB_VERSION_LOST;
+	else if (sb.pending_generation)
+		sb.version = SWARM_SB_VERSION_PENDING;
 	else if (swarm_sb_has_health(&sb))
 		sb.version = SWARM_SB_VERSION_HEALTH;
 	else
@@ -123,7 +159,8 @@ again:
 			if (skip & BIT_ULL(dev))
 				continue;
 			sb.member = dev;
-			swarm_sb_encode(&sb, sc->meta->buf);
+			swarm_sb_encode_lost(&sb, sc->meta->lost,
+					     sc->meta->buf);
 			r = swarm_meta_io(sc, dev, REQ_OP_WRITE | REQ_FUA,
 					  copy * SWARM_SB_SECTORS,
 					  SWARM_SB_BYTES, sc->meta->buf, false);
@@ -139,6 +176,7 @@ again:
 	}
 	sc->meta->sb = sb;
 	atomic64_set(&sc->health.recorded, sb.failed);
+	swarm_lost_saved(&sc->lost, changes);
 	return 0;
 dead:
 	/* The members may now disagree: no more writes. */
@@ -571,6 +609,8 @@ static void swarm_load_health(struct swarm_c *sc, struct swarm_sb *sb,
 		}
 	}
 	sc->meta->replaced = absent & ~dead & sb->failed & ~rebuilding;
+	/* New devices, until rebuilt; one being rebuilt replaced again too. */
+	sb->new_members |= absent & ~dead & sb->failed;
 	swarm_health_set(&sc->health, sb->failed, sb->stale, rebuilding);
 	if (sb->failed)
 		DMWARN("%s: failed %#llx (stale %#llx, new %#llx), rebuilding %#llx from %llu",
@@ -624,8 +664,36 @@ static int swarm_load_pending(struct swarm_c *sc, struct swarm_sb *sb)
 }
 
 /*
- * An existing set: its committed map, its flags, its health, its
- * superblocks made whole. The newest superblock goes to @sc->meta->sb.
+ * The entries remembered lost, from the superblock @sb of member @dev
+ * (the newest): the copy of its two that has @sb's seq. Return: 0 or an
+ * I/O error; -EUCLEAN when no copy has them (it changed under us).
+ */
+static int swarm_load_lost(struct swarm_c *sc, u32 dev,
+			   const struct swarm_sb *sb)
+{
+	u32 nr;
+	int r;
+
+	r = swarm_read_sbs(sc, dev, sc->meta->buf);
+	if (r)
+		return r;
+	nr = swarm_sb_lost_of(sc->meta->buf, sb->seq, sc->meta->lost);
+	if (nr != sb->nr_lost ||
+	    !swarm_ext_valid(sc->meta->lost, nr, sc->geom.nr_entries)) {
+		DMERR("%s: the entries remembered lost cannot be read back from member %u",
+		      swarm_name(sc), dev);
+		return -EUCLEAN;
+	}
+	swarm_lost_set(&sc->lost, sc->meta->lost, nr);
+	DMWARN("%s: %llu entries remembered lost, in %u ranges: their reads fail until written",
+	       swarm_name(sc), sb->lost_entries, nr);
+	return 0;
+}
+
+/*
+ * An existing set: its committed map, its flags, its health, its entries
+ * remembered lost, its superblocks made whole. The newest superblock goes
+ * to @sc->meta->sb.
  */
 static int swarm_load_set(struct swarm_c *sc, const struct swarm_sb *sbs,
 			  u64 absent, u64 dead)
@@ -637,6 +705,14 @@ static int swarm_load_set(struct swarm_c *sc, const struct swarm_sb *sbs,
 
 	swarm_newest_sb(sc, sbs, absent, newest, &stale);
 	memcpy(sc->uuid, newest->uuid, sizeof(sc->uuid));
+	if (newest->nr_lost) {
+		u64 all = BIT_ULL(sc->geom.nr_devs) - 1;
+
+		r = swarm_load_lost(sc, swarm_newest_of(sc, sbs, all & ~absent) - sbs,
+				    newest);
+		if (r)
+			return r;
+	}
 	if (newest->generation) {
 		lm = swarm_live_adopt(sc, newest->generation);
 		if (!lm) {
@@ -997,20 +1073,52 @@ int swarm_meta_sync_health(struct swarm_c *sc)
 }
 
 /**
+ * swarm_meta_sync_lost() - record the entries remembered lost.
+ * @sc: the target.
+ *
+ * When writes made entries whole since the superblocks last recorded the
+ * list (swarm_lost_dirty()), or it grew: the members are flushed, then
+ * the superblocks written. For a held flush (swarm-io.c), a FUA write and
+ * suspend; process context.
+ *
+ * Return: 0, or -EIO when no member's superblock can be written.
+ */
+int swarm_meta_sync_lost(struct swarm_c *sc)
+{
+	struct swarm_meta *meta = sc->meta;
+	int r = 0;
+
+	mutex_lock(&meta->lock);
+	if (READ_ONCE(sc->meta_failed))
+		r = -EIO;
+	else if (meta->loaded &&
+		 READ_ONCE(sc->lost.changes) != READ_ONCE(sc->lost.saved))
+		r = swarm_write_sbs(sc);
+	mutex_unlock(&meta->lock);
+	return r;
+}
+
+/**
  * swarm_meta_set_rebuild() - record where a rebuild is.
  * @sc: the target.
  * @dev: the member being rebuilt + 1, 0 when none.
  * @next: the entries below are rebuilt.
+ * @done: member @done - 1 was rebuilt: it is no new device any more (0:
+ *	none).
+ *
+ * The entries remembered lost go with it (swarm_write_sbs()).
  *
  * Return: 0 or an I/O error.
  */
-int swarm_meta_set_rebuild(struct swarm_c *sc, u32 dev, u64 next)
+int swarm_meta_set_rebuild(struct swarm_c *sc, u32 dev, u64 next, u32 done)
 {
 	int r;
 
 	mutex_lock(&sc->meta->lock);
 	sc->meta->sb.rebuild_dev = dev;
 	sc->meta->sb.rebuild_next = next;
+	if (done)
+		sc->meta->sb.new_members &= ~BIT_ULL(done - 1);
 	r = swarm_write_sbs(sc);
 	mutex_unlock(&sc->meta->lock);
 	return r;
@@ -1071,6 +1179,12 @@ int swarm_meta_rebuild_records(struct swarm_c *sc,
 	return r;
 }
 
+/* Is failed member @dev a new device, not yet rebuilt? */
+bool swarm_meta_new_member(struct swarm_c *sc, u32 dev)
+{
+	return sc->meta->sb.new_members & BIT_ULL(dev);
+}
+
 /* The committed map's generation (0: none). */
 u64 swarm_meta_generation(struct swarm_c *sc)
 {
@@ -1091,16 +1205,17 @@ int swarm_meta_init(struct swarm_c *sc)
 		return -ENOMEM;
 	mutex_init(&meta->lock);
 	meta->buf = kzalloc(SWARM_SB_COPIES * SWARM_SB_BYTES, GFP_KERNEL);
-	if (!meta->buf)
-		goto bad;
+	meta->lost = kcalloc(SWARM_LOST_MAX, sizeof(*meta->lost), GFP_KERNEL);
+	if (!meta->buf || !meta->lost)
+		goto bad_buf;
 	meta->io = dm_io_client_create();
-	if (IS_ERR(meta->io)) {
-		kfree(meta->buf);
-		goto bad;
-	}
+	if (IS_ERR(meta->io))
+		goto bad_buf;
 	sc->meta = meta;
 	return 0;
-bad:
+bad_buf:
+	kfree(meta->lost);
+	kfree(meta->buf);
 	mutex_destroy(&meta->lock);
 	kfree(meta);
 	return -ENOMEM;
@@ -1114,6 +1229,7 @@ void swarm_meta_exit(struct swarm_c *sc)
 		return;
 	swarm_live_put(meta->pending);
 	dm_io_client_destroy(meta->io);
+	kfree(meta->lost);
 	kfree(meta->buf);
 	mutex_destroy(&meta->lock);
 	kfree(meta);

@@ -22,8 +22,28 @@
  * later is copied with that write's data.
  *
  * An entry with no copy on a member that is ok is lost (a cache miss):
- * it is counted and left as it is. A write reaching it during the rebuild
- * lands on the member, and makes it whole again.
+ * it is counted and, when the member is a new device (a replacement,
+ * found at a load, new_members in the superblocks until it is rebuilt,
+ * whatever starts the rebuild), *remembered
+ * lost* (struct swarm_lost, swarm-redund.c) as the window passes it, so
+ * that once the member is ok its reads still fail at once with EIO
+ * instead of returning what the new device holds (zeros). For the same
+ * device back ("rebuild <member>") its copy is the entry's: a write to
+ * an entry whose only copies are on failed members fails, so none was
+ * missed. An entry remembered lost already (by an earlier rebuild) is
+ * lost again, not copied: its copies hold nothing of it. A write that
+ * covers a remembered entry whole, during the rebuild or after, makes it
+ * whole again (it reaches the member: swarm-io.c); one to an entry the
+ * rebuild has yet to pass is remembered lost all the same (the entry
+ * then fails until written again, which is safe).
+ *
+ * The list is recorded in the superblocks with every progress record,
+ * and before the member is recorded ok (commit order: the list is
+ * durable, then the member is trusted), so that a crash never lets a
+ * lost entry read as data. The list is bounded (SWARM_LOST_MAX ranges,
+ * swarm-disk.h): a rebuild whose lost entries do not fit fails with
+ * ENOSPC and the member stays failed, its entries read from their other
+ * copies and its lost ones failing as before.
  *
  * Progress is recorded in the superblocks (rebuild_dev, rebuild_next)
  * every SWARM_RB_SAVE windows: after a reload or a crash the rebuild goes
@@ -69,6 +89,8 @@ static const char *const swarm_rb_state_names[] = {
  * @windows: windows since the progress was last recorded.
  * @start_ns: when it started.
  * @ms: time it ran, set when it ends.
+ * @fresh: the member is a new device (a replacement): it holds nothing
+ *	of the entries with no other copy, which are remembered lost.
  * @rate: cap in bytes per second, 0 = none; set by message.
  * @todo: members replaced by a new device, to rebuild next.
  * @loaded: the superblocks recorded a rebuild: resume starts it.
@@ -92,6 +114,7 @@ struct swarm_rebuild {
 	u32 windows;
 	u64 start_ns;
 	u64 ms;
+	bool fresh;
 	u64 rate;
 	u64 todo;
 	bool loaded;
@@ -165,10 +188,13 @@ static void swarm_rb_fail(struct swarm_c *sc, int error)
 {
 	struct swarm_rebuild *rb = sc->rb;
 
+	if (error == -ENOSPC)
+		DMERR("%s: rebuild of member %u: its lost entries need more than %u ranges",
+		      swarm_name(sc), rb->dev, SWARM_LOST_MAX);
 	DMERR("%s: rebuild of member %u failed (%d) at entry %llu of %llu; it stays failed",
 	      swarm_name(sc), rb->dev, error, rb->next, rb->total);
 	swarm_rb_detach(sc, false);
-	swarm_meta_set_rebuild(sc, 0, 0);
+	swarm_meta_set_rebuild(sc, 0, 0, 0);
 	swarm_rb_end(sc, SWARM_RB_FAILED, error);
 }
 
@@ -180,18 +206,22 @@ static void swarm_rb_finish(struct swarm_c *sc)
 
 	lm = rcu_dereference_protected(sc->maps.live, 1);
 	r = swarm_meta_rebuild_records(sc, lm ? &lm->pl : NULL, rb->dev);
+	/* The lost entries are durable before the member is trusted. */
+	if (!r)
+		r = swarm_meta_set_rebuild(sc, rb->dev + 1, rb->total, 0);
 	if (r) {
 		swarm_rb_fail(sc, r);
 		return;
 	}
 	if (!swarm_rb_detach(sc, true)) {
-		swarm_meta_set_rebuild(sc, 0, 0);
+		swarm_meta_set_rebuild(sc, 0, 0, 0);
 		swarm_rb_end(sc, SWARM_RB_FAILED, -EIO);
 		DMERR("%s: member %u failed at the end of its rebuild",
 		      swarm_name(sc), rb->dev);
 		return;
 	}
-	swarm_meta_set_rebuild(sc, 0, 0);
+	/* Ok, and no new device any more (new_members). */
+	swarm_meta_set_rebuild(sc, 0, 0, rb->dev + 1);
 	swarm_rb_end(sc, SWARM_RB_DONE, 0);
 	DMINFO("%s: member %u rebuilt: %llu entries copied (%llu MiB), %llu lost, in %llu ms",
 	       swarm_name(sc), rb->dev, rb->copied, rb->bytes >> 20, rb->lost,
@@ -241,7 +271,9 @@ static u64 swarm_rb_window_end(struct swarm_c *sc, u64 lo)
 
 /*
  * Copy the window's entries that have a copy on the member, each from a
- * copy on a member that is ok, in runs (struct swarm_copy_run).
+ * copy on a member that is ok, in runs (struct swarm_copy_run); remember
+ * those with none (or remembered already) as lost, a run at a time. When
+ * the list is full the window fails with ENOSPC.
  */
 static void swarm_rb_copy_window(struct swarm_c *sc)
 {
@@ -249,6 +281,7 @@ static void swarm_rb_copy_window(struct swarm_c *sc)
 	const struct swarm_geom *g = &sc->geom;
 	u64 failed = swarm_health_failed(&sc->health), e;
 	struct swarm_copy_run run = { .n = 0 };
+	u64 lost_first = 0, lost_n = 0;
 	struct dm_io_region from, to;
 	u64 copies[SWARM_MAX_COPIES];
 	struct swarm_live_map *lm;
@@ -271,8 +304,22 @@ static void swarm_rb_copy_window(struct swarm_c *sc)
 		}
 		if (dst == n)
 			continue;
-		if (src == n) {
+		if (src == n || swarm_lost_hit(&sc->lost, e, 1)) {
 			rb->lost++;
+			/*
+			 * Remembered already, or the same device back, whose
+			 * copy is the entry's (writes to it failed meanwhile).
+			 */
+			if (src != n || !rb->fresh)
+				continue;
+			/* Its reads fail from now on, and after the rebuild. */
+			if (lost_n && lost_first + lost_n != e) {
+				if (swarm_lost_add(&sc->lost, lost_first, lost_n))
+					goto full;
+				lost_n = 0;
+			}
+			if (!lost_n++)
+				lost_first = e;
 			continue;
 		}
 		from.bdev = sc->devs[swarm_loc_decode(copies[src]).dev].dm_dev->bdev;
@@ -286,6 +333,12 @@ static void swarm_rb_copy_window(struct swarm_c *sc)
 		rb->copied++;
 		rb->bytes += (u64)g->entry_sectors << SECTOR_SHIFT;
 	}
+	if (lost_n && swarm_lost_add(&sc->lost, lost_first, lost_n))
+		goto full;
+	goto out;
+full:
+	cmpxchg(&rb->error, 0, -ENOSPC);
+out:
 	swarm_copy_run_flush(rb->kc, &run, swarm_rb_copied, &rb->jobs, sc);
 	if (atomic_dec_and_test(&rb->jobs))
 		queue_work(sc->wq, &rb->window_done);
@@ -302,7 +355,7 @@ static void swarm_rb_step(struct work_struct *work)
 	if (rb->state != SWARM_RB_RUNNING || mp->hold_hi != mp->hold_lo)
 		return;
 	if (READ_ONCE(rb->pause)) {
-		swarm_meta_set_rebuild(sc, rb->dev + 1, rb->next);
+		swarm_meta_set_rebuild(sc, rb->dev + 1, rb->next, 0);
 		WRITE_ONCE(rb->state, SWARM_RB_PAUSED);
 		wake_up_all(&rb->wait);
 		return;
@@ -341,7 +394,7 @@ static void swarm_rb_window_done(struct work_struct *work)
 	swarm_io_requeue(sc, &sc->maps.held);
 	if (++rb->windows >= SWARM_RB_SAVE) {
 		rb->windows = 0;
-		swarm_meta_set_rebuild(sc, rb->dev + 1, rb->next);
+		swarm_meta_set_rebuild(sc, rb->dev + 1, rb->next, 0);
 	}
 	queue_delayed_work(sc->wq, &rb->step, 0);
 }
@@ -364,6 +417,7 @@ static int swarm_rb_start(struct swarm_c *sc, u32 dev, u64 next)
 	}
 	rb->dev = dev;
 	rb->next = next;
+	rb->fresh = swarm_meta_new_member(sc, dev);
 	rb->total = sc->geom.nr_entries;
 	rb->copied = 0;
 	rb->lost = 0;
@@ -379,7 +433,7 @@ static int swarm_rb_start(struct swarm_c *sc, u32 dev, u64 next)
 	WRITE_ONCE(sc->migrating, true);
 	swarm_gate_open(&sc->maps);
 	/* Written to the member too: its superblock names the set now. */
-	r = swarm_meta_set_rebuild(sc, dev + 1, next);
+	r = swarm_meta_set_rebuild(sc, dev + 1, next, 0);
 	if (r || !swarm_health_write_ok(&sc->health, dev)) {
 		swarm_rb_fail(sc, r ?: -EIO);
 		return r ?: -EIO;

@@ -96,6 +96,7 @@ static int swarm_alloc_state(struct swarm_c *sc)
 
 	swarm_health_init(&sc->health, sc->ti, sc->name, sc->feat.nr_devs);
 	sc->health.changed = swarm_health_record;
+	swarm_lost_init(sc);
 	sc->placement = SWARM_PLACE_COACTIVATION;
 	INIT_DELAYED_WORK(&sc->tput_work, swarm_tput_work);
 	INIT_LIST_HEAD(&sc->reg.list);
@@ -261,8 +262,9 @@ static void swarm_status_rebuild(struct swarm_c *sc, char *result,
 		DMEMIT(" -");
 	else
 		DMEMIT(" %u", ri.dev);
-	DMEMIT(" %llu %llu %llu %llu %#llx", ri.next, ri.total, ri.copied,
-	       ri.lost, (u64)atomic64_read(&sc->health.stale));
+	DMEMIT(" %llu %llu %llu %llu %#llx %llu", ri.next, ri.total, ri.copied,
+	       ri.lost, (u64)atomic64_read(&sc->health.stale),
+	       swarm_lost_entries(&sc->lost));
 }
 
 /*
@@ -276,6 +278,7 @@ static void swarm_status_rebuild(struct swarm_c *sc, char *result,
  * (<hits> <misses> <hit bytes> <evictions>) for cb, then for lru
  * <rebuild state> <member|-> <entries rebuilt> <entries total>
  * <entries copied> <entries lost> <stale members>
+ * <entries remembered lost>
  */
 static void swarm_status_info(struct swarm_c *sc, char *result,
 			      unsigned int maxlen)
@@ -664,6 +667,9 @@ static void swarm_postsuspend(struct dm_target *ti)
 	flush_workqueue(sc->wq);
 	/* The next table reads the health from the superblocks. */
 	flush_work(&sc->health.event);
+	/* And the entries remembered lost, as writes left them. */
+	if (swarm_meta_sync_lost(sc))
+		DMERR("%s: cannot record the entries remembered lost", swarm_name(sc));
 }
 
 static int swarm_iterate_devices(struct dm_target *ti,

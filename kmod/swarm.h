@@ -42,6 +42,7 @@
 
 #include "swarm-cache.h"
 #include "swarm-core.h"
+#include "swarm-disk.h"
 #include "swarm-health.h"
 #include "swarm-map.h"
 #include "swarm-select.h"
@@ -62,6 +63,33 @@ struct swarm_reg_node {
 	struct list_head list;
 	u64 resume_seq;
 	u32 users;
+};
+
+/**
+ * struct swarm_lost - the entries remembered lost (swarm-redund.c): a
+ *	rebuild found no copy of them on a member that is ok; their reads
+ *	fail until a write covers them whole. On disk in the superblocks
+ *	(swarm-disk.h, "Entries remembered lost").
+ * @nr: extents in @ext; the I/O path reads it without the lock, and
+ *	looks no further while it is 0 (nothing remembered lost).
+ * @lock: protects the rest; taken from any context.
+ * @changes: bumped at every change.
+ * @cleared: @changes at the last write that made entries whole.
+ * @saved: @changes the superblocks last recorded.
+ * @entries: entries in the extents.
+ * @save: records the list in the superblocks (after a FUA write made
+ *	entries whole).
+ * @ext: the extents, sorted, disjoint, non-adjacent.
+ */
+struct swarm_lost {
+	u32 nr;
+	spinlock_t lock;	/* protects the rest */
+	u64 changes;
+	u64 cleared;
+	u64 saved;
+	u64 entries;
+	struct work_struct save;
+	struct swarm_ext ext[SWARM_LOST_MAX];
 };
 
 /**
@@ -88,14 +116,16 @@ struct swarm_member {
  * @meta_failed: a superblock write failed: writes fail from now on, since
  *	the members may disagree on the committed map.
  * @migrating: a migration runs: every write goes through @worker.
- * @lock: protects @deferred, @held and @failed_reads.
+ * @lock: protects @deferred, @held, @failed_reads and @flushes.
  * @deferred: writes waiting for @worker.
  * @held: reads held by a plug flushed from schedule(), for @worker.
  * @failed_reads: reads that failed on a copy, for @worker to send to
  *	another (swarm-io.c).
+ * @flushes: flushes held until the superblocks record the entries
+ *	writes made whole (@lost), for @worker.
  * @worker: maps deferred writes; fans out writes to several copies;
  *	sends reads held by a plug flushed from schedule(); sends failed
- *	reads again.
+ *	reads again; records @lost before it sends held flushes.
  * @wq: runs @worker and the migration steps, one at a time (ordered).
  * @tput_work: refreshes the members' throughput estimates.
  * @bs: parts of bios over several runs or copies (swarm-io.c).
@@ -110,6 +140,7 @@ struct swarm_member {
  * @io_ready: swarm_io_init() succeeded (swarm_io_exit() needs it).
  * @sel: the replica selector and the members' load.
  * @health: which members are ok and which failed.
+ * @lost: the entries remembered lost.
  * @stats: counters.
  * @trace: the trace of reads.
  * @cache: the DRAM tier (swarm-cache.c); always there, on or off.
@@ -132,10 +163,11 @@ struct swarm_c {
 	bool has_data;
 	bool meta_failed;
 	bool migrating;
-	spinlock_t lock;	/* protects deferred, held, failed_reads */
+	spinlock_t lock;	/* protects deferred, held, failed_reads, flushes */
 	struct bio_list deferred;
 	struct bio_list held;
 	struct bio_list failed_reads;
+	struct bio_list flushes;
 	struct work_struct worker;
 	struct workqueue_struct *wq;
 	struct delayed_work tput_work;
@@ -147,6 +179,7 @@ struct swarm_c {
 	bool io_ready;
 	struct swarm_sel sel;
 	struct swarm_health health;
+	struct swarm_lost lost;
 	struct swarm_stats stats;
 	struct swarm_trace trace;
 	struct swarm_cache *cache;
@@ -185,13 +218,15 @@ int swarm_meta_commit(struct swarm_c *sc, const struct swarm_placement *m,
 u64 swarm_meta_generation(struct swarm_c *sc);
 u32 swarm_meta_flags(struct swarm_c *sc);
 int swarm_meta_sync_health(struct swarm_c *sc);
-int swarm_meta_set_rebuild(struct swarm_c *sc, u32 dev, u64 next);
+int swarm_meta_set_rebuild(struct swarm_c *sc, u32 dev, u64 next, u32 done);
+bool swarm_meta_new_member(struct swarm_c *sc, u32 dev);
 int swarm_meta_set_pending(struct swarm_c *sc, const struct swarm_placement *m,
 			   u64 generation, u64 copied);
 struct swarm_live_map *swarm_meta_take_pending(struct swarm_c *sc, u64 *copied);
 u64 swarm_meta_rebuild_pos(struct swarm_c *sc, u32 *dev, u64 *next);
 int swarm_meta_rebuild_records(struct swarm_c *sc,
 			       const struct swarm_placement *m, u32 dev);
+int swarm_meta_sync_lost(struct swarm_c *sc);
 
 /* swarm-io.c: the bio path. */
 int swarm_io_init(struct swarm_c *sc);
@@ -277,7 +312,8 @@ enum {
  * @next: entries below are rebuilt.
  * @total: entries of the device.
  * @copied: entries copied (since the last start or resume from disk).
- * @lost: entries on the member with no copy on a member that is ok.
+ * @lost: entries on the member with no copy on a member that is ok
+ *	(remembered lost, struct swarm_lost).
  * @bytes: bytes copied.
  * @ms: time it ran (so far, while it runs).
  */
@@ -307,8 +343,34 @@ const char *swarm_rb_state_name(u32 state);
 /* swarm-redund.c: redundancy on demand (min_copies), lost entries. */
 struct dm_swarm_range;
 int swarm_redund_load(struct swarm_c *sc);
-void swarm_lost_scan(struct swarm_c *sc, u64 start, struct dm_swarm_range *out,
-		     u32 room, u32 *n, u64 *next, u64 *lost, u64 *failed);
+int swarm_lost_scan(struct swarm_c *sc, u64 start, struct dm_swarm_range *out,
+		    u32 room, u32 *n, u64 *next, u64 *lost, u64 *failed);
+void swarm_lost_init(struct swarm_c *sc);
+void swarm_lost_set(struct swarm_lost *l, const struct swarm_ext *ext, u32 nr);
+int swarm_lost_add(struct swarm_lost *l, u64 first, u64 count);
+void swarm_lost_clear(struct swarm_c *sc, u64 first, u64 count, bool fua);
+bool swarm_lost_lookup(struct swarm_lost *l, u64 first, u64 count);
+u32 swarm_lost_snapshot(struct swarm_lost *l, struct swarm_ext *out,
+			u64 *changes, bool *cleared);
+void swarm_lost_saved(struct swarm_lost *l, u64 changes);
+u64 swarm_lost_entries(struct swarm_lost *l);
+
+/*
+ * Is an entry of [@first, @first + @count) remembered lost? One load and
+ * one predictable branch while nothing is. Any context, never sleeps.
+ */
+static inline bool swarm_lost_hit(struct swarm_lost *l, u64 first, u64 count)
+{
+	if (likely(!READ_ONCE(l->nr)))
+		return false;
+	return swarm_lost_lookup(l, first, count);
+}
+
+/* Did writes make entries whole since the superblocks last recorded it? */
+static inline bool swarm_lost_dirty(struct swarm_lost *l)
+{
+	return READ_ONCE(l->cleared) > READ_ONCE(l->saved);
+}
 
 /* swarm-ctl.c: the control device. */
 int swarm_ctl_init(void);

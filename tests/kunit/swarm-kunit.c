@@ -22,6 +22,7 @@
 #include "../common/disk-cases.h"
 #include "../common/cache-cases.h"
 #include "../common/redund-cases.h"
+#include "../common/lost-cases.h"
 
 #define SECTORS_PER_GIB BIT_ULL(21)
 #define MAX_WORDS 80
@@ -248,6 +249,9 @@ SHARED_CASE(case_choose_ok)
 SHARED_CASE(case_disk_layout)
 SHARED_CASE(case_disk_superblock)
 SHARED_CASE(case_disk_beside_records)
+SHARED_CASE(case_lost_ext)
+SHARED_CASE(case_lost_random)
+SHARED_CASE(case_lost_sb)
 SHARED_CASE(case_cache_weight)
 SHARED_CASE(case_cache_f_update)
 SHARED_CASE(case_cache_heap_order)
@@ -273,6 +277,9 @@ static struct kunit_case swarm_disk_cases[] = {
 	KUNIT_CASE(case_disk_layout_kunit),
 	KUNIT_CASE(case_disk_superblock_kunit),
 	KUNIT_CASE(case_disk_beside_records_kunit),
+	KUNIT_CASE(case_lost_ext_kunit),
+	KUNIT_CASE(case_lost_random_kunit),
+	KUNIT_CASE(case_lost_sb_kunit),
 	{}
 };
 

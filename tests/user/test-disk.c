@@ -11,6 +11,23 @@
 #include "utest.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define CHECK(ctx, cond, ...) do { (void)(ctx); EXPECT(cond, __VA_ARGS__); } while (0)
+#include "../common/lost-cases.h"
+
+static void lost_ext(void)
+{
+	case_lost_ext(NULL);
+}
+
+static void lost_random(void)
+{
+	case_lost_random(NULL);
+}
+
+static void lost_sb(void)
+{
+	case_lost_sb(NULL);
+}
 
 /* The documented offsets (ON-DISK-FORMAT.md). */
 _Static_assert(offsetof(struct swarm_disk_sb, magic) == 0, "magic");
@@ -43,7 +60,12 @@ _Static_assert(offsetof(struct swarm_disk_sb, pending_generation) == 400, "p_gen
 _Static_assert(offsetof(struct swarm_disk_sb, pending_copied) == 408, "p_copied");
 _Static_assert(offsetof(struct swarm_disk_sb, pending_copies) == 416, "p_copies");
 _Static_assert(offsetof(struct swarm_disk_sb, pending_crc) == 424, "p_crc");
-_Static_assert(sizeof(struct swarm_disk_sb) == 680, "size");
+_Static_assert(offsetof(struct swarm_disk_sb, nr_lost) == 680, "nr_lost");
+_Static_assert(offsetof(struct swarm_disk_sb, lost_pad) == 684, "lost_pad");
+_Static_assert(offsetof(struct swarm_disk_sb, new_members) == 688, "new_members");
+_Static_assert(offsetof(struct swarm_disk_sb, lost) == 696, "lost");
+_Static_assert(sizeof(struct swarm_disk_sb) == 696 + 16 * SWARM_LOST_MAX, "size");
+_Static_assert(sizeof(struct swarm_disk_sb) <= SWARM_SB_BYTES, "fits");
 
 /* A valid superblock of member 2 of 4 with every field distinct. */
 static void good_sb(struct swarm_sb *sb)
@@ -799,6 +821,9 @@ int main(void)
 		{ "records_round_trip", records_round_trip },
 		{ "records_to_errors", records_to_errors },
 		{ "records_from_errors", records_from_errors },
+		{ "lost_ext", lost_ext },
+		{ "lost_random", lost_random },
+		{ "lost_sb", lost_sb },
 	};
 
 	return utest_run("disk", cases, ARRAY_SIZE(cases));

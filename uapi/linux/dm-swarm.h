@@ -539,12 +539,14 @@ struct dm_swarm_lost {
  * for unknown flags or a ring over DM_SWARM_TRACE_MAX_RING; ENOMEM.
  *
  * DM_SWARM_LOST (ABI 1.4): the ranges of entries whose copies are all on
- * failed members: their reads fail at once with EIO (counted as
- * lost_reads) until the entries are written again or a rebuild brings
- * the member back; an inference engine drops them from its index. Looks
- * at up to 1M entries a call: call again from @next until it reaches
- * the device's entry count. EINVAL for 0 or more than DM_SWARM_MAX_BATCH
- * ranges, a non-zero @pad; ERANGE for @start beyond the device.
+ * failed members, and of those a rebuild onto a new device found with no
+ * copy left (remembered lost): their reads fail at once with EIO
+ * (counted as lost_reads) until the entries are written whole again; an
+ * inference engine drops them from its index. Looks at up to 1M entries
+ * a call while a member is failed: call again from @next until it
+ * reaches the device's entry count. EINVAL for 0 or more than
+ * DM_SWARM_MAX_BATCH ranges, a non-zero @pad; ERANGE for @start beyond
+ * the device; ENOMEM.
  */
 #define DM_SWARM_IOCTL	0xfd	/* the device-mapper family; numbers from 0x40 */
 

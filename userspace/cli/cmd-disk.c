@@ -561,9 +561,11 @@ static void print_sb(const struct swarm_sb *s, bool json)
 			printf("%s%" PRIu32, i ? "," : "", s->area_crc[i]);
 		printf("],\"min_copies\":%" PRIu32
 		       ",\"pending_generation\":%" PRIu64
-		       ",\"pending_copied\":%" PRIu64,
+		       ",\"pending_copied\":%" PRIu64
+		       ",\"lost_ranges\":%" PRIu32 ",\"lost_entries\":%" PRIu64,
 		       s->min_copies ? s->min_copies : 1,
-		       s->pending_generation, s->pending_copied);
+		       s->pending_generation, s->pending_copied, s->nr_lost,
+		       s->lost_entries);
 		return;
 	}
 	printf("    version        %" PRIu32 "\n", s->version);
@@ -596,6 +598,10 @@ static void print_sb(const struct swarm_sb *s, bool json)
 		       " (map area %" PRIu64 "), entries below %" PRIu64
 		       " copied\n", s->pending_generation,
 		       s->pending_generation % 2, s->pending_copied);
+	if (s->nr_lost)
+		printf("    lost entries   %" PRIu64 " in %" PRIu32
+		       " ranges (remembered by a rebuild: reads fail until written)\n",
+		       s->lost_entries, s->nr_lost);
 	for (i = 0; i < s->nr_members && i < SWARM_MAX_DEVS; i++)
 		printf("    area crc %-5" PRIu32 " 0x%08" PRIx32 "\n", i,
 		       s->area_crc[i]);

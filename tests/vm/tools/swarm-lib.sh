@@ -150,12 +150,13 @@ reload() {
 }
 
 # rb FIELD: a field of the rebuild part of sw's status (state member next
-# total copied lost stale).
+# total copied lost stale remembered; remembered: the entries remembered
+# lost).
 rb() {
 	dmsetup status sw | awk -v f="$1" '{
 		b = 4 + $4 * 5 + 18 + $4 + 11	# after the DRAM tier fields
-		split("state member next total copied lost stale", n, " ")
-		for (i = 1; i <= 7; i++) if (n[i] == f) { print $(b + i); exit }
+		split("state member next total copied lost stale remembered", n, " ")
+		for (i = 1; i <= 8; i++) if (n[i] == f) { print $(b + i); exit }
 		print "no-field-" f
 	}'
 }
