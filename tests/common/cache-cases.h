@@ -192,7 +192,7 @@ static void case_cache_cold(void *ctx)
 	u32 i, k, s, cold = 0, diff = 0;
 	struct swarm_cp a, b, c;
 	u64 x = 777, id, step, victim = 0;
-	bool ev;
+	bool ev, same;
 
 	CHECK(ctx, swarm_cp_init(&c, SWARM_CP_CB, 4) == 0, "init");
 	if (!c.cap)
@@ -255,11 +255,11 @@ static void case_cache_cold(void *ctx)
 	CHECK(ctx, cold > 1000 && a.stats.rejects >= cold,
 	      "cold %u of %llu rejects", cold,
 	      (unsigned long long)a.stats.rejects);
-	CHECK(ctx, a.stats.hits == b.stats.hits &&
-		   a.stats.admits == b.stats.admits &&
-		   a.stats.evictions == b.stats.evictions &&
-		   a.stats.misses == b.stats.misses + cold,
-	      "counts: hits %llu/%llu admits %llu/%llu",
+	same = a.stats.hits == b.stats.hits &&
+	       a.stats.admits == b.stats.admits &&
+	       a.stats.evictions == b.stats.evictions &&
+	       a.stats.misses == b.stats.misses + cold;
+	CHECK(ctx, same, "counts: hits %llu/%llu admits %llu/%llu",
 	      (unsigned long long)a.stats.hits,
 	      (unsigned long long)b.stats.hits,
 	      (unsigned long long)a.stats.admits,
