@@ -19,31 +19,55 @@
 
 /* ---- id to slot ---- */
 
+/*
+ * A bucket of the hash holds the id's 32-bit hash in its high half and
+ * the slot in its low half, or is all ones (slot SWARM_CP_NONE): probes
+ * compare ids only when the hashes match, and swarm_cp_peek() reads no
+ * object at all.
+ */
+#define CP_HASH_EMPTY	U64_MAX
+
+static inline u32 cp_hash32(u64 id)
+{
+	return (u32)((id * 0x9E3779B97F4A7C15ULL) >> 32);
+}
+
 static inline u32 cp_hash(u64 id, u32 mask)
 {
-	return (u32)((id * 0x9E3779B97F4A7C15ULL) >> 32) & mask;
+	return cp_hash32(id) & mask;
+}
+
+static inline u32 cp_bucket_slot(u64 b)
+{
+	return (u32)b;
+}
+
+static inline u32 cp_bucket_hash(u64 b)
+{
+	return (u32)(b >> 32);
 }
 
 static u32 cp_hash_find(const struct swarm_cp *p, u64 id)
 {
-	u32 i = cp_hash(id, p->hmask), s;
+	u32 h = cp_hash32(id), i = h & p->hmask;
+	u64 b;
 
 	for (;; i = (i + 1) & p->hmask) {
-		s = p->hash[i];
-		if (s == SWARM_CP_NONE)
+		b = p->hash[i];
+		if (cp_bucket_slot(b) == SWARM_CP_NONE)
 			return SWARM_CP_NONE;
-		if (p->obj[s].id == id)
+		if (cp_bucket_hash(b) == h && p->obj[cp_bucket_slot(b)].id == id)
 			return i;
 	}
 }
 
 static void cp_hash_add(struct swarm_cp *p, u32 slot)
 {
-	u32 i = cp_hash(p->obj[slot].id, p->hmask);
+	u32 h = cp_hash32(p->obj[slot].id), i = h & p->hmask;
 
-	while (p->hash[i] != SWARM_CP_NONE)
+	while (cp_bucket_slot(p->hash[i]) != SWARM_CP_NONE)
 		i = (i + 1) & p->hmask;
-	SWARM_CP_WRITE(p->hash[i], slot);
+	SWARM_CP_WRITE(p->hash[i], (u64)h << 32 | slot);
 }
 
 /*
@@ -56,12 +80,12 @@ static void cp_hash_del(struct swarm_cp *p, u32 i)
 	u32 j = i, k;
 
 	for (;;) {
-		SWARM_CP_WRITE(p->hash[i], SWARM_CP_NONE);
+		SWARM_CP_WRITE(p->hash[i], CP_HASH_EMPTY);
 		for (;;) {
 			j = (j + 1) & p->hmask;
-			if (p->hash[j] == SWARM_CP_NONE)
+			if (cp_bucket_slot(p->hash[j]) == SWARM_CP_NONE)
 				return;
-			k = cp_hash(p->obj[p->hash[j]].id, p->hmask);
+			k = cp_bucket_hash(p->hash[j]) & p->hmask;
 			/* Stay if k lies cyclically in (i, j]. */
 			if (i <= j ? (i < k && k <= j) : (i < k || k <= j))
 				continue;
@@ -311,7 +335,7 @@ int swarm_cp_init(struct swarm_cp *p, u32 kind, u32 cap)
 		return -ENOMEM;
 	}
 	for (i = 0; i <= p->hmask; i++)
-		p->hash[i] = SWARM_CP_NONE;
+		p->hash[i] = CP_HASH_EMPTY;
 	for (i = 0; i < cap; i++)
 		p->obj[i].next = i + 1 < cap ? i + 1 : SWARM_CP_NONE;
 	p->free = 0;
@@ -359,7 +383,7 @@ u32 swarm_cp_lookup(const struct swarm_cp *p, u64 id)
 {
 	u32 i = cp_hash_find(p, id);
 
-	return i == SWARM_CP_NONE ? SWARM_CP_NONE : p->hash[i];
+	return i == SWARM_CP_NONE ? SWARM_CP_NONE : cp_bucket_slot(p->hash[i]);
 }
 
 /* Buckets swarm_cp_peek() looks at before it says "perhaps". */
@@ -370,25 +394,26 @@ u32 swarm_cp_lookup(const struct swarm_cp *p, u64 id)
  * @p: the policy.
  * @id: the object.
  *
- * Reads the id hash as swarm_cp_lookup() does but with single loads, and
- * stops after CP_PEEK_MAX buckets. Beside a concurrent change either
- * answer may be wrong: false for an object being moved back in the hash
- * or just admitted, true for one just removed. So false means "a miss"
- * (safe: the caller reads from the members), true "look again under the
- * lock". It never reads out of @p's arrays: the hash only ever holds
- * slots or SWARM_CP_NONE.
+ * Probes the id hash as swarm_cp_lookup() does, with single loads, but
+ * compares the ids' 32-bit hashes only (no object is read), and stops
+ * after CP_PEEK_MAX buckets. So true may be wrong (another id of the same
+ * hash, or a long probe), and beside a concurrent change either answer
+ * may be: false for an object being moved back in the hash or just
+ * admitted, true for one just removed. So false means "a miss" (safe:
+ * the caller reads from the members), true "look again under the lock".
  *
  * Return: false when @id was not found.
  */
 bool swarm_cp_peek(const struct swarm_cp *p, u64 id)
 {
-	u32 i = cp_hash(id, p->hmask), n, s;
+	u32 h = cp_hash32(id), i = h & p->hmask, n;
+	u64 b;
 
 	for (n = 0; n < CP_PEEK_MAX; n++, i = (i + 1) & p->hmask) {
-		s = SWARM_CP_READ(p->hash[i]);
-		if (s == SWARM_CP_NONE)
+		b = SWARM_CP_READ(p->hash[i]);
+		if (cp_bucket_slot(b) == SWARM_CP_NONE)
 			return false;
-		if (SWARM_CP_READ(p->obj[s].id) == id)
+		if (cp_bucket_hash(b) == h)
 			return true;
 	}
 	return true;

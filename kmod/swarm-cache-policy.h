@@ -172,7 +172,9 @@ struct swarm_cp_ops {
  * @cap: slots.
  * @obj: the @cap slots.
  * @heap: cost-benefit: the min-heap of slots, @nheap of them.
- * @hash: id to slot, open addressing with linear probing, @hmask + 1 words.
+ * @hash: id to slot, open addressing with linear probing, @hmask + 1
+ *	buckets: the id's 32-bit hash in the high half and the slot in the
+ *	low half, all ones when free.
  * @hmask: size of @hash less one.
  * @gmask: size of @ghost less one.
  * @ghost: f_C of objects not cached, hashed by id, @gmask + 1 of them
@@ -199,7 +201,7 @@ struct swarm_cp {
 	u32 cap;
 	struct swarm_cp_obj *obj;
 	u32 *heap;
-	u32 *hash;
+	u64 *hash;
 	u32 hmask;
 	u32 gmask;
 	u32 *ghost;

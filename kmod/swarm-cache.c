@@ -42,20 +42,22 @@
  * does not keep what they overwrite.
  *
  * A read miss takes no lock, in the common case. In map() it looks its
- * entries up with swarm_cp_peek() under rcu_read_lock() (a replaced pool
- * is freed a grace period later): "not found" is a miss, even if a
- * concurrent admission or move in the hash made it wrong (the members
- * hold the data; populating skips entries cached meanwhile), and "found"
- * is looked at again under the lock, where hits are served. Its sequence
- * sum is read without the lock: each term only grows, so the sum checked
- * at completion is unchanged only if no term was bumped after map() read
- * it; and a term read before map()'s full barrier cannot miss a bump
- * made after the member wrote new data, which is what the case analysis
- * above needs (a read that got old data from a member read its sequences
- * before the write's completion bumped them). At completion, an entry
- * the cost-benefit policy turns away whatever its victim, a cold one,
- * only has its ghost f_C counted (swarm_cp_miss_cold(), lock-free); the
- * lock is taken only to admit. Pages are only touched under the lock.
+ * entries up with swarm_cp_peek() under rcu_read_lock_sched() (cheaper
+ * than rcu_read_lock() on preemptible RCU; a replaced pool is freed after
+ * synchronize_rcu(), which waits for such readers too): "not found" is a
+ * miss, even if a concurrent admission or move in the hash made it wrong
+ * (the members hold the data; populating skips entries cached
+ * meanwhile), and "perhaps found" is looked at again under the lock,
+ * where hits are served. Its sequence sum is read without the lock: each
+ * term only grows, so the sum checked at completion is unchanged only if
+ * no term was bumped after map() read it; and a term read before map()'s
+ * full barrier cannot miss a bump made after the member wrote new data,
+ * which is what the case analysis above needs (a read that got old data
+ * from a member read its sequences before the write's completion bumped
+ * them). At completion, an entry the cost-benefit policy turns away
+ * whatever its victim, a cold one, only has its ghost f_C counted
+ * (swarm_cp_miss_cold(), lock-free); the lock is taken only to admit.
+ * Pages are only touched under the lock.
  */
 #include <linux/bio.h>
 #include <linux/bitmap.h>
@@ -246,7 +248,10 @@ static struct swarm_cache_pool *cache_swap(struct swarm_cache *c,
 	return old;
 }
 
-/* Free @old, replaced: misses may still be peeking into it. Sleeps. */
+/*
+ * Free @old, replaced: misses may still be peeking into it, under
+ * rcu_read_lock_sched(), which synchronize_rcu() waits for. Sleeps.
+ */
 static void cache_pool_retire(struct swarm_cache_pool *old)
 {
 	if (!old)
@@ -652,21 +657,21 @@ bool swarm_cache_map_on(struct swarm_cache *c, struct bio *bio,
 	first = start >> c->entry_shift;
 	n = ((start + len - 1) >> c->entry_shift) - first + 1;
 
-	rcu_read_lock();
-	pool = rcu_dereference(c->pool);
+	rcu_read_lock_sched();
+	pool = rcu_dereference_sched(c->pool);
 	if (!pool) {
-		rcu_read_unlock();
+		rcu_read_unlock_sched();
 		return false;
 	}
 	for (i = 0; i < n; i++)
 		if (!swarm_cp_peek(&pool->cp, first + i))
 			break;
 	if (i == n) {
-		rcu_read_unlock();
+		rcu_read_unlock_sched();
 		return cache_map_locked(c, bio, pb, start, first, n);
 	}
 	cache_count(c, pool->cp.kind, misses, 1);
-	rcu_read_unlock();
+	rcu_read_unlock_sched();
 	pb->seq = cache_seq_sum(c, first, n);
 	/* The sequences are read before the members are (the top of this file). */
 	smp_mb();
@@ -706,8 +711,8 @@ static void cache_populate(struct swarm_cache *c, struct bio *bio,
 		return;
 	bitmap_zero(cold, SWARM_CACHE_MAX_ENTRIES);
 	step = cache_step();
-	rcu_read_lock();
-	pool = rcu_dereference(c->pool);
+	rcu_read_lock_sched();
+	pool = rcu_dereference_sched(c->pool);
 	for (i = 0; pool && i < n; i++) {
 		e = first + i;
 		if (e < full || e >= end)
@@ -718,7 +723,7 @@ static void cache_populate(struct swarm_cache *c, struct bio *bio,
 		else
 			todo++;
 	}
-	rcu_read_unlock();
+	rcu_read_unlock_sched();
 	if (!todo)
 		return;
 

@@ -55,8 +55,8 @@ struct swarm_cache_pcpu {
  * struct swarm_cache - the DRAM tier of one target.
  * @on: a pool is there; read without the lock by the I/O path.
  * @pool: the pool, its policy and its pages; NULL when off. Changed under
- *	@lock; read under it, or under rcu_read_lock() by a miss (a pool is
- *	freed a grace period after it was replaced).
+ *	@lock; read under it, or under rcu_read_lock_sched() by a miss (a
+ *	pool is freed a grace period after it was replaced).
  * @global_seq: invalidation sequence of every entry (pool changes, large
  *	writes). Written under @lock, read with or without it.
  * @entry_shift: log2 of the entry size in bytes.
