@@ -19,51 +19,79 @@
 
 /* ---- id to slot ---- */
 
+/*
+ * A bucket of the hash holds the id's 32-bit hash in its high half and
+ * the slot in its low half, or is all ones (slot SWARM_CP_NONE): probes
+ * compare ids only when the hashes match, and swarm_cp_peek() reads no
+ * object at all.
+ */
+#define CP_HASH_EMPTY	U64_MAX
+
+static inline u32 cp_hash32(u64 id)
+{
+	return (u32)((id * 0x9E3779B97F4A7C15ULL) >> 32);
+}
+
 static inline u32 cp_hash(u64 id, u32 mask)
 {
-	return (u32)((id * 0x9E3779B97F4A7C15ULL) >> 32) & mask;
+	return cp_hash32(id) & mask;
+}
+
+static inline u32 cp_bucket_slot(u64 b)
+{
+	return (u32)b;
+}
+
+static inline u32 cp_bucket_hash(u64 b)
+{
+	return (u32)(b >> 32);
 }
 
 static u32 cp_hash_find(const struct swarm_cp *p, u64 id)
 {
-	u32 i = cp_hash(id, p->hmask), s;
+	u32 h = cp_hash32(id), i = h & p->hmask;
+	u64 b;
 
 	for (;; i = (i + 1) & p->hmask) {
-		s = p->hash[i];
-		if (s == SWARM_CP_NONE)
+		b = p->hash[i];
+		if (cp_bucket_slot(b) == SWARM_CP_NONE)
 			return SWARM_CP_NONE;
-		if (p->obj[s].id == id)
+		if (cp_bucket_hash(b) == h && p->obj[cp_bucket_slot(b)].id == id)
 			return i;
 	}
 }
 
 static void cp_hash_add(struct swarm_cp *p, u32 slot)
 {
-	u32 i = cp_hash(p->obj[slot].id, p->hmask);
+	u32 h = cp_hash32(p->obj[slot].id), i = h & p->hmask;
 
-	while (p->hash[i] != SWARM_CP_NONE)
+	while (cp_bucket_slot(p->hash[i]) != SWARM_CP_NONE)
 		i = (i + 1) & p->hmask;
-	p->hash[i] = slot;
+	SWARM_CP_WRITE(p->hash[i], (u64)h << 32 | slot);
 }
 
-/* Delete bucket @i, shifting back the entries probed past it. */
+/*
+ * Delete bucket @i, shifting back the entries probed past it. An entry
+ * moved back is briefly in two buckets, and a lookup without the lock
+ * may miss it (swarm_cp_peek()).
+ */
 static void cp_hash_del(struct swarm_cp *p, u32 i)
 {
 	u32 j = i, k;
 
 	for (;;) {
-		p->hash[i] = SWARM_CP_NONE;
+		SWARM_CP_WRITE(p->hash[i], CP_HASH_EMPTY);
 		for (;;) {
 			j = (j + 1) & p->hmask;
-			if (p->hash[j] == SWARM_CP_NONE)
+			if (cp_bucket_slot(p->hash[j]) == SWARM_CP_NONE)
 				return;
-			k = cp_hash(p->obj[p->hash[j]].id, p->hmask);
+			k = cp_bucket_hash(p->hash[j]) & p->hmask;
 			/* Stay if k lies cyclically in (i, j]. */
 			if (i <= j ? (i < k && k <= j) : (i < k || k <= j))
 				continue;
 			break;
 		}
-		p->hash[i] = p->hash[j];
+		SWARM_CP_WRITE(p->hash[i], p->hash[j]);
 		i = j;
 	}
 }
@@ -307,7 +335,7 @@ int swarm_cp_init(struct swarm_cp *p, u32 kind, u32 cap)
 		return -ENOMEM;
 	}
 	for (i = 0; i <= p->hmask; i++)
-		p->hash[i] = SWARM_CP_NONE;
+		p->hash[i] = CP_HASH_EMPTY;
 	for (i = 0; i < cap; i++)
 		p->obj[i].next = i + 1 < cap ? i + 1 : SWARM_CP_NONE;
 	p->free = 0;
@@ -337,7 +365,7 @@ void swarm_cp_set_step(struct swarm_cp *p, u64 now)
 {
 	if (now <= p->now)
 		return;
-	p->now = now;
+	SWARM_CP_WRITE(p->now, now);
 	if (p->mixed && p->kind == SWARM_CP_CB)
 		cb_heapify(p);
 }
@@ -355,7 +383,40 @@ u32 swarm_cp_lookup(const struct swarm_cp *p, u64 id)
 {
 	u32 i = cp_hash_find(p, id);
 
-	return i == SWARM_CP_NONE ? SWARM_CP_NONE : p->hash[i];
+	return i == SWARM_CP_NONE ? SWARM_CP_NONE : cp_bucket_slot(p->hash[i]);
+}
+
+/* Buckets swarm_cp_peek() looks at before it says "perhaps". */
+#define CP_PEEK_MAX	64U
+
+/**
+ * swarm_cp_peek() - is @id perhaps cached? Safe without the caller's lock.
+ * @p: the policy.
+ * @id: the object.
+ *
+ * Probes the id hash as swarm_cp_lookup() does, with single loads, but
+ * compares the ids' 32-bit hashes only (no object is read), and stops
+ * after CP_PEEK_MAX buckets. So true may be wrong (another id of the same
+ * hash, or a long probe), and beside a concurrent change either answer
+ * may be: false for an object being moved back in the hash or just
+ * admitted, true for one just removed. So false means "a miss" (safe:
+ * the caller reads from the members), true "look again under the lock".
+ *
+ * Return: false when @id was not found.
+ */
+bool swarm_cp_peek(const struct swarm_cp *p, u64 id)
+{
+	u32 h = cp_hash32(id), i = h & p->hmask, n;
+	u64 b;
+
+	for (n = 0; n < CP_PEEK_MAX; n++, i = (i + 1) & p->hmask) {
+		b = SWARM_CP_READ(p->hash[i]);
+		if (cp_bucket_slot(b) == SWARM_CP_NONE)
+			return false;
+		if (cp_bucket_hash(b) == h)
+			return true;
+	}
+	return true;
 }
 
 /**
@@ -388,18 +449,44 @@ static void cp_unlink(struct swarm_cp *p, u32 slot)
 #define CP_GHOST_F_MAX		255U
 #define CP_GHOST_STEP_MASK	0xffffffU
 
-/* A ghost's f_C now: 1 less for every step since it was counted. */
-static inline u32 cp_ghost_f(const struct swarm_cp *p, u32 gw)
+/* A ghost's f_C in step @now: 1 less for every step since it was counted. */
+static inline u32 cp_ghost_f(u32 gw, u64 now)
 {
-	u32 f = gw >> 24, idle = ((u32)p->now - gw) & CP_GHOST_STEP_MASK;
+	u32 f = gw >> 24, idle = ((u32)now - gw) & CP_GHOST_STEP_MASK;
 
 	return idle >= f ? 0 : f - idle;
 }
 
-static inline u32 cp_ghost_make(const struct swarm_cp *p, u32 f)
+static inline u32 cp_ghost_make(u32 f, u64 now)
 {
 	return (f < CP_GHOST_F_MAX ? f : CP_GHOST_F_MAX) << 24 |
-	       ((u32)p->now & CP_GHOST_STEP_MASK);
+	       ((u32)now & CP_GHOST_STEP_MASK);
+}
+
+static inline u32 *cp_ghost(struct swarm_cp *p, u64 id)
+{
+	return &p->ghost[cp_hash(id ^ (id >> 29), p->gmask)];
+}
+
+/*
+ * The ghost of @id is activated in step @now: its f_C + 1, returned.
+ * With @cold, only if the result is below CB_ADMIT_MIN_F (else it is
+ * left alone and 0 is returned). By compare-and-exchange, as
+ * swarm_cp_miss_cold() may run beside swarm_cp_miss().
+ */
+static u32 cp_ghost_bump(struct swarm_cp *p, u64 id, u64 now, bool cold)
+{
+	u32 *gp = cp_ghost(p, id), old = SWARM_CP_READ(*gp), seen, f;
+
+	for (;;) {
+		f = cp_ghost_f(old, now) + 1;
+		if (cold && f >= CB_ADMIT_MIN_F)
+			return 0;
+		seen = swarm_cp_cmpxchg(gp, old, cp_ghost_make(f, now));
+		if (seen == old)
+			return f;
+		old = seen;
+	}
 }
 
 /**
@@ -421,16 +508,15 @@ static inline u32 cp_ghost_make(const struct swarm_cp *p, u32 f)
 u32 swarm_cp_miss(struct swarm_cp *p, u64 id, u32 weight, bool *evicted,
 		  u64 *victim_id)
 {
-	u32 g = cp_hash(id ^ (id >> 29), p->gmask), f, slot;
 	struct swarm_cp_obj *o;
+	u32 f, slot;
 
 	*evicted = false;
 	p->stats.misses++;
-	f = cp_ghost_f(p, p->ghost[g]) + 1;
-	p->ghost[g] = cp_ghost_make(p, f);
+	f = cp_ghost_bump(p, id, p->now, false);
 	slot = p->free;
 	if (slot != SWARM_CP_NONE) {
-		p->free = p->obj[slot].next;
+		SWARM_CP_WRITE(p->free, p->obj[slot].next);
 	} else {
 		slot = p->ops->victim(p);
 		if (slot == SWARM_CP_NONE || !p->ops->admit(p, slot, f, weight)) {
@@ -441,13 +527,14 @@ u32 swarm_cp_miss(struct swarm_cp *p, u64 id, u32 weight, bool *evicted,
 		*evicted = true;
 		*victim_id = o->id;
 		/* Remember how hot it was, should it come back. */
-		p->ghost[cp_hash(o->id ^ (o->id >> 29), p->gmask)] =
-			cp_ghost_make(p, swarm_cp_f_now(o->f, o->last, p->now));
+		SWARM_CP_WRITE(*cp_ghost(p, o->id),
+			       cp_ghost_make(swarm_cp_f_now(o->f, o->last,
+							    p->now), p->now));
 		cp_unlink(p, slot);
 		p->stats.evictions++;
 	}
 	o = &p->obj[slot];
-	o->id = id;
+	SWARM_CP_WRITE(o->id, id);
 	o->f = f;
 	o->last = p->now;
 	o->weight = weight ? weight : 1;
@@ -464,6 +551,33 @@ u32 swarm_cp_miss(struct swarm_cp *p, u64 id, u32 weight, bool *evicted,
 }
 
 /**
+ * swarm_cp_miss_cold() - swarm_cp_miss() of a miss the policy turns away
+ *	whatever the victim, safe without the caller's lock.
+ * @p: the policy.
+ * @id: the object; swarm_cp_peek() did not find it.
+ * @now: the current step.
+ *
+ * Under the cost-benefit policy with no free slot, an object whose f_C
+ * after this activation is below CB_ADMIT_MIN_F is not admitted, whatever
+ * the heap holds: swarm_cp_miss() would only count its ghost's f_C + 1.
+ * Done here, in the policy's step (when @now is not past it), that is
+ * the same; only @p's stats do not count it.
+ *
+ * Return: true when the miss was counted and turned away; false when
+ * swarm_cp_miss() must decide, under the caller's lock (LRU, a free slot,
+ * a hot object, a new step), and nothing was changed.
+ */
+bool swarm_cp_miss_cold(struct swarm_cp *p, u64 id, u64 now)
+{
+	u64 step = SWARM_CP_READ(p->now);
+
+	if (p->kind != SWARM_CP_CB || now > step ||
+	    SWARM_CP_READ(p->free) != SWARM_CP_NONE)
+		return false;
+	return cp_ghost_bump(p, id, step, true) != 0;
+}
+
+/**
  * swarm_cp_remove() - drop the object in @slot (invalidated); the slot
  *	becomes free.
  * @p: the policy.
@@ -473,7 +587,7 @@ void swarm_cp_remove(struct swarm_cp *p, u32 slot)
 {
 	cp_unlink(p, slot);
 	p->obj[slot].next = p->free;
-	p->free = slot;
+	SWARM_CP_WRITE(p->free, slot);
 }
 
 /**
@@ -490,7 +604,7 @@ u32 swarm_cp_take(struct swarm_cp *p)
 	u32 slot = p->free;
 
 	if (slot != SWARM_CP_NONE) {
-		p->free = p->obj[slot].next;
+		SWARM_CP_WRITE(p->free, p->obj[slot].next);
 		return slot;
 	}
 	slot = p->ops->victim(p);

@@ -15,11 +15,29 @@
  *    miss is admitted only when its score beats the heap's minimum.
  *  - LRU (SWARM_CP_LRU): the paper's baseline; every miss is admitted and
  *    the least recently used object is evicted.
+ *
+ * The caller serialises every call but two: swarm_cp_peek() and
+ * swarm_cp_miss_cold() may run without the caller's lock, beside the
+ * others (the kernel's I/O path, on a miss). For them, the words they
+ * read (the id hash, the objects' ids, the free list's head, the step)
+ * are written with SWARM_CP_WRITE(), and the ghosts' f_C only change by
+ * compare-and-exchange.
  */
 #ifndef DM_SWARM_CACHE_POLICY_H
 #define DM_SWARM_CACHE_POLICY_H
 
 #include "swarm-core.h"
+
+#ifdef __KERNEL__
+#include <linux/atomic.h>
+#define SWARM_CP_READ(x)		READ_ONCE(x)
+#define SWARM_CP_WRITE(x, v)		WRITE_ONCE(x, v)
+#define swarm_cp_cmpxchg(ptr, o, n)	cmpxchg(ptr, o, n)
+#else
+#define SWARM_CP_READ(x)		__atomic_load_n(&(x), __ATOMIC_RELAXED)
+#define SWARM_CP_WRITE(x, v)		__atomic_store_n(&(x), v, __ATOMIC_RELAXED)
+#define swarm_cp_cmpxchg(ptr, o, n)	__sync_val_compare_and_swap(ptr, o, n)
+#endif
 
 enum swarm_cp_kind {
 	SWARM_CP_CB = 0,	/* cost-benefit score, min-heap */
@@ -152,42 +170,48 @@ struct swarm_cp_ops {
  * @ops: the policy.
  * @kind: enum swarm_cp_kind.
  * @cap: slots.
- * @used: slots holding an object.
- * @now: the current step (swarm_cp_set_step()).
- * @weight0: the weight of the first object inserted.
- * @mixed: objects of different weights are cached: the heap's order
- *	changes with the step and is rebuilt when the step changes.
  * @obj: the @cap slots.
  * @heap: cost-benefit: the min-heap of slots, @nheap of them.
- * @nheap: slots in @heap.
- * @lru: LRU: the most recently used slot, SWARM_CP_NONE when empty.
- * @free: the first free slot, SWARM_CP_NONE when full.
- * @hash: id to slot, open addressing with linear probing, @hmask + 1 words.
+ * @hash: id to slot, open addressing with linear probing, @hmask + 1
+ *	buckets: the id's 32-bit hash in the high half and the slot in the
+ *	low half, all ones when free.
  * @hmask: size of @hash less one.
+ * @gmask: size of @ghost less one.
  * @ghost: f_C of objects not cached, hashed by id, @gmask + 1 of them
  *	(collisions share a counter: an approximation): f_C, at most 255,
  *	in bits 24..31 and the step it was counted in, in bits 0..23; it
  *	loses 1 a step like a cached object's.
- * @gmask: size of @ghost less one.
- * @stats: what it did.
+ * @now: the current step (swarm_cp_set_step()).
+ * @free: the first free slot, SWARM_CP_NONE when full.
+ * @used: slots holding an object.
+ * @weight0: the weight of the first object inserted.
+ * @mixed: objects of different weights are cached: the heap's order
+ *	changes with the step and is rebuilt when the step changes.
+ * @nheap: slots in @heap.
+ * @lru: LRU: the most recently used slot, SWARM_CP_NONE when empty.
+ * @stats: what it did (swarm_cp_miss_cold() counts nothing here).
+ *
+ * What swarm_cp_peek() and swarm_cp_miss_cold() read comes first, up to
+ * @free: fixed while the policy lives, or rarely written (the step, the
+ * free list's head once full); what every hit or admission writes, after.
  */
 struct swarm_cp {
 	const struct swarm_cp_ops *ops;
 	u32 kind;
 	u32 cap;
-	u32 used;
-	u64 now;
-	u32 weight0;
-	bool mixed;
 	struct swarm_cp_obj *obj;
 	u32 *heap;
+	u64 *hash;
+	u32 hmask;
+	u32 gmask;
+	u32 *ghost;
+	u64 now;
+	u32 free;
+	u32 used;
+	u32 weight0;
+	bool mixed;
 	u32 nheap;
 	u32 lru;
-	u32 free;
-	u32 *hash;
-	u32 hmask;
-	u32 *ghost;
-	u32 gmask;
 	struct swarm_cp_stats stats;
 };
 
@@ -196,6 +220,8 @@ void swarm_cp_exit(struct swarm_cp *p);
 const char *swarm_cp_name(u32 kind);
 void swarm_cp_set_step(struct swarm_cp *p, u64 now);
 u32 swarm_cp_lookup(const struct swarm_cp *p, u64 id);
+bool swarm_cp_peek(const struct swarm_cp *p, u64 id);
+bool swarm_cp_miss_cold(struct swarm_cp *p, u64 id, u64 now);
 void swarm_cp_hit(struct swarm_cp *p, u32 slot);
 u32 swarm_cp_miss(struct swarm_cp *p, u64 id, u32 weight, bool *evicted,
 		  u64 *victim_id);

@@ -40,8 +40,27 @@
  * Writes are marked for the completion's invalidation even with the
  * cache off (a store in map()), so that a cache turned on while they run
  * does not keep what they overwrite.
+ *
+ * A read miss takes no lock, in the common case. In map() it looks its
+ * entries up with swarm_cp_peek() under rcu_read_lock_sched() (cheaper
+ * than rcu_read_lock() on preemptible RCU; a replaced pool is freed after
+ * synchronize_rcu(), which waits for such readers too): "not found" is a
+ * miss, even if a concurrent admission or move in the hash made it wrong
+ * (the members hold the data; populating skips entries cached
+ * meanwhile), and "perhaps found" is looked at again under the lock,
+ * where hits are served. Its sequence sum is read without the lock: each
+ * term only grows, so the sum checked at completion is unchanged only if
+ * no term was bumped after map() read it; and a term read before map()'s
+ * full barrier cannot miss a bump made after the member wrote new data,
+ * which is what the case analysis above needs (a read that got old data
+ * from a member read its sequences before the write's completion bumped
+ * them). At completion, an entry the cost-benefit policy turns away
+ * whatever its victim, a cold one, only has its ghost f_C counted
+ * (swarm_cp_miss_cold(), lock-free); the lock is taken only to admit.
+ * Pages are only touched under the lock.
  */
 #include <linux/bio.h>
+#include <linux/bitmap.h>
 #include <linux/device-mapper.h>
 #include <linux/highmem.h>
 #include <linux/ktime.h>
@@ -86,9 +105,10 @@ struct swarm_cache_pool {
 	struct page **pages;
 };
 
+/* Coarse time: a tick's resolution is enough for 10 ms steps. */
 static inline u64 cache_step(void)
 {
-	return div64_u64(ktime_get_ns(), SWARM_CACHE_STEP_NS);
+	return div64_u64(ktime_get_coarse_ns(), SWARM_CACHE_STEP_NS);
 }
 
 static inline u32 cache_bucket(u64 entry)
@@ -96,16 +116,29 @@ static inline u32 cache_bucket(u64 entry)
 	return entry & (SWARM_CACHE_SEQ_BUCKETS - 1);
 }
 
-/* The sequence sum of entries [@first, @first + @n). Under the lock. */
+/*
+ * The sequence sum of entries [@first, @first + @n). Under the lock, or
+ * without it (each term read once; see the top of this file).
+ */
 static u64 cache_seq_sum(struct swarm_cache *c, u64 first, u32 n)
 {
-	u64 sum = c->global_seq;
+	u64 sum = READ_ONCE(c->global_seq);
 	u32 i;
 
 	for (i = 0; i < n; i++)
-		sum += c->seq[cache_bucket(first + i)];
+		sum += READ_ONCE(c->seq[cache_bucket(first + i)]);
 	return sum;
 }
+
+/* The pool, under the lock. */
+static inline struct swarm_cache_pool *cache_pool(struct swarm_cache *c)
+{
+	return rcu_dereference_protected(c->pool, lockdep_is_held(&c->lock));
+}
+
+/* Count @field += @v of the pool's policy @kind, on this CPU. */
+#define cache_count(c, kind, field, v) \
+	this_cpu_add((c)->pcpu->ctr[kind].field, v)
 
 size_t swarm_cache_per_bio_size(size_t io_size)
 {
@@ -195,7 +228,10 @@ nomem:
 	return ERR_PTR(-ENOMEM);
 }
 
-/* Install @pool (NULL: off); returns the old one to free. */
+/*
+ * Install @pool (NULL: off); returns the old one, to free after a grace
+ * period (cache_pool_retire()).
+ */
 static struct swarm_cache_pool *cache_swap(struct swarm_cache *c,
 					   struct swarm_cache_pool *pool)
 {
@@ -203,13 +239,25 @@ static struct swarm_cache_pool *cache_swap(struct swarm_cache *c,
 	unsigned long flags;
 
 	spin_lock_irqsave(&c->lock, flags);
-	old = c->pool;
-	c->pool = pool;
+	old = cache_pool(c);
+	rcu_assign_pointer(c->pool, pool);
 	/* Reads in flight populate nothing: their pool is gone. */
-	c->global_seq++;
+	WRITE_ONCE(c->global_seq, c->global_seq + 1);
 	WRITE_ONCE(c->on, !!pool);
 	spin_unlock_irqrestore(&c->lock, flags);
 	return old;
+}
+
+/*
+ * Free @old, replaced: misses may still be peeking into it, under
+ * rcu_read_lock_sched(), which synchronize_rcu() waits for. Sleeps.
+ */
+static void cache_pool_retire(struct swarm_cache_pool *old)
+{
+	if (!old)
+		return;
+	synchronize_rcu();
+	cache_pool_free(old);
 }
 
 /* ---- the shrinker ---- */
@@ -243,7 +291,7 @@ static unsigned long cache_shrink_count(struct shrinker *s,
 	unsigned long n = 0, flags;
 
 	spin_lock_irqsave(&c->lock, flags);
-	pool = c->pool;
+	pool = cache_pool(c);
 	if (pool)
 		n = (unsigned long)pool->live * pool->pps;
 	spin_unlock_irqrestore(&c->lock, flags);
@@ -262,7 +310,7 @@ static unsigned long cache_shrink_scan(struct shrinker *s,
 	if (!mutex_trylock(&c->resize_lock))
 		return SHRINK_STOP;
 	spin_lock_irqsave(&c->lock, flags);
-	pool = c->pool;
+	pool = cache_pool(c);
 	while (pool && freed < sc->nr_to_scan) {
 		slot = swarm_cp_take(&pool->cp);
 		if (slot == SWARM_CP_NONE)
@@ -348,6 +396,9 @@ int swarm_cache_create(struct swarm_c *sc, u32 mb)
 	c->entry_shift = sc->geom.entry_shift + SECTOR_SHIFT;
 	c->policy = SWARM_CP_CB;
 	sc->cache = c;
+	c->pcpu = alloc_percpu(struct swarm_cache_pcpu);
+	if (!c->pcpu)
+		return -ENOMEM;
 	r = cache_shrinker_add(c, swarm_name(sc));
 	if (r)
 		return r;
@@ -362,7 +413,8 @@ void swarm_cache_destroy(struct swarm_c *sc)
 		return;
 	if (c->shrinker)
 		cache_shrinker_del(c);
-	cache_pool_free(cache_swap(c, NULL));
+	cache_pool_retire(cache_swap(c, NULL));
+	free_percpu(c->pcpu);
 	mutex_destroy(&c->resize_lock);
 	kfree(c);
 	sc->cache = NULL;
@@ -374,7 +426,8 @@ void swarm_cache_destroy(struct swarm_c *sc)
  * @mb: MiB, 0 = off.
  * @policy: enum swarm_cp_kind.
  *
- * What the old pool held is dropped. Sleeps (allocates the pool).
+ * What the old pool held is dropped. Sleeps (allocates the pool, waits
+ * for a grace period before freeing the old one).
  *
  * Return: 0, -EINVAL or -ENOMEM (the old pool stays).
  */
@@ -397,7 +450,7 @@ int swarm_cache_resize(struct swarm_c *sc, u32 mb, u32 policy)
 	c->mb = mb;
 	c->policy = policy;
 	mutex_unlock(&c->resize_lock);
-	cache_pool_free(pool);
+	cache_pool_retire(pool);
 	return 0;
 }
 
@@ -417,22 +470,27 @@ void swarm_cache_info(struct swarm_c *sc, struct swarm_cache_info *info)
 	struct swarm_cache_pool *pool;
 	unsigned long flags;
 	u32 k;
+	int cpu;
 
 	memset(info, 0, sizeof(*info));
 	spin_lock_irqsave(&c->lock, flags);
-	pool = c->pool;
+	pool = cache_pool(c);
 	if (pool) {
 		info->bytes = ((u64)pool->live * pool->pps) << PAGE_SHIFT;
 		info->entries = pool->cp.used;
 	}
 	info->policy = c->policy;
-	for (k = 0; k < SWARM_CP_NR_KINDS; k++) {
-		info->hits[k] = c->ctr[k].hits;
-		info->misses[k] = c->ctr[k].misses;
-		info->hit_bytes[k] = c->ctr[k].hit_bytes;
-		info->evictions[k] = c->ctr[k].evictions;
-	}
 	spin_unlock_irqrestore(&c->lock, flags);
+	for_each_possible_cpu(cpu) {
+		struct swarm_cache_pcpu *p = per_cpu_ptr(c->pcpu, cpu);
+
+		for (k = 0; k < SWARM_CP_NR_KINDS; k++) {
+			info->hits[k] += READ_ONCE(p->ctr[k].hits);
+			info->misses[k] += READ_ONCE(p->ctr[k].misses);
+			info->hit_bytes[k] += READ_ONCE(p->ctr[k].hit_bytes);
+			info->evictions[k] += READ_ONCE(p->ctr[k].evictions);
+		}
+	}
 }
 
 /* ---- the I/O path ---- */
@@ -482,12 +540,12 @@ static void cache_copy(struct swarm_cache *c, struct swarm_cache_pool *pool,
 /* Drop entries [@first, @last] and bump their sequences. Under the lock. */
 static void cache_invalidate(struct swarm_cache *c, u64 first, u64 last)
 {
-	struct swarm_cache_pool *pool = c->pool;
+	struct swarm_cache_pool *pool = cache_pool(c);
 	u64 e;
-	u32 s;
+	u32 s, b;
 
 	if (last - first >= SWARM_CACHE_INVAL_SCAN) {
-		c->global_seq++;
+		WRITE_ONCE(c->global_seq, c->global_seq + 1);
 		if (!pool)
 			return;
 		for (s = 0; s < pool->nr_slots; s++)
@@ -497,7 +555,8 @@ static void cache_invalidate(struct swarm_cache *c, u64 first, u64 last)
 		return;
 	}
 	for (e = first; e <= last; e++) {
-		c->seq[cache_bucket(e)]++;
+		b = cache_bucket(e);
+		WRITE_ONCE(c->seq[b], c->seq[b] + 1);
 		if (!pool)
 			continue;
 		s = swarm_cp_lookup(&pool->cp, e);
@@ -519,11 +578,59 @@ static void cache_invalidate_bio(struct swarm_cache *c, u64 sector, u32 len)
 	spin_unlock_irqrestore(&c->lock, flags);
 }
 
+/*
+ * A read of entries [@first, @first + @n) that swarm_cp_peek() found
+ * cached, all of them: under the lock, serve it, or count it a miss.
+ * Return: true when @bio was served and completed.
+ */
+static bool cache_map_locked(struct swarm_cache *c, struct bio *bio,
+			     struct swarm_cache_pb *pb, u64 start, u64 first,
+			     u32 n)
+{
+	u32 slots[SWARM_CACHE_MAX_ENTRIES], len = bio->bi_iter.bi_size, i;
+	struct swarm_cache_pool *pool;
+	unsigned long flags;
+
+	spin_lock_irqsave(&c->lock, flags);
+	pool = cache_pool(c);
+	if (!pool)
+		goto out;
+	swarm_cp_set_step(&pool->cp, cache_step());
+	for (i = 0; i < n; i++) {
+		slots[i] = swarm_cp_lookup(&pool->cp, first + i);
+		if (slots[i] == SWARM_CP_NONE)
+			break;
+	}
+	if (i < n) {
+		cache_count(c, pool->cp.kind, misses, 1);
+		pb->seq = cache_seq_sum(c, first, n);
+		pb->state = SWARM_CACHE_PB_MISS;
+		goto out;
+	}
+	cache_copy(c, pool, bio, bio->bi_iter, start, first, slots, true);
+	for (i = 0; i < n; i++)
+		swarm_cp_hit(&pool->cp, slots[i]);
+	cache_count(c, pool->cp.kind, hits, 1);
+	cache_count(c, pool->cp.kind, hit_bytes, len);
+	pb->state = SWARM_CACHE_PB_HIT;
+	spin_unlock_irqrestore(&c->lock, flags);
+	bio_endio(bio);
+	return true;
+out:
+	spin_unlock_irqrestore(&c->lock, flags);
+	return false;
+}
+
 /**
  * swarm_cache_map_on() - swarm_cache_map() with the cache on.
  * @c: the cache.
  * @bio: the bio.
  * @pb: its per-bio data.
+ *
+ * A read is looked up without the lock first: when an entry is not
+ * found, it is a miss and the lock is not taken (see the top of this
+ * file); else it is looked up again, and served, under the lock. A write
+ * invalidates under the lock.
  *
  * Return: true when @bio was served and completed.
  */
@@ -532,9 +639,8 @@ bool swarm_cache_map_on(struct swarm_cache *c, struct bio *bio,
 {
 	u64 start = dm_target_offset(c->sc->ti, bio->bi_iter.bi_sector) <<
 		    SECTOR_SHIFT;
-	u32 slots[SWARM_CACHE_MAX_ENTRIES], len = bio->bi_iter.bi_size, n, i;
+	u32 len = bio->bi_iter.bi_size, n, i;
 	struct swarm_cache_pool *pool;
-	unsigned long flags;
 	u64 first;
 
 	pb->state = SWARM_CACHE_PB_NONE;
@@ -551,37 +657,33 @@ bool swarm_cache_map_on(struct swarm_cache *c, struct bio *bio,
 	first = start >> c->entry_shift;
 	n = ((start + len - 1) >> c->entry_shift) - first + 1;
 
-	spin_lock_irqsave(&c->lock, flags);
-	pool = c->pool;
-	if (!pool)
-		goto out;
-	swarm_cp_set_step(&pool->cp, cache_step());
-	for (i = 0; i < n; i++) {
-		slots[i] = swarm_cp_lookup(&pool->cp, first + i);
-		if (slots[i] == SWARM_CP_NONE)
-			break;
+	rcu_read_lock_sched();
+	pool = rcu_dereference_sched(c->pool);
+	if (!pool) {
+		rcu_read_unlock_sched();
+		return false;
 	}
-	if (i < n) {
-		c->ctr[pool->cp.kind].misses++;
-		pb->seq = cache_seq_sum(c, first, n);
-		pb->state = SWARM_CACHE_PB_MISS;
-		goto out;
-	}
-	cache_copy(c, pool, bio, bio->bi_iter, start, first, slots, true);
 	for (i = 0; i < n; i++)
-		swarm_cp_hit(&pool->cp, slots[i]);
-	c->ctr[pool->cp.kind].hits++;
-	c->ctr[pool->cp.kind].hit_bytes += len;
-	pb->state = SWARM_CACHE_PB_HIT;
-	spin_unlock_irqrestore(&c->lock, flags);
-	bio_endio(bio);
-	return true;
-out:
-	spin_unlock_irqrestore(&c->lock, flags);
+		if (!swarm_cp_peek(&pool->cp, first + i))
+			break;
+	if (i == n) {
+		rcu_read_unlock_sched();
+		return cache_map_locked(c, bio, pb, start, first, n);
+	}
+	cache_count(c, pool->cp.kind, misses, 1);
+	rcu_read_unlock_sched();
+	pb->seq = cache_seq_sum(c, first, n);
+	/* The sequences are read before the members are (the top of this file). */
+	smp_mb();
+	pb->state = SWARM_CACHE_PB_MISS;
 	return false;
 }
 
-/* A read miss completed without error: populate its whole entries. */
+/*
+ * A read miss completed without error: populate its whole entries.
+ * Entries cold for the policy are counted without the lock
+ * (swarm_cp_miss_cold()); the lock is taken for the others, if any.
+ */
 static void cache_populate(struct swarm_cache *c, struct bio *bio,
 			   struct swarm_cache_pb *pb,
 			   const struct bvec_iter *iter)
@@ -589,7 +691,9 @@ static void cache_populate(struct swarm_cache *c, struct bio *bio,
 	u64 mstart = dm_target_offset(c->sc->ti, pb->start) << SECTOR_SHIFT;
 	u64 start = dm_target_offset(c->sc->ti, iter->bi_sector) << SECTOR_SHIFT;
 	u64 ebytes = 1ULL << c->entry_shift, first, full, end, e, victim;
-	u32 slots[SWARM_CACHE_MAX_ENTRIES], i, n;
+	u64 mfirst = mstart >> c->entry_shift, step;
+	u32 slots[SWARM_CACHE_MAX_ENTRIES], i, n, mn, todo = 0;
+	DECLARE_BITMAP(cold, SWARM_CACHE_MAX_ENTRIES);
 	struct swarm_cache_pool *pool;
 	unsigned long flags;
 	bool evicted, any = false;
@@ -598,28 +702,48 @@ static void cache_populate(struct swarm_cache *c, struct bio *bio,
 	n = ((start + iter->bi_size - 1) >> c->entry_shift) - first + 1;
 	full = DIV_ROUND_UP(start, ebytes);
 	end = (start + iter->bi_size) >> c->entry_shift;
+	mn = ((mstart + pb->len - 1) >> c->entry_shift) - mfirst + 1;
 	if (full >= end || n > SWARM_CACHE_MAX_ENTRIES)
 		return;
 
+	/* Without the lock: the sum can only have grown (then, nothing). */
+	if (cache_seq_sum(c, mfirst, mn) != pb->seq)
+		return;
+	bitmap_zero(cold, SWARM_CACHE_MAX_ENTRIES);
+	step = cache_step();
+	rcu_read_lock_sched();
+	pool = rcu_dereference_sched(c->pool);
+	for (i = 0; pool && i < n; i++) {
+		e = first + i;
+		if (e < full || e >= end)
+			continue;
+		if (!swarm_cp_peek(&pool->cp, e) &&
+		    swarm_cp_miss_cold(&pool->cp, e, step))
+			__set_bit(i, cold);
+		else
+			todo++;
+	}
+	rcu_read_unlock_sched();
+	if (!todo)
+		return;
+
 	spin_lock_irqsave(&c->lock, flags);
-	pool = c->pool;
+	pool = cache_pool(c);
 	/* Anything written since map()? (See the top of this file.) */
-	if (!pool || cache_seq_sum(c, mstart >> c->entry_shift,
-				   ((mstart + pb->len - 1) >> c->entry_shift) -
-				   (mstart >> c->entry_shift) + 1) != pb->seq)
+	if (!pool || cache_seq_sum(c, mfirst, mn) != pb->seq)
 		goto out;
-	swarm_cp_set_step(&pool->cp, cache_step());
+	swarm_cp_set_step(&pool->cp, step);
 	for (i = 0; i < n; i++) {
 		e = first + i;
 		slots[i] = SWARM_CP_NONE;
-		if (e < full || e >= end)
-			continue;	/* not whole in the bio */
+		if (e < full || e >= end || test_bit(i, cold))
+			continue;	/* not whole in the bio, or counted */
 		if (swarm_cp_lookup(&pool->cp, e) != SWARM_CP_NONE)
 			continue;	/* another read put it there */
 		slots[i] = swarm_cp_miss(&pool->cp, e, pool->weight, &evicted,
 					 &victim);
 		if (evicted)
-			c->ctr[pool->cp.kind].evictions++;
+			cache_count(c, pool->cp.kind, evictions, 1);
 		any |= slots[i] != SWARM_CP_NONE;
 	}
 	if (any)
@@ -676,9 +800,9 @@ int swarm_cache_message(struct swarm_c *sc, unsigned int argc, char **argv,
 	if (argc == 1 && !strcasecmp(argv[0], "cache")) {
 		swarm_cache_info(sc, &ci);
 		spin_lock_irqsave(&c->lock, flags);
-		if (c->pool) {
-			tb = c->pool->t_base;
-			tt = c->pool->t_transfer;
+		if (cache_pool(c)) {
+			tb = cache_pool(c)->t_base;
+			tt = cache_pool(c)->t_transfer;
 		}
 		spin_unlock_irqrestore(&c->lock, flags);
 		DMEMIT("%s %u %llu %llu %llu %llu", swarm_cp_name(ci.policy),

@@ -5,14 +5,19 @@
  * served from memory; the policy (swarm-cache-policy.c) chooses which
  * entries stay. The I/O path calls swarm_cache_map() first in map() and
  * swarm_cache_end() last in end_io; with the cache off each costs one
- * predictable branch and a store or two to the bio's data.
+ * predictable branch and a store or two to the bio's data. With it on, a
+ * read that misses is looked up and, in the common case, turned away at
+ * completion without the cache's lock (see swarm-cache.c).
  */
 #ifndef DM_SWARM_CACHE_H
 #define DM_SWARM_CACHE_H
 
 #include <linux/bio.h>
 #include <linux/device-mapper.h>
+#include <linux/cache.h>
 #include <linux/mutex.h>
+#include <linux/percpu.h>
+#include <linux/rcupdate.h>
 #include <linux/spinlock.h>
 
 #include "swarm-cache-policy.h"
@@ -39,35 +44,49 @@ struct swarm_cache_ctr {
 };
 
 /**
+ * struct swarm_cache_pcpu - the counters of one CPU.
+ * @ctr: per policy.
+ */
+struct swarm_cache_pcpu {
+	struct swarm_cache_ctr ctr[SWARM_CP_NR_KINDS];
+};
+
+/**
  * struct swarm_cache - the DRAM tier of one target.
  * @on: a pool is there; read without the lock by the I/O path.
- * @lock: protects everything below but @resize_lock's; taken from any
- *	context, interrupts off.
- * @pool: the pool, its policy and its pages; NULL when off.
+ * @pool: the pool, its policy and its pages; NULL when off. Changed under
+ *	@lock; read under it, or under rcu_read_lock_sched() by a miss (a
+ *	pool is freed a grace period after it was replaced).
  * @global_seq: invalidation sequence of every entry (pool changes, large
- *	writes).
- * @seq: invalidation sequence per bucket of entries.
- * @ctr: counters, per policy.
+ *	writes). Written under @lock, read with or without it.
+ * @entry_shift: log2 of the entry size in bytes.
+ * @sc: the target.
+ * @pcpu: hits, misses, bytes served, evictions, per CPU and policy.
+ * @seq: invalidation sequence per bucket of entries; like @global_seq.
+ * @lock: protects @pool's contents (the policy but for what
+ *	swarm_cp_peek() and swarm_cp_miss_cold() do without it, the pages)
+ *	and the changes of everything above; taken from any context,
+ *	interrupts off. In a cache line of its own, away from what misses
+ *	read without it.
  * @resize_lock: serialises building and dropping pools (messages, the
  *	shrinker, the destructor); taken before @lock.
  * @mb: the size asked for, MiB.
  * @policy: the policy asked for.
- * @sc: the target.
- * @entry_shift: log2 of the entry size in bytes.
  * @shrinker: gives pages back under memory pressure.
  */
 struct swarm_cache {
 	bool on;
-	spinlock_t lock;	/* the pool, sequences, counters */
-	struct swarm_cache_pool *pool;
+	struct swarm_cache_pool __rcu *pool;
 	u64 global_seq;
+	u32 entry_shift;
+	struct swarm_c *sc;
+	struct swarm_cache_pcpu __percpu *pcpu;
 	u32 seq[SWARM_CACHE_SEQ_BUCKETS];
-	struct swarm_cache_ctr ctr[SWARM_CP_NR_KINDS];
+	/* the pool's contents, changes of the above */
+	spinlock_t lock ____cacheline_aligned_in_smp;
 	struct mutex resize_lock;	/* building and dropping pools */
 	u32 mb;
 	u32 policy;
-	struct swarm_c *sc;
-	u32 entry_shift;
 	struct shrinker *shrinker;
 };
 

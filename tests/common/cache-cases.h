@@ -181,3 +181,90 @@ static void case_cache_random(void *ctx)
 		swarm_cp_exit(&p);
 	}
 }
+
+/*
+ * The lock-free miss, as the kernel's I/O path does it: swarm_cp_peek(),
+ * then swarm_cp_miss_cold(), else the locked swarm_cp_miss(). It turns
+ * away only what swarm_cp_miss() would, and counts it alike.
+ */
+static void case_cache_cold(void *ctx)
+{
+	u32 i, k, s, cold = 0, diff = 0;
+	struct swarm_cp a, b, c;
+	u64 x = 777, id, step, victim = 0;
+	bool ev, same;
+
+	CHECK(ctx, swarm_cp_init(&c, SWARM_CP_CB, 4) == 0, "init");
+	if (!c.cap)
+		return;
+	CHECK(ctx, !swarm_cp_miss_cold(&c, 9, 0), "refused: a free slot");
+	for (i = 0; i < 4; i++)
+		cache_touch(&c, 100 + i, 10, 1);
+	CHECK(ctx, swarm_cp_peek(&c, 101) && !swarm_cp_peek(&c, 9), "peek");
+	CHECK(ctx, !swarm_cp_miss_cold(&c, 9, 2), "refused: a new step");
+	CHECK(ctx, swarm_cp_miss_cold(&c, 9, 1), "cold: f_C 1");
+	CHECK(ctx, !swarm_cp_miss_cold(&c, 9, 1), "refused: f_C would be 2");
+	/* The cold miss counted: f_C 2 beats the victims' 1. */
+	s = swarm_cp_miss(&c, 9, 10, &ev, &victim);
+	CHECK(ctx, s != SWARM_CP_NONE && ev, "admitted on its second miss");
+	CHECK(ctx, swarm_cp_check(&c), "a heap");
+	swarm_cp_exit(&c);
+
+	CHECK(ctx, swarm_cp_init(&c, SWARM_CP_LRU, 1) == 0, "init lru");
+	if (!c.cap)
+		return;
+	cache_touch(&c, 1, 1, 1);
+	CHECK(ctx, !swarm_cp_miss_cold(&c, 2, 1), "refused: LRU");
+	swarm_cp_exit(&c);
+
+	/* A random run both ways: the same objects, ghosts and counts. */
+	CHECK(ctx, swarm_cp_init(&a, SWARM_CP_CB, 64) == 0, "init a");
+	if (!a.cap)
+		return;
+	CHECK(ctx, swarm_cp_init(&b, SWARM_CP_CB, 64) == 0, "init b");
+	if (!b.cap) {
+		swarm_cp_exit(&a);
+		return;
+	}
+	for (i = 0; i < 30000; i++) {
+		x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+		id = (x >> 33) % 300;
+		step = i / 40;
+		if ((x >> 20) % 13 == 0) {
+			s = swarm_cp_lookup(&a, id);
+			if (s != SWARM_CP_NONE)
+				swarm_cp_remove(&a, s);
+			s = swarm_cp_lookup(&b, id);
+			if (s != SWARM_CP_NONE)
+				swarm_cp_remove(&b, s);
+			continue;
+		}
+		cache_touch(&a, id, 10, step);
+		if (!swarm_cp_peek(&b, id) && swarm_cp_miss_cold(&b, id, step))
+			cold++;
+		else
+			cache_touch(&b, id, 10, step);
+	}
+	for (k = 0; k < a.cap; k++)
+		if (a.obj[k].used != b.obj[k].used ||
+		    (a.obj[k].used && a.obj[k].id != b.obj[k].id))
+			diff++;
+	CHECK(ctx, !diff, "%u slots differ", diff);
+	CHECK(ctx, !memcmp(a.ghost, b.ghost, (a.gmask + 1) * sizeof(u32)),
+	      "ghosts differ");
+	CHECK(ctx, cold > 1000 && a.stats.rejects >= cold,
+	      "cold %u of %llu rejects", cold,
+	      (unsigned long long)a.stats.rejects);
+	same = a.stats.hits == b.stats.hits &&
+	       a.stats.admits == b.stats.admits &&
+	       a.stats.evictions == b.stats.evictions &&
+	       a.stats.misses == b.stats.misses + cold;
+	CHECK(ctx, same, "counts: hits %llu/%llu admits %llu/%llu",
+	      (unsigned long long)a.stats.hits,
+	      (unsigned long long)b.stats.hits,
+	      (unsigned long long)a.stats.admits,
+	      (unsigned long long)b.stats.admits);
+	CHECK(ctx, swarm_cp_check(&b), "b: a heap");
+	swarm_cp_exit(&a);
+	swarm_cp_exit(&b);
+}

@@ -257,14 +257,16 @@ SHARED_CASE(case_cache_f_update)
 SHARED_CASE(case_cache_heap_order)
 SHARED_CASE(case_cache_lru_order)
 SHARED_CASE(case_cache_random)
+SHARED_CASE(case_cache_cold)
 
-/* The DRAM tier's policies: the score, f_C, the heap, LRU. */
+/* The DRAM tier's policies: the score, f_C, the heap, LRU, cold misses. */
 static struct kunit_case swarm_cache_cases[] = {
 	KUNIT_CASE(case_cache_weight_kunit),
 	KUNIT_CASE(case_cache_f_update_kunit),
 	KUNIT_CASE(case_cache_heap_order_kunit),
 	KUNIT_CASE(case_cache_lru_order_kunit),
 	KUNIT_CASE(case_cache_random_kunit),
+	KUNIT_CASE(case_cache_cold_kunit),
 	{}
 };
 

@@ -14,13 +14,14 @@ RUN(case_cache_f_update)
 RUN(case_cache_heap_order)
 RUN(case_cache_lru_order)
 RUN(case_cache_random)
+RUN(case_cache_cold)
 
 int main(void)
 {
 	static const struct utest_case cases[] = {
 		CASE(case_cache_weight), CASE(case_cache_f_update),
 		CASE(case_cache_heap_order), CASE(case_cache_lru_order),
-		CASE(case_cache_random),
+		CASE(case_cache_random), CASE(case_cache_cold),
 	};
 
 	return utest_run("cache", cases, ARRAY_SIZE(cases));
