@@ -1612,15 +1612,24 @@ static void swarm_read_again(struct swarm_c *sc, struct bio *bio)
 	swarm_live_put(lm);
 }
 
-static void swarm_send_failed_reads(struct swarm_c *sc)
+/* Take what @list (under sc->lock) holds, leaving it empty. */
+static struct bio_list swarm_take_bios(struct swarm_c *sc,
+				       struct bio_list *list)
 {
 	struct bio_list bios;
-	struct bio *bio;
 
 	spin_lock_irq(&sc->lock);
-	bios = sc->failed_reads;
-	bio_list_init(&sc->failed_reads);
+	bios = *list;
+	bio_list_init(list);
 	spin_unlock_irq(&sc->lock);
+	return bios;
+}
+
+static void swarm_send_failed_reads(struct swarm_c *sc)
+{
+	struct bio_list bios = swarm_take_bios(sc, &sc->failed_reads);
+	struct bio *bio;
+
 	while ((bio = bio_list_pop(&bios)))
 		swarm_read_again(sc, bio);
 }
@@ -1633,13 +1642,9 @@ static void swarm_send_failed_reads(struct swarm_c *sc)
  */
 static void swarm_send_flushes(struct swarm_c *sc)
 {
-	struct bio_list bios;
+	struct bio_list bios = swarm_take_bios(sc, &sc->flushes);
 	struct bio *bio;
 
-	spin_lock_irq(&sc->lock);
-	bios = sc->flushes;
-	bio_list_init(&sc->flushes);
-	spin_unlock_irq(&sc->lock);
 	if (bio_list_empty(&bios))
 		return;
 	swarm_meta_sync_lost(sc);
@@ -1678,10 +1683,7 @@ static void swarm_worker(struct work_struct *work)
 	swarm_send_worker_held(sc);
 	swarm_send_flushes(sc);
 
-	spin_lock_irq(&sc->lock);
-	bios = sc->deferred;
-	bio_list_init(&sc->deferred);
-	spin_unlock_irq(&sc->lock);
+	bios = swarm_take_bios(sc, &sc->deferred);
 
 	while ((bio = bio_list_pop(&bios))) {
 		if (unlikely(READ_ONCE(sc->meta_failed))) {

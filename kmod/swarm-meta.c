@@ -88,26 +88,30 @@ static int swarm_read_sbs(struct swarm_c *sc, u32 dev, void *blocks)
 }
 
 /*
- * Writes made entries remembered lost whole: flush the members, so that
- * their data is durable before the superblocks stop saying they are lost.
- * A member that cannot flush is failed (its copies are not read again).
+ * Flush every member that gets writes: what was written to them is
+ * durable. With @fail_bad a member that cannot flush is failed (its
+ * copies are not read again) and the others are flushed still; without,
+ * the first error is returned. Return: 0 or the first error.
  */
-static void swarm_flush_for_lost(struct swarm_c *sc)
+static int swarm_flush_members(struct swarm_c *sc, bool fail_bad)
 {
+	int r, first = 0;
 	u32 i;
-	int r;
 
 	for (i = 0; i < sc->geom.nr_devs; i++) {
 		if (!swarm_health_write_ok(&sc->health, i))
 			continue;
 		r = blkdev_issue_flush(sc->devs[i].dm_dev->bdev);
-		if (r) {
-			DMERR("%s: cannot flush member %u (%d)",
-			      swarm_name(sc), i, r);
-			atomic64_andnot(BIT_ULL(i), &sc->health.rebuilding);
-			swarm_health_fail(&sc->health, i, r);
-		}
+		if (!r)
+			continue;
+		DMERR("%s: cannot flush member %u (%d)", swarm_name(sc), i, r);
+		if (!fail_bad)
+			return r;
+		atomic64_andnot(BIT_ULL(i), &sc->health.rebuilding);
+		swarm_health_fail(&sc->health, i, r);
+		first = first ?: r;
 	}
+	return first;
 }
 
 /*
@@ -131,7 +135,7 @@ static int swarm_write_sbs(struct swarm_c *sc)
 	sb.nr_lost = swarm_lost_snapshot(&sc->lost, sc->meta->lost, &changes,
 					 &cleared);
 	if (cleared)
-		swarm_flush_for_lost(sc);
+		swarm_flush_members(sc, true);
 again:
 	skip = swarm_health_wfailed(&sc->health);
 	sb.failed = swarm_health_failed(&sc->health);
@@ -872,28 +876,6 @@ static int swarm_write_areas(struct swarm_c *sc, u64 area, __le64 **parts,
 	return 0;
 }
 
-/*
- * Flush every member that gets writes: what was written to them is
- * durable. Return: 0 or the first error.
- */
-static int swarm_flush_members(struct swarm_c *sc)
-{
-	u32 i;
-	int r;
-
-	for (i = 0; i < sc->geom.nr_devs; i++) {
-		if (!swarm_health_write_ok(&sc->health, i))
-			continue;
-		r = blkdev_issue_flush(sc->devs[i].dm_dev->bdev);
-		if (r) {
-			DMERR("%s: cannot flush member %u (%d)",
-			      swarm_name(sc), i, r);
-			return r;
-		}
-	}
-	return 0;
-}
-
 /**
  * swarm_meta_set_pending() - the migration journal.
  * @sc: the target.
@@ -942,7 +924,7 @@ int swarm_meta_set_pending(struct swarm_c *sc, const struct swarm_placement *m,
 		sb->pending_clusters = m->nr_clusters;
 		sb->pending_copies = m->nr_copies;
 	} else {
-		r = swarm_flush_members(sc);
+		r = swarm_flush_members(sc, false);
 	}
 	sb->pending_generation = generation;
 	sb->pending_copied = copied;
@@ -1012,7 +994,7 @@ int swarm_meta_commit(struct swarm_c *sc, const struct swarm_placement *m,
 		/* The migration journal wrote the records: flush the copies. */
 		memcpy(sc->meta->sb.area_crc, old.pending_crc,
 		       sizeof(old.area_crc));
-		r = swarm_flush_members(sc);
+		r = swarm_flush_members(sc, false);
 		if (r)
 			goto out;
 	} else {
