@@ -10,43 +10,34 @@
  * Build: cc -Iuserspace/include kv_offload.c -Lbuild/user -lswarm
  */
 #include <stdio.h>
-#include <string.h>
 #include <swarm-client.h>
 
-enum { LAYERS = 4, TOKENS = 256, TOPK = 8, STEPS = 16, N = LAYERS * TOKENS };
+enum { LAYERS = 4, TOKENS = 256, TOPK = 8, STEPS = 16, N = LAYERS * TOKENS, K = LAYERS * TOPK };
 
 int main(int argc, char **argv)
 {
-	struct swarm_client_opts o = { .entry_size = 4096, .nr_entries = N,
-				       .flags = SWARM_CLIENT_CREATE };
+	struct swarm_client_opts o = { .entry_size = 4096, .nr_entries = N, .flags = SWARM_CLIENT_CREATE };
 	static struct swarm_entry_io io[N];
 	struct swarm_client *c;
-	char err[512], want[64], *kv;
-	int i, s, bad = 0;
+	char err[256] = "usage: kv_offload DEV|FILE", *kv;
 
 	if (argc != 2 || swarm_client_open(argv[1], &o, &c, err, sizeof(err)))
-		return fprintf(stderr, "kv_offload DEV|FILE: %s\n", argc == 2 ? err : "usage"), 1;
-	kv = swarm_alloc_entries(c, N);		/* aligned for O_DIRECT */
-	for (i = 0; i < N; i++) {		/* entry = layer * TOKENS + token */
-		snprintf(kv + i * 4096, 4096, "K/V layer %d token %d", i / TOKENS, i % TOKENS);
+		return fprintf(stderr, "%s\n", err), 1;
+	kv = swarm_alloc_entries(c, N + STEPS * K);	/* zeroed, aligned for O_DIRECT */
+	for (int i = 0; i < N; i++) {			/* entry = layer * TOKENS + token */
 		io[i] = (struct swarm_entry_io){ .entry = i, .buf = kv + i * 4096 };
+		sprintf(io[i].buf, "entry %d: K/V of layer %d token %d", i, i / TOKENS, i % TOKENS);
 	}
-	if (swarm_write_batch(c, io, N))
-		return fprintf(stderr, "write failed\n"), 1;
-	for (s = 0; s < STEPS; s++) {		/* one batch: top-k of every layer */
-		for (i = 0; i < LAYERS * TOPK; i++)
-			io[i].entry = i / TOPK * TOKENS + (s * 37 + i % TOPK * 11) % TOKENS;
-		memset(kv, 0, LAYERS * TOPK * 4096);
-		swarm_read_batch(c, io, LAYERS * TOPK);
-		for (i = 0; i < LAYERS * TOPK; i++) {	/* EIO: lost, recompute */
-			snprintf(want, sizeof(want), "K/V layer %d token %d",
-				 (int)(io[i].entry / TOKENS), (int)(io[i].entry % TOKENS));
-			bad += io[i].status || strcmp(io[i].buf, want);
-		}
+	int bad = swarm_write_batch(c, io, N) != 0;
+	for (int s = 0; s < STEPS; s++) {		/* one batch: top-k of every layer */
+		for (int i = 0; i < K; i++)		/* into zeroed buffers */
+			io[i] = (struct swarm_entry_io){ .entry = i / TOPK * TOKENS + (s * 37 + i % TOPK * 11) % TOKENS,
+							 .buf = kv + (N + s * K + i) * 4096 };
+		swarm_read_batch(c, io, K);
+		for (int i = 0, e; i < K; i++)		/* status -EIO: lost, recompute it */
+			bad += io[i].status || sscanf(io[i].buf, "entry %d", &e) != 1 || e != (int)io[i].entry;
 	}
-	printf("%d steps of %d entries read over %s, %d wrong\n", STEPS,
-	       LAYERS * TOPK, swarm_client_backend_name(c), bad);
-	swarm_free_entries(kv);
+	printf("%d steps of %d entries read over %s, %d wrong\n", STEPS, K, swarm_client_backend_name(c), bad);
 	swarm_client_close(c);
 	return bad != 0;
 }
