@@ -832,6 +832,16 @@ out:
  * copies did not change thus keeps all of its copies. Entries in no
  * cluster keep their first live copy. Live copies not kept are dropped;
  * their slots stay untouched until the new map is committed.
+ *
+ * A cluster's copies on one member are read together, and they merge into
+ * few requests only where they lie in consecutive slots. Over the striped
+ * layout (no live map: the first map over a device with data) they never
+ * do: a cluster's entries are scattered over the members' slots. So
+ * there, when the free slots hold every copy the clusters are granted,
+ * no clustered entry keeps its striped copy: the first map lays its
+ * clusters out in runs of free slots, as a fresh placement does. (With
+ * fewer free slots, the rule above: the moves would take the room the
+ * replicas need, and placing the same map again would move more.)
  */
 struct stable_state {
 	struct place_state s;
@@ -842,6 +852,8 @@ struct stable_state {
 	u64 *devs;			/* per entry: members of its new copies */
 	u8 *kept;			/* per entry: live copies kept, a bit each */
 	u8 *fresh;			/* per entry: has a new copy */
+	bool clustering;		/* placing a cluster's copies */
+	bool relayout;			/* striped: clusters get new runs */
 };
 
 static u32 stable_old_copies(const struct stable_state *t, u64 e, u64 *w)
@@ -890,6 +902,9 @@ static int stable_keep(struct stable_state *t, u64 e, const u64 *cnt, u64 cap)
 	u64 w[SWARM_MAX_COPIES];
 	u32 n = stable_old_copies(t, e, w), i, best = U32_MAX;
 
+	/* Over striped entries, a cluster's copies go to new runs. */
+	if (t->clustering && t->relayout)
+		return -1;
 	for (i = 0; i < n && best == U32_MAX; i++) {
 		u32 d = swarm_loc_decode(w[i]).dev;
 
@@ -996,12 +1011,14 @@ static void stable_cluster(struct stable_state *t, u32 idx)
 	for (k = c->first; k < c->first + c->nr_members; k++)
 		granted += gr[k];
 	cap = div_u64(granted + n - 1, n);
+	t->clustering = true;
 	/* First keep what can stay, then place the rest. */
 	for (pass = 0; pass < 2; pass++)
 		for (k = c->first; k < c->first + c->nr_members; k++)
 			if (gr[k] == 1 &&
 			    stable_one(t, mem[k], cnt, cap, pass, &rot))
 				gr[k] = 2;
+	t->clustering = false;
 }
 
 static int stable_alloc(struct stable_state *t)
@@ -1109,6 +1126,15 @@ int swarm_place_stable(const struct swarm_geom *g, const struct swarm_placement 
 	grant_copies(&t->s);
 	if (reserve_runs(&t->s))
 		goto out;
+	if (!old) {
+		u64 need = 0, room = 0, k;
+
+		for (k = 0; k < u->nr_members; k++)
+			need += t->s.granted[k] != 0;
+		for (d = 0; d < g->nr_devs; d++)
+			room += t->nfree[d];
+		t->relayout = need <= room;
+	}
 	for (i = 0; i < u->nr_clusters; i++)
 		stable_cluster(t, t->s.order[i].idx);
 	for (e = 0; e < g->nr_entries; e++) {

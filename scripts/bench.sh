@@ -253,6 +253,15 @@ plot "$out/adapt-sim.dat" using 1:2 with linespoints title "static map", \
 EOF
 		printf '\n![adapt](adapt-io-time.png)\n' >>"$out/results.md"
 	fi
+	# The same workload measured on a live device (tests/vm/benches/drift.sh).
+	scripts/bench-adapt.sh "$out/adapt" >/dev/null || rc=1
+	{
+		printf '\n## Online adaptation (measured, tests/vm/benches/drift.sh)\n\n```\n'
+		cat "$out/adapt/adapt-measured.txt"
+		printf '```\n'
+		[ -f "$out/adapt/adapt-measured.png" ] &&
+			printf '\n![adapt measured](adapt/adapt-measured.png)\n'
+	} >>"$out/results.md"
 fi
 echo "bench: results in $out/results.md" >&2
 exit $rc

@@ -298,6 +298,55 @@ static void case_stable_striped(void *ctx)
 	bigup_free(&u);
 }
 
+/*
+ * The first map over striped data, with room: each cluster's copies on a
+ * member lie in consecutive slots (one request when read together), as a
+ * fresh placement lays them out; the same map again moves nothing.
+ */
+static void case_stable_runs(void *ctx)
+{
+	struct swarm_geom g = tgeom(4, 1000, 1600);
+	static struct swarm_placement a, b;
+	struct bigup u;
+	u32 i, d;
+
+	CHECK(ctx, bigup_init(&u, 32, 1000), "alloc");
+	for (i = 0; i < 24; i++)	/* 32 entries 37 apart: scattered */
+		bigup_add(&u, 100 - i, i, 37, 32);
+	CHECK(ctx, !sp(&g, NULL, &u.u, 1, 0, &a), "stable over striped");
+	check_map(ctx, &g, &a, 1, true);
+	check_stable(ctx, &g, NULL, &a);
+	for (i = 0; i < u.u.nr_clusters; i++) {
+		const struct swarm_cluster *c = &u.u.clusters[i];
+		u64 lo[SWARM_MAX_DEVS], hi[SWARM_MAX_DEVS], n[SWARM_MAX_DEVS] = { 0 };
+		u64 k;
+
+		for (k = c->first; k < c->first + c->nr_members; k++) {
+			struct swarm_loc l[SWARM_MAX_COPIES];
+
+			copies_of(&a, u.u.members[k], l);
+			d = l[0].dev;
+			lo[d] = n[d] ? min_t(u64, lo[d], l[0].slot) : l[0].slot;
+			hi[d] = n[d] ? max_t(u64, hi[d], l[0].slot) : l[0].slot;
+			n[d]++;
+		}
+		for (d = 0; d < g.nr_devs; d++)
+			CHECK(ctx, !n[d] || hi[d] - lo[d] + 1 == n[d],
+			      "cluster %u: %llu copies over slots %llu..%llu of member %u",
+			      i, (unsigned long long)n[d], (unsigned long long)lo[d],
+			      (unsigned long long)hi[d], d);
+		CHECK(ctx, cluster_spread(&u.u, i, &a, g.nr_devs) <= 8,
+		      "cluster %u: %llu on one member", i,
+		      (unsigned long long)cluster_spread(&u.u, i, &a, g.nr_devs));
+	}
+	CHECK(ctx, !sp(&g, &a, &u.u, 1, 0, &b), "the same map again");
+	CHECK(ctx, check_stable(ctx, &g, &a, &b) == 0, "moved %llu again",
+	      (unsigned long long)b.nr_moved);
+	swarm_placement_free(&a);
+	swarm_placement_free(&b);
+	bigup_free(&u);
+}
+
 /* Random changes of random maps keep the crash rule and the invariants. */
 static void case_stable_random(void *ctx)
 {

@@ -26,6 +26,13 @@
  * they add to their steps (a step's time with them less its time
  * without them; how they are read: with their clusters), and the time
  * of reading them alone.
+ *
+ * adapt-sim --out DIR also writes what a measurement on a live device
+ * needs (tests/vm/benches/drift.sh, make bench): DIR/drift.trace (the
+ * whole trace, text), DIR/static.map (the map of step 0) and, for every
+ * PERIOD steps, DIR/fresh-<S>.map, the fresh full re-clustering of steps
+ * [0, S) (made here: Algorithm 1 over the whole trace is too slow in an
+ * emulated CPU).
  */
 #include <inttypes.h>
 #include <stdbool.h>
@@ -251,8 +258,24 @@ static void oracle_step(struct swarm_map *m)
 	free(mem);
 }
 
-int main(void)
+/* Write @m to DIR/@name (adapt-sim --out). */
+static void save_map(const char *dir, const struct swarm_map *m,
+		     const char *name)
 {
+	char path[4096], err[256];
+
+	if (!dir)
+		return;
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	if (swarm_map_write(m, path, "adapt-sim", err, sizeof(err))) {
+		fprintf(stderr, "adapt-sim: %s\n", err);
+		exit(1);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	const char *out = argc == 3 && !strcmp(argv[1], "--out") ? argv[2] : NULL;
 	static uint64_t loc_s[MAXID], loc_a[MAXID], loc_f[MAXID], loc_o[MAXID];
 	struct swarm_sim_model sm = {
 		.nr_devs = 4, .bw = 50.0 * 1024 * 1024, .iops = 2000,
@@ -295,6 +318,11 @@ int main(void)
 	map_from(&ma, G, first, mem32, medoid, NULL);
 	map_from(&mf, G, first, mem32, medoid, NULL);
 	map_from(&mo, G, first, mem32, medoid, NULL);
+	if (argc != 1 && !out) {
+		fprintf(stderr, "usage: adapt-sim [--out DIR]\n");
+		return 2;
+	}
+	save_map(out, &ms, "static.map");
 	layout(&sm, &ms, loc_s);
 	layout(&sm, &ma, loc_a);
 	layout(&sm, &mf, loc_f);
@@ -377,6 +405,12 @@ int main(void)
 			window(&all, WINDOW, &w);
 			adapt_step(&ma, &w, &joined, &recl);
 			fresh_step(&mf, &all);
+			if (out) {
+				char name[64];
+
+				snprintf(name, sizeof(name), "fresh-%" PRIu64 ".map", s + 1);
+				save_map(out, &mf, name);
+			}
 			oracle_step(&mo);
 			swarm_trace_free(&w);
 			layout(&sm, &ma, loc_a);
@@ -405,6 +439,16 @@ int main(void)
 	       PRIu64 " times; map: %" PRIu32 " clusters, %" PRIu64
 	       " members\n", joined, refreshed, stale, recl, ma.nr_clusters,
 	       ma.nr_members);
+	if (out) {
+		char path[4096], err[256];
+
+		snprintf(path, sizeof(path), "%s/drift.trace", out);
+		if (swarm_trace_write(&all, path, false, "adapt-sim", err,
+				      sizeof(err))) {
+			fprintf(stderr, "adapt-sim: %s\n", err);
+			return 1;
+		}
+	}
 	swarm_map_free(&ms);
 	swarm_map_free(&ma);
 	swarm_map_free(&mf);

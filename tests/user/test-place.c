@@ -38,6 +38,7 @@ RUN(case_disk_beside_records)
 RUN(case_stable_same)
 RUN(case_stable_80)
 RUN(case_stable_striped)
+RUN(case_stable_runs)
 RUN(case_stable_random)
 RUN(case_merge)
 RUN(case_min_default)
@@ -57,7 +58,8 @@ int main(void)
 		CASE(case_disk_layout), CASE(case_disk_superblock),
 		CASE(case_disk_beside_records),
 		CASE(case_stable_same), CASE(case_stable_80),
-		CASE(case_stable_striped), CASE(case_stable_random),
+		CASE(case_stable_striped), CASE(case_stable_runs),
+		CASE(case_stable_random),
 		CASE(case_merge),
 		CASE(case_min_default), CASE(case_min_upload),
 		CASE(case_min_stable), CASE(case_min_table),
