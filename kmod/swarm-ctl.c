@@ -346,6 +346,8 @@ static int swarm_place_commit(struct swarm_c *sc, struct swarm_staged *st,
 		if (!lm)
 			return -ENOMEM;
 		live = swarm_live_get(&sc->maps);
+		/* Its cluster map, unless a reload left the placement only. */
+		p.live_up = live && live->up.nr_clusters ? &live->up : NULL;
 		if (migrate)
 			r = swarm_place_stable(&sc->geom, live ? &live->pl : NULL,
 					       up, &p, &lm->pl, err);

@@ -841,7 +841,20 @@ out:
  * no clustered entry keeps its striped copy: the first map lays its
  * clusters out in runs of free slots, as a fresh placement does. (With
  * fewer free slots, the rule above: the moves would take the room the
- * replicas need, and placing the same map again would move more.)
+ * replicas need, and placing the same map again would move more.) The
+ * same holds for an entry that was in no cluster of the live map (still
+ * in its striped slot) and is in one now, when the live map's cluster
+ * map is known: an entry that joined a cluster (Eq. 9) or a cluster made
+ * of such entries (a re-clustering's delta).
+ *
+ * A cluster's new copy on a member goes to the slot after the cluster's
+ * last copy there when that slot is free, else it starts a run above the
+ * slots the live map uses (the holes earlier moves left would scatter
+ * the cluster), else to the lowest free slot.
+ * With free slots to spare (twice what the clusters are granted), a
+ * cluster's new run on a member is followed by a quarter of its length
+ * left free, where entries that join the cluster later go: they are then
+ * read with the run, in the same request.
  */
 struct stable_state {
 	struct place_state s;
@@ -852,9 +865,20 @@ struct stable_state {
 	u64 *devs;			/* per entry: members of its new copies */
 	u8 *kept;			/* per entry: live copies kept, a bit each */
 	u8 *fresh;			/* per entry: has a new copy */
+	u8 *was_in;			/* per entry: in a live cluster; NULL: not known */
 	bool clustering;		/* placing a cluster's copies */
-	bool relayout;			/* striped: clusters get new runs */
+	bool relayout;			/* loose entries in clusters move */
+	bool headroom;			/* leave room after new runs */
+	u64 end[SWARM_MAX_DEVS];	/* slot after the cluster's last, 0: none */
+	u64 top[SWARM_MAX_DEVS];	/* free from here up, as the live map left it */
+	u64 fresh_run[SWARM_MAX_DEVS];	/* new copies of the cluster a member */
 };
+
+/* Was @e in no cluster of the live map (so in its striped slot)? */
+static bool stable_loose(const struct stable_state *t, u64 e)
+{
+	return !t->old || (t->was_in && !t->was_in[e]);
+}
 
 static u32 stable_old_copies(const struct stable_state *t, u64 e, u64 *w)
 {
@@ -902,8 +926,8 @@ static int stable_keep(struct stable_state *t, u64 e, const u64 *cnt, u64 cap)
 	u64 w[SWARM_MAX_COPIES];
 	u32 n = stable_old_copies(t, e, w), i, best = U32_MAX;
 
-	/* Over striped entries, a cluster's copies go to new runs. */
-	if (t->clustering && t->relayout)
+	/* A loose entry's copy is not near its cluster's: new runs. */
+	if (t->clustering && t->relayout && stable_loose(t, e))
 		return -1;
 	for (i = 0; i < n && best == U32_MAX; i++) {
 		u32 d = swarm_loc_decode(w[i]).dev;
@@ -916,19 +940,65 @@ static int stable_keep(struct stable_state *t, u64 e, const u64 *cnt, u64 cap)
 		return -1;
 	t->kept[e] |= 1U << best;
 	stable_add(t, e, w[best]);
+	if (t->clustering) {
+		struct swarm_loc l = swarm_loc_decode(w[best]);
+
+		t->end[l.dev] = max_t(u64, t->end[l.dev], l.slot + 1);
+	}
 	return swarm_loc_decode(w[best]).dev;
 }
 
-/* A free slot of member @d for a new copy of @e. */
+/*
+ * A free slot of member @d for a new copy of @e: in a cluster, after the
+ * cluster's last copy there if it is free, else the first free slot above
+ * every slot the live map uses (a new run, not the holes moves left
+ * below), else the lowest free one.
+ */
 static void stable_new(struct stable_state *t, u64 e, u32 d)
 {
-	while (t->used[d][t->cursor[d]])
-		t->cursor[d]++;
-	t->used[d][t->cursor[d]] = 1;
+	u64 slot = t->end[d];
+
+	if (t->clustering && (!slot || t->used[d][slot])) {
+		/* A new run: where the free slots are contiguous, if any left. */
+		while (t->used[d][t->top[d]] && t->top[d] < t->s.g->dev_slots)
+			t->top[d]++;
+		slot = t->top[d];
+	}
+	if (!t->clustering || slot >= t->s.g->dev_slots || t->used[d][slot]) {
+		while (t->used[d][t->cursor[d]])
+			t->cursor[d]++;
+		slot = t->cursor[d];
+	}
+	t->used[d][slot] = 1;
 	t->nfree[d]--;
 	t->fresh[e] = 1;
 	t->s.m->nr_new++;
-	stable_add(t, e, swarm_loc_encode(d, t->cursor[d]));
+	stable_add(t, e, swarm_loc_encode(d, slot));
+	if (t->clustering) {
+		t->end[d] = slot + 1;
+		t->fresh_run[d]++;
+	}
+}
+
+/*
+ * Leave a quarter of the cluster's new copies on each member free after
+ * them, for entries that join it later (t->headroom). Free slots set
+ * aside stay free in the map; the cursor passes over them (it only ever
+ * passes used slots: they are marked used here).
+ */
+static void stable_headroom(struct stable_state *t)
+{
+	u32 d;
+	u64 k, h;
+
+	for (d = 0; d < t->s.g->nr_devs; d++) {
+		h = (t->fresh_run[d] + 3) / 4;
+		for (k = t->end[d]; h && k < t->s.g->dev_slots && !t->used[d][k];
+		     k++, h--) {
+			t->used[d][k] = 1;
+			t->nfree[d]--;
+		}
+	}
 }
 
 /*
@@ -1012,12 +1082,16 @@ static void stable_cluster(struct stable_state *t, u32 idx)
 		granted += gr[k];
 	cap = div_u64(granted + n - 1, n);
 	t->clustering = true;
+	memset(t->end, 0, sizeof(t->end));
+	memset(t->fresh_run, 0, sizeof(t->fresh_run));
 	/* First keep what can stay, then place the rest. */
 	for (pass = 0; pass < 2; pass++)
 		for (k = c->first; k < c->first + c->nr_members; k++)
 			if (gr[k] == 1 &&
 			    stable_one(t, mem[k], cnt, cap, pass, &rot))
 				gr[k] = 2;
+	if (t->headroom)
+		stable_headroom(t);
 	t->clustering = false;
 }
 
@@ -1063,6 +1137,19 @@ static void stable_free(struct stable_state *t)
 	swarm_free(t->fresh);
 	for (d = 0; d < SWARM_MAX_DEVS; d++)
 		swarm_free(t->used[d]);
+}
+
+/* Per entry: is it a member of a cluster of @up? */
+static u8 *stable_was_in(const struct swarm_geom *g, const struct swarm_upload *up)
+{
+	u8 *in = swarm_zalloc(g->nr_entries, 1);
+	u64 k;
+
+	if (in)
+		for (k = 0; k < up->nr_members; k++)
+			if (up->members[k] < g->nr_entries)
+				in[up->members[k]] = 1;
+	return in;
 }
 
 /**
@@ -1114,8 +1201,11 @@ int swarm_place_stable(const struct swarm_geom *g, const struct swarm_placement 
 		goto out;
 	mark_used(g, old, t->used);
 	for (d = 0; d < g->nr_devs; d++)
-		for (s = 0; s < g->dev_slots; s++)
+		for (s = 0; s < g->dev_slots; s++) {
 			t->nfree[d] += !t->used[d][s];
+			if (t->used[d][s])
+				t->top[d] = s + 1;
+		}
 
 	for (i = 0; i < u->nr_clusters; i++) {
 		t->s.order[i].frequency = u->clusters[i].frequency;
@@ -1126,14 +1216,21 @@ int swarm_place_stable(const struct swarm_geom *g, const struct swarm_placement 
 	grant_copies(&t->s);
 	if (reserve_runs(&t->s))
 		goto out;
-	if (!old) {
+	if (old && p->live_up) {
+		t->was_in = stable_was_in(g, p->live_up);
+		if (!t->was_in)
+			goto out;
+	}
+	if (!old || t->was_in) {
 		u64 need = 0, room = 0, k;
 
 		for (k = 0; k < u->nr_members; k++)
-			need += t->s.granted[k] != 0;
+			need += t->s.granted[k] && stable_loose(t, u->members[k]);
 		for (d = 0; d < g->nr_devs; d++)
 			room += t->nfree[d];
 		t->relayout = need <= room;
+		/* Room for a quarter more after every run, and as much again. */
+		t->headroom = need && 2 * need <= room;
 	}
 	for (i = 0; i < u->nr_clusters; i++)
 		stable_cluster(t, t->s.order[i].idx);
@@ -1174,6 +1271,7 @@ int swarm_place_stable(const struct swarm_geom *g, const struct swarm_placement 
 		m->dev_used[d] = t->s.next[d];
 	r = 0;
 out:
+	swarm_free(t->was_in);
 	stable_free(t);
 	swarm_free(t);
 	if (r)

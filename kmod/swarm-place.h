@@ -73,6 +73,8 @@ enum swarm_policy {
  * @spare_pct: per cent of the capacity that replicas must leave free.
  * @base_slots: slots per member that @spare_pct is counted on, when the
  *	map is placed in fewer (beside a live map); 0: the geometry's.
+ * @live_up: swarm_place_stable(): the live map's cluster map, NULL when
+ *	not known (after a reload the target has the placement only).
  */
 struct swarm_place_params {
 	u32 policy;
@@ -80,6 +82,7 @@ struct swarm_place_params {
 	u32 spare_pct;
 	u64 base_slots;
 	u32 min_copies;
+	const struct swarm_upload *live_up;
 };
 
 /*

@@ -347,6 +347,68 @@ static void case_stable_runs(void *ctx)
 	bigup_free(&u);
 }
 
+/*
+ * Entries that join a cluster (Eq. 9: in no cluster of the live map, in
+ * one now), with the live cluster map known: only they move, each into
+ * the slot after its cluster's run on its member, which the first map
+ * left free; unknown, they may keep their striped slots.
+ */
+static void case_stable_join(void *ctx)
+{
+	struct swarm_geom g = tgeom(4, 1000, 1600);
+	static struct swarm_placement a, b;
+	struct swarm_place_params p = {
+		.policy = SWARM_PLACE_COACTIVATION, .max_copies = 1,
+	};
+	struct bigup u1, u2;
+	char *err = NULL;
+	u32 i, j;
+
+	CHECK(ctx, bigup_init(&u1, 32, 1000) && bigup_init(&u2, 32, 1000), "alloc");
+	for (i = 0; i < 24; i++) {
+		bigup_add(&u1, 100 - i, i, 37, 32);
+		bigup_add(&u2, 100 - i, i, 37, 32);
+		if (i == 0) {	/* cluster 0 gains entries 1500 and 1501 */
+			u2.u.members[u2.u.nr_members++] = 1500;
+			u2.u.members[u2.u.nr_members++] = 1501;
+			u2.u.clusters[0].nr_members += 2;
+		}
+	}
+	CHECK(ctx, !sp(&g, NULL, &u1.u, 1, 0, &a), "first map over striped");
+	CHECK(ctx, !swarm_upload_validate(&u2.u, g.nr_entries, &err), "delta");
+	p.live_up = &u1.u;
+	CHECK(ctx, !swarm_place_stable(&g, &a, &u2.u, &p, &b, &err), "joins: %s", err);
+	check_map(ctx, &g, &b, 1, true);
+	CHECK(ctx, check_stable(ctx, &g, &a, &b) == 2, "moved %llu, not the 2 joined",
+	      (unsigned long long)b.nr_moved);
+	for (j = 0; j < 2; j++) {
+		struct swarm_loc l[SWARM_MAX_COPIES], o[SWARM_MAX_COPIES];
+		u64 last = 0, k;
+
+		copies_of(&b, 1500 + j, l);
+		for (k = 0; k < 32; k++) {
+			copies_of(&b, k * 37, o);
+			if (o[0].dev == l[0].dev)
+				last = max_t(u64, last, o[0].slot);
+		}
+		/* After the run, or after the other joined entry there. */
+		CHECK(ctx, l[0].slot == last + 1 || l[0].slot == last + 2,
+		      "joined entry %u at slot %llu of member %u, the run ends at %llu",
+		      1500 + j, (unsigned long long)l[0].slot, l[0].dev,
+		      (unsigned long long)last);
+	}
+	/* The same map again over it: nothing moves. */
+	swarm_placement_free(&a);
+	p.live_up = &u2.u;
+	CHECK(ctx, !swarm_place_stable(&g, &b, &u2.u, &p, &a, &err), "again");
+	CHECK(ctx, check_stable(ctx, &g, &b, &a) == 0, "moved %llu again",
+	      (unsigned long long)a.nr_moved);
+	swarm_placement_free(&a);
+	swarm_placement_free(&b);
+	bigup_free(&u1);
+	bigup_free(&u2);
+}
+
 /* Random changes of random maps keep the crash rule and the invariants. */
 static void case_stable_random(void *ctx)
 {

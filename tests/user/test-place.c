@@ -39,6 +39,7 @@ RUN(case_stable_same)
 RUN(case_stable_80)
 RUN(case_stable_striped)
 RUN(case_stable_runs)
+RUN(case_stable_join)
 RUN(case_stable_random)
 RUN(case_merge)
 RUN(case_min_default)
@@ -59,6 +60,7 @@ int main(void)
 		CASE(case_disk_beside_records),
 		CASE(case_stable_same), CASE(case_stable_80),
 		CASE(case_stable_striped), CASE(case_stable_runs),
+		CASE(case_stable_join),
 		CASE(case_stable_random),
 		CASE(case_merge),
 		CASE(case_min_default), CASE(case_min_upload),
