@@ -46,6 +46,7 @@ awk '
 	if ($3 >= 400) { sum[$2] += $5 * 1000; n[$2] += $4 - $3 }
 	if (!($3 in seen)) { seen[$3] = 1; order[++np] = $3; end[$3] = $4 }
 }
+/^ADAPT-NEW: / { gsub("\r", ""); nt[$2 " " $3] = $5 ? $4 * 1000 / $5 : 0 }
 END {
 	printf "# measured: swarm on 4 emulated NVMe SSDs (50 MiB/s, 2000 IOPS), stock 6.12\n"
 	printf "# I/O time per step (ms), each period replayed after its map change\n"
@@ -61,6 +62,16 @@ END {
 			sum["fresh"] / n["fresh"],
 			(sum["adapt"] / n["adapt"]) / (sum["fresh"] / n["fresh"]),
 			(sum["static"] / n["static"]) / (sum["adapt"] / n["adapt"])
+	for (k = 1; k <= 3; k++) {
+		s = k == 1 ? "static" : k == 2 ? "adapt" : "fresh"
+		if ((s " new") in nt)
+			printf "figure: new entries with the map of the last step, steps 400-1199 (%s): read alone %.2f ms a step, added to their steps %.2f ms (steps %.2f, without them %.2f)\n",
+				s, nt[s " new"], nt[s " sub"] - nt[s " old"], nt[s " sub"], nt[s " old"]
+	}
+	if (nt["adapt new"] > 0 && nt["adapt sub"] - nt["adapt old"] > 0)
+		printf "figure: new entries placed by adapt against striped (static): alone %.2fx faster, added to their steps %.2fx less\n",
+			nt["static new"] / nt["adapt new"],
+			(nt["static sub"] - nt["static old"]) / (nt["adapt sub"] - nt["adapt old"])
 	for (s in rq)
 		printf "figure: %s: %d member reads, %.1f KiB average; %d entry copies moved (%.1f MiB)\n",
 			s, rq[s], rq[s] ? sec[s] / 2 / rq[s] : 0, mv[s], mv[s] * 4 / 1024

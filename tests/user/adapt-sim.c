@@ -32,7 +32,10 @@
  * whole trace, text), DIR/static.map (the map of step 0) and, for every
  * PERIOD steps, DIR/fresh-<S>.map, the fresh full re-clustering of steps
  * [0, S) (made here: Algorithm 1 over the whole trace is too slow in an
- * emulated CPU).
+ * emulated CPU); and, for the steps after the drift, DIR/drift-new.trace
+ * (each step's new entries alone; steps without any left out),
+ * DIR/drift-old.trace (the same steps without them) and
+ * DIR/drift-sub.trace (the same steps whole).
  */
 #include <inttypes.h>
 #include <stdbool.h>
@@ -441,6 +444,8 @@ int main(int argc, char **argv)
 	       ma.nr_members);
 	if (out) {
 		char path[4096], err[256];
+		struct swarm_trace tn, to, ts;
+		uint64_t buf[2][S * A * 8], whole[S * A * 8];
 
 		snprintf(path, sizeof(path), "%s/drift.trace", out);
 		if (swarm_trace_write(&all, path, false, "adapt-sim", err,
@@ -448,6 +453,45 @@ int main(int argc, char **argv)
 			fprintf(stderr, "adapt-sim: %s\n", err);
 			return 1;
 		}
+		swarm_trace_init(&tn);
+		swarm_trace_init(&to);
+		swarm_trace_init(&ts);
+		for (s = DRIFT_AT; s < all.nr_steps; s++) {
+			uint64_t k, n[2] = { 0, 0 }, e;
+
+			for (k = all.off[s]; k < all.off[s + 1]; k++) {
+				e = all.ids[k];
+				buf[e >= N][n[e >= N]++] = e;
+			}
+			if (!n[1])
+				continue;
+			swarm_trace_add_step(&to, buf[0], n[0]);
+			swarm_trace_add_step(&tn, buf[1], n[1]);
+			memcpy(whole, buf[0], n[0] * sizeof(*whole));
+			memcpy(whole + n[0], buf[1], n[1] * sizeof(*whole));
+			swarm_trace_add_step(&ts, whole, n[0] + n[1]);
+		}
+		snprintf(path, sizeof(path), "%s/drift-new.trace", out);
+		if (swarm_trace_write(&tn, path, false, "adapt-sim: new entries",
+				      err, sizeof(err))) {
+			fprintf(stderr, "adapt-sim: %s\n", err);
+			return 1;
+		}
+		snprintf(path, sizeof(path), "%s/drift-old.trace", out);
+		if (swarm_trace_write(&to, path, false, "adapt-sim: without them",
+				      err, sizeof(err))) {
+			fprintf(stderr, "adapt-sim: %s\n", err);
+			return 1;
+		}
+		snprintf(path, sizeof(path), "%s/drift-sub.trace", out);
+		if (swarm_trace_write(&ts, path, false, "adapt-sim: those steps",
+				      err, sizeof(err))) {
+			fprintf(stderr, "adapt-sim: %s\n", err);
+			return 1;
+		}
+		swarm_trace_free(&tn);
+		swarm_trace_free(&to);
+		swarm_trace_free(&ts);
 	}
 	swarm_map_free(&ms);
 	swarm_map_free(&ma);

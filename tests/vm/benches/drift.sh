@@ -96,6 +96,15 @@ run_setup() {
 		fail "$setup.periods" "a replay, map change or migration failed"
 	fi
 	echo "ADAPT-MOVED: $setup $moved_all"
+	# The new entries with the map of the last step, over the steps after
+	# the drift that read any: alone, and what they add to their steps.
+	swarmctl map show "$DM" "0-$((NE - 1))" >/tmp/place.txt || ok=0
+	for tr in new old sub; do
+		j=$(swarm-bench replay "$DM" "/data/drift-$tr.trace" --entry-size 4K \
+			--verify --order /tmp/place.txt --bw-limit 50M --devices 4 \
+			--json 2>/tmp/rep.err) || { ok=0; cat /tmp/rep.err; }
+		echo "ADAPT-NEW: $setup $tr $(echo "$j" | sed -n 's/.*"io_time_s":\([0-9.]*\).*/\1/p') $(echo "$j" | sed -n 's/.*"steps":\([0-9]*\).*/\1/p')"
+	done
 	check "$setup.verify" swarm-bench verify "$DM" --entry-size 4K --entries "$NE"
 	check "$setup.remove" dmsetup remove kv
 }
