@@ -851,10 +851,11 @@ out:
  * last copy there when that slot is free, else it starts a run above the
  * slots the live map uses (the holes earlier moves left would scatter
  * the cluster), else to the lowest free slot.
- * With free slots to spare (twice what the clusters are granted), a
- * cluster's new run on a member is followed by a quarter of its length
- * left free, where entries that join the cluster later go: they are then
- * read with the run, in the same request.
+ * With free slots to spare (twice what moves, and more than every copy the
+ * map grants would take were they all new), a cluster's new run on a
+ * member is followed by a quarter of its length left free, where entries
+ * that join the cluster later go: they are then read with the run, in the
+ * same request. What is set aside never makes a copy miss a slot.
  */
 struct stable_state {
 	struct place_state s;
@@ -868,7 +869,7 @@ struct stable_state {
 	u8 *was_in;			/* per entry: in a live cluster; NULL: not known */
 	bool clustering;		/* placing a cluster's copies */
 	bool relayout;			/* loose entries in clusters move */
-	bool headroom;			/* leave room after new runs */
+	u64 headroom;			/* free slots new runs may leave after them */
 	u64 end[SWARM_MAX_DEVS];	/* slot after the cluster's last, 0: none */
 	u64 top[SWARM_MAX_DEVS];	/* free from here up, as the live map left it */
 	u64 fresh_run[SWARM_MAX_DEVS];	/* new copies of the cluster a member */
@@ -982,7 +983,7 @@ static void stable_new(struct stable_state *t, u64 e, u32 d)
 
 /*
  * Leave a quarter of the cluster's new copies on each member free after
- * them, for entries that join it later (t->headroom). Free slots set
+ * them, for entries that join it later, within t->headroom. Free slots set
  * aside stay free in the map; the cursor passes over them (it only ever
  * passes used slots: they are marked used here).
  */
@@ -993,10 +994,11 @@ static void stable_headroom(struct stable_state *t)
 
 	for (d = 0; d < t->s.g->nr_devs; d++) {
 		h = (t->fresh_run[d] + 3) / 4;
-		for (k = t->end[d]; h && k < t->s.g->dev_slots && !t->used[d][k];
-		     k++, h--) {
+		for (k = t->end[d]; h && t->headroom && k < t->s.g->dev_slots &&
+		     !t->used[d][k]; k++, h--) {
 			t->used[d][k] = 1;
 			t->nfree[d]--;
+			t->headroom--;
 		}
 	}
 }
@@ -1090,8 +1092,7 @@ static void stable_cluster(struct stable_state *t, u32 idx)
 			if (gr[k] == 1 &&
 			    stable_one(t, mem[k], cnt, cap, pass, &rot))
 				gr[k] = 2;
-	if (t->headroom)
-		stable_headroom(t);
+	stable_headroom(t);
 	t->clustering = false;
 }
 
@@ -1222,15 +1223,22 @@ int swarm_place_stable(const struct swarm_geom *g, const struct swarm_placement 
 			goto out;
 	}
 	if (!old || t->was_in) {
-		u64 need = 0, room = 0, k;
+		u64 need = 0, all = 0, room = 0, k;
 
-		for (k = 0; k < u->nr_members; k++)
+		for (k = 0; k < u->nr_members; k++) {
 			need += t->s.granted[k] && stable_loose(t, u->members[k]);
+			all += t->s.granted[k] != 0;
+		}
 		for (d = 0; d < g->nr_devs; d++)
 			room += t->nfree[d];
 		t->relayout = need <= room;
-		/* Room for a quarter more after every run, and as much again. */
-		t->headroom = need && 2 * need <= room;
+		/*
+		 * Set aside only what no copy can need: were every granted
+		 * copy and every min_copies copy new, they would still fit.
+		 */
+		all += (u64)(t->s.minc - 1) * g->nr_entries;
+		if (need && 2 * need <= room && all < room)
+			t->headroom = min_t(u64, room - all, need);
 	}
 	for (i = 0; i < u->nr_clusters; i++)
 		stable_cluster(t, t->s.order[i].idx);
