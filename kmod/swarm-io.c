@@ -20,8 +20,9 @@
  * or as parts. The first write of a set (the superblocks must say it
  * holds data first) and every write during a migration go to the worker.
  * map() allocates only parts, with GFP_NOWAIT; when that fails a read is
- * cut at its first run (dm core sends the rest again) and a write goes to
- * the worker, where allocation may sleep.
+ * cut at its first run (dm core sends the rest again), or goes to the
+ * worker if it is REQ_NOWAIT, and a write goes to the worker, where
+ * allocation may sleep.
  *
  * Every write is counted in the write gate (swarm-map.c) from before it
  * looks at the live map until it completes, so that a commit or a
@@ -53,7 +54,9 @@
 #include <linux/bio.h>
 #include <linux/blk-crypto.h>
 #include <linux/blkdev.h>
+#include <linux/debugfs.h>
 #include <linux/device-mapper.h>
+#include <linux/fault-inject.h>
 #include <linux/sched.h>
 #include <linux/sizes.h>
 
@@ -919,6 +922,40 @@ static int swarm_parts_find(struct swarm_parts *ps, struct block_device *bdev,
 	return -1;
 }
 
+#ifdef CONFIG_FAULT_INJECTION_DEBUG_FS
+/*
+ * /sys/kernel/debug/dm_swarm_fail_nowait: parts allocated where sleeping
+ * is not allowed (map()) fail as when the bioset's reserve is used up, to
+ * test the fallbacks (tests/vm/suites/iopath.sh).
+ */
+static DECLARE_FAULT_ATTR(swarm_fail_nowait);
+static struct dentry *swarm_fail_nowait_dir;
+
+void swarm_io_fault_init(void)
+{
+	swarm_fail_nowait_dir = fault_create_debugfs_attr("dm_swarm_fail_nowait",
+							  NULL,
+							  &swarm_fail_nowait);
+	if (IS_ERR(swarm_fail_nowait_dir))
+		swarm_fail_nowait_dir = NULL;
+}
+
+void swarm_io_fault_exit(void)
+{
+	debugfs_remove_recursive(swarm_fail_nowait_dir);
+}
+
+static inline bool swarm_fail_alloc(gfp_t gfp)
+{
+	return !gfpflags_allow_blocking(gfp) && should_fail(&swarm_fail_nowait, 1);
+}
+#else
+static inline bool swarm_fail_alloc(gfp_t gfp)
+{
+	return false;
+}
+#endif
+
 /* A new open part at @sector of member @dev, or NULL. */
 static struct bio *swarm_parts_new(struct swarm_c *sc, struct swarm_parts *ps,
 				   u32 dev, sector_t sector)
@@ -928,6 +965,8 @@ static struct bio *swarm_parts_new(struct swarm_c *sc, struct swarm_parts *ps,
 
 	if (ps->nr_open == SWARM_PARTS_OPEN)
 		swarm_parts_close(sc, ps, 0);
+	if (unlikely(swarm_fail_alloc(ps->gfp)))
+		return NULL;
 	p = bio_alloc_bioset(sc->devs[dev].dm_dev->bdev, ps->nr_vecs, ps->opf,
 			     ps->gfp, &sc->bs);
 	if (!p)
@@ -1253,6 +1292,25 @@ static void swarm_defer(struct swarm_c *sc, struct bio *bio)
 	queue_work(sc->wq, &sc->worker);
 }
 
+/*
+ * Hand a read to the worker, which sends it as parts (swarm_read_slow()):
+ * a REQ_NOWAIT read whose parts map() could not allocate. Failing it with
+ * BLK_STS_AGAIN is right only while nothing of its original is in
+ * flight: dm core may have sent the pieces before this one, and the
+ * original then completes after its submitter returned (in interrupt
+ * context), where io_uring does not reissue it but fails the request with
+ * -EAGAIN. Queuing it allocates nothing and never waits.
+ */
+static void swarm_defer_read(struct swarm_c *sc, struct bio *bio)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&sc->lock, flags);
+	bio_list_add(&sc->slow_reads, bio);
+	spin_unlock_irqrestore(&sc->lock, flags);
+	queue_work(sc->wq, &sc->worker);
+}
+
 /* Hand an empty flush to the worker (swarm_send_flushes()). */
 static void swarm_defer_flush(struct swarm_c *sc, struct bio *bio)
 {
@@ -1308,7 +1366,7 @@ static int swarm_map_read(struct swarm_c *sc, struct bio *bio, u64 entry,
 		this_cpu_inc(sc->stats.pcpu->lost_reads);
 		return DM_MAPIO_KILL;
 	}
-	/* To send it again if it fails (swarm_read_again()). */
+	/* To send it again if it fails (swarm_read_slow()). */
 	io->iter = bio->bi_iter;
 	io->flags = bio->bi_flags;
 	rcu_read_lock();
@@ -1334,14 +1392,20 @@ static int swarm_map_read(struct swarm_c *sc, struct bio *bio, u64 entry,
 		return DM_MAPIO_KILL;
 	}
 	run = nr > 1 ? swarm_run(g, lm, entry, &copy, 1, nr, false) : 1;
-	if (run < nr && lm && swarm_parts_fit(bio) &&
-	    !swarm_read_parts(sc, bio, lm, entry, in_entry, nr,
-			      GFP_NOWAIT | __GFP_NOWARN, &ps)) {
-		rcu_read_unlock();
-		swarm_parts_send(sc, &ps);
-		swarm_trace_reads(&sc->trace, entry, nr);
-		this_cpu_inc(sc->stats.pcpu->reads);
-		return DM_MAPIO_SUBMITTED;
+	if (run < nr && lm && swarm_parts_fit(bio)) {
+		int r = swarm_read_parts(sc, bio, lm, entry, in_entry, nr,
+					 GFP_NOWAIT | __GFP_NOWARN, &ps);
+
+		if (!r || (r == -ENOMEM && (bio->bi_opf & REQ_NOWAIT))) {
+			rcu_read_unlock();
+			if (r)
+				swarm_defer_read(sc, bio);
+			else
+				swarm_parts_send(sc, &ps);
+			swarm_trace_reads(&sc->trace, entry, nr);
+			this_cpu_inc(sc->stats.pcpu->reads);
+			return DM_MAPIO_SUBMITTED;
+		}
 	}
 	hold = swarm_hold_pays(sc);
 	rcu_read_unlock();
@@ -1473,7 +1537,7 @@ int swarm_io_map(struct dm_target *ti, struct bio *bio)
 
 /*
  * @bio failed with @st: fail the member it went to, if @st says so, and
- * hand a read to the worker to send to other copies (swarm_read_again()),
+ * hand a read to the worker to send to other copies (swarm_read_slow()),
  * unless one of its entries had none left, or it was tried on as many
  * copies as an entry has. Readahead is not sent again. Any context.
  *
@@ -1580,11 +1644,12 @@ static bool swarm_write_slow(struct swarm_c *sc, struct bio *bio)
 }
 
 /*
- * A read that failed on a copy (swarm_io_failed()), from the worker: to
- * the other copies, as parts; when an entry has none left on a member
- * that is ok, it fails, lost.
+ * A read from the worker, as parts, each entry from a copy on a member
+ * that is ok: one that failed on a copy (swarm_io_failed(), @failover),
+ * or one map() could not send (swarm_defer_read()). When an entry has no
+ * copy left on a member that is ok, the read fails, lost.
  */
-static void swarm_read_again(struct swarm_c *sc, struct bio *bio)
+static void swarm_read_slow(struct swarm_c *sc, struct bio *bio, bool failover)
 {
 	const struct swarm_geom *g = &sc->geom;
 	struct swarm_io *io = swarm_io(bio);
@@ -1598,7 +1663,8 @@ static void swarm_read_again(struct swarm_c *sc, struct bio *bio)
 	bio->bi_opf &= ~REQ_NOWAIT;
 	offset = dm_target_offset(sc->ti, bio->bi_iter.bi_sector);
 	in_entry = offset & (g->entry_sectors - 1);
-	this_cpu_inc(sc->stats.pcpu->read_failovers);
+	if (failover)
+		this_cpu_inc(sc->stats.pcpu->read_failovers);
 	if (!lm ||
 	    swarm_read_parts(sc, bio, lm, offset >> g->entry_shift, in_entry,
 			     swarm_bio_entries(g, bio, in_entry), GFP_NOIO, &ps)) {
@@ -1625,13 +1691,16 @@ static struct bio_list swarm_take_bios(struct swarm_c *sc,
 	return bios;
 }
 
-static void swarm_send_failed_reads(struct swarm_c *sc)
+static void swarm_send_reads(struct swarm_c *sc)
 {
 	struct bio_list bios = swarm_take_bios(sc, &sc->failed_reads);
 	struct bio *bio;
 
 	while ((bio = bio_list_pop(&bios)))
-		swarm_read_again(sc, bio);
+		swarm_read_slow(sc, bio, true);
+	bios = swarm_take_bios(sc, &sc->slow_reads);
+	while ((bio = bio_list_pop(&bios)))
+		swarm_read_slow(sc, bio, false);
 }
 
 /*
@@ -1679,7 +1748,7 @@ static void swarm_worker(struct work_struct *work)
 	struct bio_list bios;
 	struct bio *bio;
 
-	swarm_send_failed_reads(sc);
+	swarm_send_reads(sc);
 	swarm_send_worker_held(sc);
 	swarm_send_flushes(sc);
 
@@ -1709,6 +1778,7 @@ int swarm_io_init(struct swarm_c *sc)
 	bio_list_init(&sc->deferred);
 	bio_list_init(&sc->held);
 	bio_list_init(&sc->failed_reads);
+	bio_list_init(&sc->slow_reads);
 	bio_list_init(&sc->flushes);
 	sc->hold_off = jiffies;
 	atomic64_set(&sc->hold_tally, 0);

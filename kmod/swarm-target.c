@@ -725,13 +725,17 @@ static int __init dm_swarm_init(void)
 	if (r)
 		return r;
 	r = swarm_ctl_init();
-	if (r)
+	if (r) {
 		dm_unregister_target(&swarm_target);
-	return r;
+		return r;
+	}
+	swarm_io_fault_init();
+	return 0;
 }
 
 static void __exit dm_swarm_exit(void)
 {
+	swarm_io_fault_exit();
 	swarm_ctl_exit();
 	dm_unregister_target(&swarm_target);
 	rcu_barrier();	/* maps freed by call_rcu() */

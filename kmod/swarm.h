@@ -116,16 +116,20 @@ struct swarm_member {
  * @meta_failed: a superblock write failed: writes fail from now on, since
  *	the members may disagree on the committed map.
  * @migrating: a migration runs: every write goes through @worker.
- * @lock: protects @deferred, @held, @failed_reads and @flushes.
+ * @lock: protects @deferred, @held, @failed_reads, @slow_reads and
+ *	@flushes.
  * @deferred: writes waiting for @worker.
  * @held: reads held by a plug flushed from schedule(), for @worker.
  * @failed_reads: reads that failed on a copy, for @worker to send to
  *	another (swarm-io.c).
+ * @slow_reads: REQ_NOWAIT reads whose parts map() could not allocate,
+ *	for @worker.
  * @flushes: flushes held until the superblocks record the entries
  *	writes made whole (@lost), for @worker.
  * @worker: maps deferred writes; fans out writes to several copies;
  *	sends reads held by a plug flushed from schedule(); sends failed
- *	reads again; records @lost before it sends held flushes.
+ *	reads again, and @slow_reads; records @lost before it sends held
+ *	flushes.
  * @wq: runs @worker and the migration steps, one at a time (ordered).
  * @tput_work: refreshes the members' throughput estimates.
  * @bs: parts of bios over several runs or copies (swarm-io.c).
@@ -163,10 +167,11 @@ struct swarm_c {
 	bool has_data;
 	bool meta_failed;
 	bool migrating;
-	spinlock_t lock;	/* protects deferred, held, failed_reads, flushes */
+	spinlock_t lock;	/* protects the bio lists below */
 	struct bio_list deferred;
 	struct bio_list held;
 	struct bio_list failed_reads;
+	struct bio_list slow_reads;
 	struct bio_list flushes;
 	struct work_struct worker;
 	struct workqueue_struct *wq;
@@ -236,6 +241,13 @@ int swarm_io_end(struct dm_target *ti, struct bio *bio, blk_status_t *error);
 void swarm_io_requeue(struct swarm_c *sc, struct bio_list *bios);
 void swarm_io_kick(struct swarm_c *sc);
 size_t swarm_io_per_bio_size(void);
+#ifdef CONFIG_FAULT_INJECTION_DEBUG_FS
+void swarm_io_fault_init(void);
+void swarm_io_fault_exit(void);
+#else
+static inline void swarm_io_fault_init(void) {}
+static inline void swarm_io_fault_exit(void) {}
+#endif
 
 /**
  * struct swarm_mig_info - what a migration did, for status and stats.

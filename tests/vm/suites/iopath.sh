@@ -10,6 +10,8 @@
 #     and cloned writes must not keep REQ_NOWAIT);
 #   - map changes (migrations) under a write-heavy io_uring verify job lose
 #     no acknowledged write;
+#   - io_uring reads over clusters verify while map() cannot allocate
+#     parts (fault injection, debug kernel only);
 #   - batched reads of more than a plug holds verify;
 #   - reads are held only while held reads merge (random reads pause it).
 #
@@ -91,6 +93,26 @@ check upload swarmctl map upload --wait "$DM" /tmp/map7.txt
 expect_eq copies "$((NE + 224))" "$(swarm_st sw copies)"
 check verify-after-migration $FIO --name=fill --rw=write --bs=1m --iodepth=8 \
 	--size=100% --verify=crc32c --verify_only=1
+
+# Parts map() cannot allocate (a fault injected where allocation may not
+# sleep, on kernels with CONFIG_FAULT_INJECTION_DEBUG_FS: the debug
+# kernel). dm core cuts these 1 MiB reads at runs and sends the pieces one
+# after the other; an io_uring (REQ_NOWAIT) piece failed with EAGAIN after
+# an earlier one was sent completes the read in interrupt context, where
+# io_uring does not reissue it: such reads go to the worker instead.
+F=/sys/kernel/debug/dm_swarm_fail_nowait
+if [ -d $F ]; then
+	echo 0 >$F/verbose
+	echo 1 >$F/interval
+	echo 50 >$F/probability
+	echo 1000000 >$F/times
+	check nowait-parts-failing-verify $FIO --name=fill --rw=write --bs=1m \
+		--iodepth=8 --size=100% --verify=crc32c --verify_only=1 --loops=2
+	n=$((1000000 - $(cat $F/times)))
+	echo 0 >$F/probability
+	echo "parts allocations failed by injection: $n"
+	check nowait-faults-injected test "$n" -gt 0
+fi
 
 # Writes to the clustered entries (1024..1311, 224 of them with two
 # copies), with verify: the members get more than was written.
