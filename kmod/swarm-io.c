@@ -1294,7 +1294,8 @@ static void swarm_defer(struct swarm_c *sc, struct bio *bio)
 
 /*
  * Hand a read to the worker, which sends it as parts (swarm_read_slow()):
- * a REQ_NOWAIT read whose parts map() could not allocate. Failing it with
+ * a REQ_NOWAIT read whose parts map() could not allocate, or with an
+ * entry that has no copy left (the worker fails it). Failing it with
  * BLK_STS_AGAIN is right only while nothing of its original is in
  * flight: dm core may have sent the pieces before this one, and the
  * original then completes after its submitter returned (in interrupt
@@ -1396,7 +1397,7 @@ static int swarm_map_read(struct swarm_c *sc, struct bio *bio, u64 entry,
 		int r = swarm_read_parts(sc, bio, lm, entry, in_entry, nr,
 					 GFP_NOWAIT | __GFP_NOWARN, &ps);
 
-		if (!r || (r == -ENOMEM && (bio->bi_opf & REQ_NOWAIT))) {
+		if (!r || (bio->bi_opf & REQ_NOWAIT)) {
 			rcu_read_unlock();
 			if (r)
 				swarm_defer_read(sc, bio);

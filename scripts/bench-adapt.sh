@@ -42,7 +42,7 @@ awk '
 /^ADAPT: / {
 	gsub("\r", "")
 	t[$2 " " $3] = $5 * 1000 / ($4 - $3)
-	rq[$2] += $6; sec[$2] += $7; mv[$2] += $8
+	rq[$2] += $6; sec[$2] += $7; mv[$2] += $8; ch[$2] += $9; nc[$2] += $10
 	if ($3 >= 400) { sum[$2] += $5 * 1000; n[$2] += $4 - $3 }
 	if (!($3 in seen)) { seen[$3] = 1; order[++np] = $3; end[$3] = $4 }
 }
@@ -72,9 +72,15 @@ END {
 		printf "figure: new entries placed by adapt against striped (static): alone %.2fx faster, added to their steps %.2fx less\n",
 			nt["static new"] / nt["adapt new"],
 			(nt["static sub"] - nt["static old"]) / (nt["adapt sub"] - nt["adapt old"])
-	for (s in rq)
-		printf "figure: %s: %d member reads, %.1f KiB average; %d entry copies moved (%.1f MiB)\n",
+	for (s in rq) {
+		printf "figure: %s: %d member reads, %.1f KiB average; %d entry copies moved (%.1f MiB)",
 			s, rq[s], rq[s] ? sec[s] / 2 / rq[s] : 0, mv[s], mv[s] * 4 / 1024
+		# Against the placement listed before and after each change.
+		if (ch[s])
+			printf "; placement changed for %d entries (%d new copies): bytes moved %.2fx the changed entries",
+				ch[s], nc[s], mv[s] / ch[s]
+		printf "\n"
+	}
 }' "$out/adapt-vm.log" >"$out/adapt-measured.txt"
 grep -E "^(PASS|FAIL):" "$out/adapt-vm.log" | tr -d '\r' >>"$out/adapt-measured.txt" || true
 cat "$out/adapt-measured.txt"

@@ -1,7 +1,7 @@
 #!/bin/bash
 # make bench / make bench-quick: the benchmark of issue 6.
 #
-#   scripts/bench.sh quick|full
+#   scripts/bench.sh quick|full|smoke
 #
 # Builds the module for Debian's 6.12 kernel and the user-space tools,
 # makes the traces and cluster maps on the host (the synthetic trace, a
@@ -22,7 +22,8 @@
 #         microbenchmark on null_blk (full mode only; quick runs both on
 #         the throttled disks, as a check that they run).
 # The quick mode runs a reduced matrix with verification and prints
-# PASS:/FAIL: lines; it checks that everything runs, not the speed.
+# PASS:/FAIL: lines; it checks that everything runs, not the speed. The
+# smoke mode (make check) is the quick mode with fewer setups.
 #
 # The fio matrix (tests/vm/benches/bench.sh fio_matrix), in the iops and nvme
 # boots: fio io_uring on swarm (no map; with the Mooncake map), dm-stripe
@@ -37,18 +38,22 @@
 # Environment (full mode): BENCH_MODELS, BENCH_SETUPS, BENCH_MC_SETUPS,
 # BENCH_SWEEP as before; BENCH_TRACES (default "syn mc"; "" runs only the
 # fio matrix and, unthrottled, the microbenchmarks), BENCH_FIO_SETUPS
-# ("" skips the fio matrix), BENCH_FIO_JOBS, BENCH_FIO_SECS.
+# ("" skips the fio matrix), BENCH_FIO_JOBS, BENCH_FIO_SECS, BENCH_ADAPT=0
+# (skips online adaptation). Both modes: BENCH_HOG=N runs N busy loops
+# on the host beside each VM boot (stress-ng --cpu N where installed): an
+# inference server's CPUs are busy; BENCH_OUT (default
+# build/bench-results/<mode>).
 set -euo pipefail
 
 mode=${1:-quick}
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
-out=build/bench-results/$mode
+out=${BENCH_OUT:-build/bench-results/$mode}
 data=$out/data
 MC_SRC=${MC_SRC:-$top/../shared/traces/mooncake_conversation.jsonl}
 # A clone without ../shared (CI) has the first 300 requests in tests/data,
 # enough for the quick mode.
-if [ ! -r "$MC_SRC" ] && [ "$mode" = quick ]; then
+if [ ! -r "$MC_SRC" ] && [ "$mode" != full ]; then
 	MC_SRC=$top/tests/data/mooncake-300.jsonl
 fi
 [ -r "$MC_SRC" ] || { echo "bench: no Mooncake trace at $MC_SRC (set MC_SRC)" >&2; exit 1; }
@@ -62,7 +67,7 @@ scripts/build-module.sh 6.12 >&2
 make -s userspace
 
 case "$mode" in
-quick)
+quick | smoke)
 	SYN_ENTRIES=20000 SYN_STEPS=30 SYN_PROFILE=20 SYN_EVAL=20:23 SYN_EVAL_SMALL=20:22
 	MC_REQUESTS=300
 	DISK_MIB=256 MODELS="iops" FIO_SECS=1 OVH_SECS=2 OVH_ROUNDS=1 VERIFY_ALL=1
@@ -72,6 +77,13 @@ quick)
 	SYN_SETUPS="linear stripe nomap map map-ord eq7-ord nobalance-ord static-ord copies1-ord oracle-ord stripe-ord"
 	MC_SETUPS="stripe map map-ord"
 	SWEEP="stripe map-ord"
+	# make check's run (smoke): every part runs, with fewer setups.
+	if [ "$mode" = smoke ]; then
+		SYN_SETUPS="stripe nomap map-ord" MC_SETUPS="stripe map-ord"
+		SWEEP="map-ord"
+		FIOM_SETUPS="swarm-nomap md-raid0"
+		OVH_RUNS="read4k:stripe read4k:swarm-map read4k:swarm-cache write256k:swarm-map"
+	fi
 	;;
 full)
 	SYN_ENTRIES=200000 SYN_STEPS=220 SYN_PROFILE=200 SYN_EVAL=200:206 SYN_EVAL_SMALL=200:203
@@ -89,7 +101,7 @@ full)
 	MODELS=${BENCH_MODELS:-$MODELS}
 	;;
 *)
-	echo "usage: scripts/bench.sh quick|full" >&2
+	echo "usage: scripts/bench.sh quick|full|smoke" >&2
 	exit 2
 	;;
 esac
@@ -180,6 +192,7 @@ for model in $MODELS; do
 		echo "mc_SETUPS=\"$MC_SETUPS\""
 		echo "SWEEP_SETUPS=\"$SWEEP\" DEVCOUNTS=\"1 2 4\""
 		echo "OVERHEAD_ROUNDS=$OVH_ROUNDS"
+		[ -z "${OVH_RUNS:-}" ] || echo "OVH_RUNS=\"$OVH_RUNS\""
 		echo "FIOM_SETUPS=\"$FIOM_SETUPS\" FIOM_JOBS=\"$FIOM_JOBS\""
 		echo "FIOM_SECS=$FIOM_SECS FIOM_MIB=$FIOM_MIB"
 		echo "FIOM_IOLOG=/data/mc.iolog FIOM_MAP=/data/mc.map"
@@ -189,7 +202,7 @@ for model in $MODELS; do
 			echo "CEILING=1 OVERHEAD=$OVH_SECS DEVCOUNTS="
 			echo "TRACES=\"$(echo "$TRACES" | grep -ow syn)\""
 			echo "syn_SETUPS=\"stripe map-ord\" syn_EVAL=$SYN_EVAL_SMALL"
-		elif [ "$mode" = quick ]; then
+		elif [ "$mode" != full ]; then
 			echo "CEILING=1 OVERHEAD=$OVH_SECS TRACES=\"$TRACES\" FIOM=1"
 		else
 			echo "TRACES=\"$TRACES\" FIOM=1"
@@ -200,6 +213,15 @@ for model in $MODELS; do
 	: >"$out/hostload-$model.txt"
 	hostload "$out/vm-$model.log" "$out/hostload-$model.txt" &
 	hl=$!
+	hogs=()
+	for _h in $(seq 1 "${BENCH_HOG:-0}"); do
+		if command -v stress-ng >/dev/null; then
+			stress-ng --cpu 1 --quiet &
+		else
+			bash -c 'while :; do :; done' &
+		fi
+		hogs+=($!)
+	done
 	scripts/vm-run.sh --kernel 6.12 --disks 4 --disk-mib "$DISK_MIB" \
 		--bps "$bps" --iops "$iops" --mem 3072 --timeout 3600 \
 		--log "$out/vm-$model.log" --file "$conf" \
@@ -207,8 +229,8 @@ for model in $MODELS; do
 		--file "$data/syn.oracle.map" --file "$data/mc.jsonl" \
 		--file "$data/mc.map" --file "$data/mc.iolog" \
 		tests/vm/benches/bench.sh "$(basename "$conf")" || rc=1
-	kill "$hl" 2>/dev/null
-	wait "$hl" 2>/dev/null || true
+	kill "$hl" "${hogs[@]}" 2>/dev/null
+	wait "$hl" "${hogs[@]}" 2>/dev/null || true
 	sed -n 's/^BENCH-JSON: //p' "$out/vm-$model.log" >>"$out/results.jsonl"
 	# The host's load: at the start and the end, the mean of the samples,
 	# and per fio job.
@@ -226,7 +248,7 @@ scripts/bench-report.sh "$out" "$SYN_ENTRIES" "$MC_REQUESTS" "$MC_ENTRIES" \
 # Online adaptation on a drifting and growing trace (issue 14): static
 # map, swarmctl adapt's logic, the true groups; simulated on the host with
 # cluster/sim.c's I/O model (tests/user/adapt-sim.c; not a measurement).
-if [ "$mode" = full ]; then
+if [ "$mode" = full ] && [ "${BENCH_ADAPT:-1}" != 0 ]; then
 	make -s build/bench/adapt-sim
 	build/bench/adapt-sim >"$out/adapt-sim.txt" || rc=1
 	{

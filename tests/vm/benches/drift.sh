@@ -16,7 +16,9 @@
 # in placement order as libswarm submits it, every read verified), after
 # the map change's migration ended: migrations are not in the I/O time.
 # Prints "ADAPT: <setup> <first step> <end> <io_time_s> <member reads>
-# <member read sectors> <entries moved>" per period, and PASS/FAIL lines.
+# <member read sectors> <entries moved> <entries whose copies changed>
+# <copies new>" per period (the last two from the placement listed before
+# and after the change), and PASS/FAIL lines.
 #
 #   drift.sh [SETUPS]    /data holds drift.trace, static.map, fresh-*.map
 . /tests/lib.sh
@@ -40,6 +42,18 @@ devreads() {
 		s=$((s + $(blkstat "$b" 3)))
 	done
 	echo "$r $s"
+}
+
+# placement_changed OLD NEW: of two "swarmctl map show" listings, the
+# entries whose copies differ and the copies NEW has that OLD has not.
+placement_changed() {
+	awk 'NR == FNR { o[$1] = $0; next }
+	o[$1] != $0 {
+		ch++
+		was = " " o[$1] " "
+		for (i = 2; i <= NF; i++) if (!index(was, " " $i " ")) nc++
+	}
+	END { print ch + 0, nc + 0 }' "$1" "$2"
 }
 
 run_setup() {
@@ -80,13 +94,18 @@ run_setup() {
 				{ swarmctl map upload --wait "$DM" "/data/fresh-$e.map" || ok=0; }
 			;;
 		esac
+		changed="0 0"
 		case $setup in
 		adapt | fresh)
 			wait_migration kv || ok=0
-			[ "$(swarm_st kv generation)" = "$g0" ] || moved=$(swarm_st kv moved)
+			if [ "$(swarm_st kv generation)" != "$g0" ]; then
+				moved=$(swarm_st kv moved)
+				swarmctl map show "$DM" "0-$((NE - 1))" >/tmp/place.new || ok=0
+				changed=$(placement_changed /tmp/place.txt /tmp/place.new)
+			fi
 			;;
 		esac
-		echo "ADAPT: $setup $s $e ${io:-0} $(($1 - r0)) $(($2 - s0)) $moved"
+		echo "ADAPT: $setup $s $e ${io:-0} $(($1 - r0)) $(($2 - s0)) $moved $changed"
 		moved_all=$((moved_all + moved))
 		s=$e
 	done
