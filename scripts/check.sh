@@ -109,7 +109,7 @@ step dkms scripts/dkms.sh check $kernels
 # hotremove (an NVMe SSD's PCI function removed under fio verify, rescan,
 # rebuild) runs on stock 6.12 (40 s with 32 MiB disks) and, with 1024
 # entries, last in the debug lane's second boot (about 180 s there).
-# The two lanes take about as long (each ~42 min of a 45-min run).
+# The two lanes take about as long: make check took 2340 s on 8833f48.
 debug_lane() {
 	vm_step suites-a-test test tests/vm/tools/run-suites.sh \
 		--disk-mib 8 --timeout 2400 -- kunit integration trace \
