@@ -122,8 +122,9 @@ struct swarm_member {
  * @held: reads held by a plug flushed from schedule(), for @worker.
  * @failed_reads: reads that failed on a copy, for @worker to send to
  *	another (swarm-io.c).
- * @slow_reads: REQ_NOWAIT reads whose parts map() could not allocate,
- *	for @worker.
+ * @slow_reads: REQ_NOWAIT reads over several runs that map() could not
+ *	send (parts not allocated, or an entry with no copy left), for
+ *	@worker.
  * @flushes: flushes held until the superblocks record the entries
  *	writes made whole (@lost), for @worker.
  * @worker: maps deferred writes; fans out writes to several copies;

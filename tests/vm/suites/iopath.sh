@@ -112,6 +112,9 @@ if [ -d $F ]; then
 	echo 0 >$F/probability
 	echo "parts allocations failed by injection: $n"
 	check nowait-faults-injected test "$n" -gt 0
+elif [ -e /sys/kernel/debug/kmemleak ]; then
+	# The debug kernel has fault injection: the knob must be there.
+	fail nowait-knob "no $F on a kernel with kmemleak (the debug kernel)"
 fi
 
 # Writes to the clustered entries (1024..1311, 224 of them with two
