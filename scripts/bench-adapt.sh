@@ -77,8 +77,8 @@ END {
 			s, rq[s], rq[s] ? sec[s] / 2 / rq[s] : 0, mv[s], mv[s] * 4 / 1024
 		# Against the placement listed before and after each change.
 		if (ch[s])
-			printf "; placement changed for %d entries (%d new copies): bytes moved %.2fx the changed entries",
-				ch[s], nc[s], mv[s] / ch[s]
+			printf "; placement changed for %d entries (%d new copies): bytes written %.2fx the changed entries",
+				ch[s], nc[s], nc[s] / ch[s]
 		printf "\n"
 	}
 }' "$out/adapt-vm.log" >"$out/adapt-measured.txt"
